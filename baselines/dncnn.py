@@ -1,0 +1,55 @@
+"""DnCNN: residual denoiser (Zhang et al., "Beyond a Gaussian Denoiser", TIP 2017)."""
+from __future__ import annotations
+
+from torch import nn
+
+from ._padding import check_image_batch
+from .base import Baseline, Recipe
+
+# Paper profile (spec/baselines.md): the authors trained DnCNN on SIDD inside BasicSR.
+_RECIPE = Recipe(
+    loss="l1",
+    patch_size=224,
+    batch_size=2,
+    lr=1e-4,
+    scheduler={"type": "multistep", "milestones": [50_000, 100_000, 150_000, 250_000], "gamma": 0.5},
+    iterations=300_000,
+    source="spec/baselines.md 'paper' profile (authors' BasicSR config for DnCNN/SIDD)",
+)
+
+
+class DnCNN(Baseline):
+    """DnCNN as in cszn/KAIR ``models/network_dncnn.py`` (``DnCNN(in_nc=3, out_nc=3, nc=64, nb=17, act_mode='BR')``).
+
+    ``depth`` conv layers: conv+ReLU, (depth-2) x conv+BN+ReLU, conv. The network predicts
+    the noise, so ``forward(x) = x - net(x)`` (residual learning, paper Sec. III-B).
+    KAIR puts a bias on every conv (559,363 parameters); ``bias=False`` drops it from the
+    middle convs, as the paper's BN design implies (558,403). BatchNorm uses KAIR's
+    ``momentum=0.9, eps=1e-4``. No size constraint, so no padding.
+    """
+
+    task = "denoise"
+    in_channels = 3
+    out_channels = 3
+    recipe = _RECIPE
+    SMOKE_OVERRIDES = {"depth": 5, "width": 16}
+
+    def __init__(self, channels: int = 3, width: int = 64, depth: int = 17, bias: bool = True):
+        super().__init__()
+        for name, value, least in (("channels", channels, 1), ("width", width, 1), ("depth", depth, 2)):
+            if not isinstance(value, int) or value < least:
+                raise ValueError(f"{name}: expected an int >= {least}, got {value!r}")
+        self.in_channels = self.out_channels = channels
+        layers = [nn.Conv2d(channels, width, 3, padding=1, bias=True), nn.ReLU(inplace=True)]
+        for _ in range(depth - 2):
+            layers += [
+                nn.Conv2d(width, width, 3, padding=1, bias=bias),
+                nn.BatchNorm2d(width, momentum=0.9, eps=1e-4),  # KAIR basicblock 'B'
+                nn.ReLU(inplace=True),
+            ]
+        layers.append(nn.Conv2d(width, channels, 3, padding=1, bias=True))
+        self.noise_estimator = nn.Sequential(*layers)
+
+    def forward(self, x):
+        check_image_batch(x, self.in_channels)
+        return x - self.noise_estimator(x)
