@@ -1,0 +1,347 @@
+"""INNformer: pan-sharpening with a transformer and an invertible neural network.
+
+Zhou, Fu, Huang, Zhao, Liu, Wang, "Effective pan-sharpening with transformer and
+invertible neural network", IEEE TGRS 60, 2022 (the paper's reference [7]).
+
+Also home of the pieces SFINet shares with it (both come from the same authors' code):
+the pan-sharpening input check, the in-model bicubic up-sampling, Glow's LU-decomposed
+invertible 1x1 convolution and the affine coupling block.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .base import Baseline, Recipe
+
+SCALE = 4  # LR-MS -> PAN resolution ratio of WorldView-II / GaoFen-2 (spec/data_and_metrics.md)
+
+# Official training script: KevinJ-Huang/PAN_Sharp_INN_Transformer training/train.py
+# (num_epochs 1000, Adam lr 8e-4, batch 4, StepLR(200, 0.5), nn.L1Loss, train128 crops).
+_RECIPE = Recipe(
+    loss="l1",
+    patch_size=128,  # PAN / HR pixels (the official train128 crops; LR-MS 32)
+    batch_size=4,
+    lr=8e-4,
+    scheduler={"type": "step", "step_size": 200, "gamma": 0.5},
+    epochs=1000,
+    source="KevinJ-Huang/PAN_Sharp_INN_Transformer training/train.py (spec/baselines.md)",
+    note="the repository's models/param.json disagrees (lr 5e-4, batch 16, n_feat 32, epoch 100, "
+    "model GPPNN5); we follow train.py, which builds the published GPPNN(4, 1, 16, 8)",
+)
+
+
+# --------------------------------------------------------------------------- shared helpers
+def _check_tensor(x, name: str, channels: int) -> None:
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+    if x.dim() != 4 or x.shape[1] != channels:
+        raise ValueError(f"{name}: expected shape (N, {channels}, H, W), got {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise ValueError(f"{name}: expected a floating-point tensor, got {x.dtype}")
+
+
+def check_pansharpen_inputs(lrms, pan, bands: int, min_lr_size: int = 1) -> None:
+    """One-line ValueError unless lrms is (N, bands, h, w) and pan is (N, 1, 4h, 4w)."""
+    _check_tensor(lrms, "lrms", bands)
+    _check_tensor(pan, "pan", 1)
+    n, _, h, w = lrms.shape
+    if n == 0 or min(h, w) < min_lr_size:
+        raise ValueError(f"lrms: expected N >= 1 and h, w >= {min_lr_size}, got {tuple(lrms.shape)}")
+    if pan.shape[0] != n:
+        raise ValueError(f"pan: expected batch size {n} (as lrms), got {pan.shape[0]}")
+    if tuple(pan.shape[-2:]) != (SCALE * h, SCALE * w):
+        raise ValueError(
+            f"pan: expected spatial size {SCALE * h}x{SCALE * w} ({SCALE}x the lrms {h}x{w}), "
+            f"got {pan.shape[-2]}x{pan.shape[-1]}"
+        )
+
+
+def upsample_ms(lrms: torch.Tensor, size) -> torch.Tensor:
+    """Bicubic up-sampling of the LR-MS to PAN size, as both official files do
+    (``F.interpolate(..., mode='bicubic', align_corners=True)``)."""
+    return F.interpolate(lrms, size=tuple(size), mode="bicubic", align_corners=True)
+
+
+class InvertibleConv1x1(nn.Module):
+    """Glow's invertible 1x1 convolution in LU form (Kingma & Dhariwal 2018, Sec. 3.2).
+
+    W = P L (U + diag(sign_s * exp(log_s))), initialised from a random rotation; P and
+    sign_s are fixed buffers. Parameters: lower, upper (C x C each, masked) and log_s
+    (C): 2C^2 + C, as in the official ``modules.InvertibleConv1x1(C, LU_decomposed=True)``.
+    The official layer also returns a log-determinant; both callers discard it, so we
+    do not compute it.
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        rotation = torch.linalg.qr(torch.randn(channels, channels))[0]
+        permutation, lower, upper = torch.linalg.lu(rotation)
+        diagonal = torch.diagonal(upper)
+        self.register_buffer("permutation", permutation)
+        self.register_buffer("sign_s", torch.sign(diagonal))
+        self.register_buffer("lower_mask", torch.tril(torch.ones(channels, channels), -1))
+        self.register_buffer("eye", torch.eye(channels))
+        self.lower = nn.Parameter(lower)
+        self.upper = nn.Parameter(torch.triu(upper, 1))
+        self.log_s = nn.Parameter(torch.log(diagonal.abs()))
+
+    def weight(self) -> torch.Tensor:
+        lower = self.lower * self.lower_mask + self.eye
+        upper = self.upper * self.lower_mask.T + torch.diag(self.sign_s * torch.exp(self.log_s))
+        return self.permutation @ lower @ upper
+
+    def forward(self, x):
+        w = self.weight()
+        return F.conv2d(x, w.view(*w.shape, 1, 1))
+
+
+class AffineCouplingBlock(nn.Module):
+    """The official ``InvBlock`` (forward direction only, as both callers use it).
+
+    1x1 invertible mix, split into (x1: ``split`` channels, x2: the rest), then
+    y1 = x1 + F(x2);  s = clamp * (2 sigmoid(H(y1)) - 1);  y2 = x2 * exp(s) + G(y1).
+    ``subnet(c_in, c_out)`` builds F, G and H.
+    """
+
+    def __init__(self, channels: int, split: int, subnet, clamp: float = 0.8):
+        super().__init__()
+        self.split = split
+        self.clamp = clamp
+        rest = channels - split
+        self.F = subnet(rest, split)
+        self.G = subnet(split, rest)
+        self.H = subnet(split, rest)
+        self.invconv = InvertibleConv1x1(channels)
+
+    def forward(self, x):
+        x = self.invconv(x)
+        x1, x2 = x[:, : self.split], x[:, self.split :]
+        y1 = x1 + self.F(x2)
+        s = self.clamp * (torch.sigmoid(self.H(y1)) * 2 - 1)
+        y2 = x2 * torch.exp(s) + self.G(y1)
+        return torch.cat((y1, y2), 1)
+
+
+class ChannelAttentionResidual(nn.Module):
+    """The official ``refine.CALayer``: x + z * avgpool(conv(relu(conv(x)))), z a squeeze-excite
+    gate computed from the pooled features (so it adds a per-channel offset)."""
+
+    def __init__(self, channels: int, reduction: int = 4):
+        super().__init__()
+        self.process = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(), nn.Conv2d(channels, channels, 3, padding=1)
+        )
+        self.avg_pool = nn.AdaptiveAvgPool2d(1)
+        self.conv_du = nn.Sequential(
+            nn.Conv2d(channels, channels // reduction, 1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(channels // reduction, channels, 1),
+            nn.Sigmoid(),
+        )
+
+    def forward(self, x):
+        y = self.avg_pool(self.process(x))
+        return self.conv_du(y) * y + x
+
+
+class Refine(nn.Module):
+    """The official ``refine.Refine`` / ``Refine1``: conv3x3, one CALayer, conv3x3 to ``out_channels``."""
+
+    def __init__(self, n_feat: int, out_channels: int):
+        super().__init__()
+        self.conv_in = nn.Conv2d(n_feat, n_feat, 3, padding=1)
+        self.process = ChannelAttentionResidual(n_feat, 4)
+        self.conv_last = nn.Conv2d(n_feat, out_channels, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv_last(self.process(self.conv_in(x)))
+
+
+# --------------------------------------------------------------------------- INNformer parts
+class HalfInstanceConvBlock(nn.Module):
+    """Official ``UNetConvBlock(use_HIN=True)``: conv3x3, instance norm on half the channels
+    (HINet), LeakyReLU 0.1, conv3x3, LeakyReLU 0.1, plus a 1x1 identity projection."""
+
+    def __init__(self, in_channels: int, out_channels: int, slope: float = 0.1):
+        super().__init__()
+        self.identity = nn.Conv2d(in_channels, out_channels, 1)
+        self.conv_1 = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+        self.conv_2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
+        self.norm = nn.InstanceNorm2d(out_channels // 2, affine=True)
+        self.act = nn.LeakyReLU(slope)
+
+    def forward(self, x):
+        out = self.conv_1(x)
+        normed, kept = torch.chunk(out, 2, dim=1)
+        out = self.act(torch.cat([self.norm(normed), kept], 1))
+        return self.act(self.conv_2(out)) + self.identity(x)
+
+
+class CouplingSubnet(nn.Module):
+    """Official INNformer ``DenseBlock`` (its dense conv3 is commented out): two HIN blocks, width 16."""
+
+    def __init__(self, in_channels: int, out_channels: int, growth: int = 16):
+        super().__init__()
+        self.conv1 = HalfInstanceConvBlock(in_channels, growth)
+        self.conv2 = HalfInstanceConvBlock(growth, out_channels)
+        self.act = nn.LeakyReLU(0.2)
+
+    def forward(self, x):
+        return self.act(self.conv2(self.act(self.conv1(x))))
+
+
+class InvertibleFeatureExtractor(nn.Module):
+    """Official ``FeatureExtract``: ``blocks`` coupling blocks; the input and the outputs of
+    blocks 3.. are concatenated (the official ``if i > 1``) and fused by a 1x1 conv."""
+
+    def __init__(self, channels: int, split: int, blocks: int):
+        super().__init__()
+        self.blocks = nn.ModuleList(AffineCouplingBlock(channels, split, CouplingSubnet) for _ in range(blocks))
+        self.fuse = nn.Conv2d((blocks - 1) * channels, channels, 1)
+        # Official initialize(): Xavier-normal on every conv here, zero bias. It runs after
+        # DenseBlock's own 0.1-scaled init, so that scaling has no effect and is omitted.
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.xavier_normal_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x):
+        kept = [x]
+        out = x
+        for i, block in enumerate(self.blocks):
+            out = block(out)
+            if i > 1:
+                kept.append(out)
+        return self.fuse(torch.cat(kept, 1))
+
+
+class TextureTransferFusion(nn.Module):
+    """Official ``Transformer_Fusion`` (texture-transformer search and transfer, TTSR-style).
+
+    For each MS position, find the most similar PAN 3x3 neighbourhood within the same
+    window (cosine similarity of unfolded features), transfer it (hard attention, folded
+    back and averaged over the 9 overlaps), and add conv(cat[transfer, ms]) weighted by the
+    best similarity to the MS features.
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv_trans = nn.Sequential(
+            nn.Conv2d(2 * channels, channels, 3, padding=1), nn.ReLU(), nn.Conv2d(channels, channels, 3, padding=1)
+        )
+
+    def forward(self, ms, pan):
+        n, _, h, w = ms.shape
+        query = F.normalize(F.unfold(ms, 3, padding=1), dim=1)  # (n, C*9, h*w)
+        keys = F.unfold(pan, 3, padding=1)  # (n, C*9, h*w), also the values
+        relevance = torch.bmm(F.normalize(keys, dim=1).transpose(1, 2), query)  # (n, key, query)
+        score, index = relevance.max(dim=1)  # best key per query position
+        transferred = torch.gather(keys, 2, index.unsqueeze(1).expand(-1, keys.shape[1], -1))
+        texture = F.fold(transferred, (h, w), 3, padding=1) / 9.0
+        return self.conv_trans(torch.cat([texture, ms], 1)) * score.view(n, 1, h, w) + ms
+
+
+class PatchFusion(nn.Module):
+    """Official ``PatchFusion``: run the texture transfer inside 24x24 windows (stride 8,
+    padding 8) and fold the windows back.
+
+    ``layout="spatial"`` (default) fixes an official defect: the official code reshapes the
+    ``unfold`` output (N, C*24*24, L) with ``.view(-1, C, 24, 24)`` without moving L first,
+    so its "windows" mix channels, pixels and window indices rather than being spatial
+    windows; and ``fold`` sums up to 9 overlapping windows without dividing (gain 9 inside,
+    4 at the corners). Here windows are real spatial crops and overlaps are averaged. No
+    parameters change. ``layout="official"`` reproduces the official computation.
+    Windows go through the search in chunks to bound the (24*24)^2 relevance matrices.
+    """
+
+    KERNEL, STRIDE, PAD = 24, 8, 8
+    LAYOUTS = ("spatial", "official")
+
+    def __init__(self, channels: int, layout: str = "spatial", chunk: int = 256):
+        super().__init__()
+        if layout not in self.LAYOUTS:
+            raise ValueError(f"patch_layout: expected one of {self.LAYOUTS}, got {layout!r}")
+        self.layout = layout
+        self.chunk = chunk
+        self.fuse = TextureTransferFusion(channels)
+
+    def _windows(self, x):
+        k = self.KERNEL
+        cols = F.unfold(x, k, stride=self.STRIDE, padding=self.PAD)  # (N, C*k*k, L)
+        if self.layout == "official":
+            return cols.reshape(-1, x.shape[1], k, k)
+        n, ckk, count = cols.shape
+        return cols.transpose(1, 2).reshape(n * count, x.shape[1], k, k)
+
+    def _merge(self, windows, n, size):
+        k = self.KERNEL
+        fold = dict(kernel_size=k, stride=self.STRIDE, padding=self.PAD)
+        if self.layout == "official":
+            return F.fold(windows.reshape(n, -1, windows.shape[0] // n), size, **fold)
+        cols = windows.reshape(n, -1, windows[0].numel()).transpose(1, 2)
+        coverage = F.fold(torch.ones_like(cols[:1, : k * k]), size, **fold)
+        return F.fold(cols, size, **fold) / coverage
+
+    def forward(self, ms, pan):
+        ms_w, pan_w = self._windows(ms), self._windows(pan)
+        fused = torch.cat(
+            [self.fuse(ms_w[i : i + self.chunk], pan_w[i : i + self.chunk]) for i in range(0, len(ms_w), self.chunk)]
+        )
+        return self._merge(fused, ms.shape[0], ms.shape[-2:])
+
+
+# --------------------------------------------------------------------------- the network
+class INNformer(Baseline):
+    """INNformer as in KevinJ-Huang/PAN_Sharp_INN_Transformer ``models/GPPNN.py``
+    (``GPPNN(ms_channels=4, pan_channels=1, n_feat=16, n_layer=8)``, with ``models/refine.py``
+    and Glow's LU invertible 1x1 conv from ``models/modules.py``): 62,904 parameters.
+
+    MS (bicubic x4 inside the model) and PAN -> 3x3 convs to n_feat/2 each; a conv fusion
+    and a windowed texture-transformer fusion (TGRS paper Sec. III-B), concatenated to
+    n_feat; three invertible affine-coupling blocks with HIN subnets (Sec. III-C); a
+    channel-attention refinement; output = refinement + up-sampled MS.
+
+    Deliberate deviations (documented, parameter count unchanged):
+    - ``patch_layout="spatial"``: the patch fusion uses real spatial windows and averages
+      their overlaps (see :class:`PatchFusion`); ``"official"`` restores the official reshape.
+    - The official ``n_layer`` argument is never used by ``GPPNN``; we drop it. The official
+      number of coupling blocks (hard-coded 3) is ``n_blocks``.
+    - The logdet of the invertible convs is not computed (the official code discards it).
+    PAN must be at least 8x8 (the 24x24 windows with padding 8), i.e. lrms at least 2x2.
+    """
+
+    task = "pansharpen"
+    in_channels = 4
+    out_channels = 4
+    recipe = _RECIPE
+    # The default is already cheap on CPU (batch 2, PAN 64x64: ~0.5 s forward+backward on
+    # 2 cores; n_feat 8 saves only ~25%), so smoke runs use the published configuration.
+    SMOKE_OVERRIDES: dict = {}
+
+    def __init__(self, bands: int = 4, n_feat: int = 16, n_blocks: int = 3, patch_layout: str = "spatial"):
+        super().__init__()
+        if not isinstance(bands, int) or bands < 1:
+            raise ValueError(f"bands: expected an int >= 1, got {bands!r}")
+        if not isinstance(n_feat, int) or n_feat < 8 or n_feat % 4:
+            raise ValueError(f"n_feat: expected an int >= 8 divisible by 4, got {n_feat!r}")
+        if not isinstance(n_blocks, int) or n_blocks < 3:  # fewer: no block output reaches the fuse
+            raise ValueError(f"n_blocks: expected an int >= 3, got {n_blocks!r}")
+        self.in_channels = self.out_channels = bands
+        half = n_feat // 2
+        self.conv_ms = nn.Conv2d(bands, half, 3, padding=1)
+        self.conv_pan = nn.Conv2d(1, half, 3, padding=1)
+        self.conv_fusion = nn.Conv2d(2 * half, half, 3, padding=1)  # official Conv_Fusion: cat[ms, pan]
+        self.transform_fusion = PatchFusion(half, patch_layout)
+        self.extract = InvertibleFeatureExtractor(n_feat, half, n_blocks)
+        self.refine = Refine(n_feat, bands)
+
+    def forward(self, lrms, pan):
+        check_pansharpen_inputs(lrms, pan, self.in_channels, min_lr_size=2)
+        ms_up = upsample_ms(lrms, pan.shape[-2:])
+        panf, msf = self.conv_pan(pan), self.conv_ms(ms_up)
+        conv_f = self.conv_fusion(torch.cat([msf, panf], 1))
+        transform_f = self.transform_fusion(msf, panf)
+        features = self.extract(torch.cat([conv_f, transform_f], 1))
+        return self.refine(features) + ms_up
