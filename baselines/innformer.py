@@ -272,7 +272,7 @@ class PatchFusion(nn.Module):
         cols = F.unfold(x, k, stride=self.STRIDE, padding=self.PAD)  # (N, C*k*k, L)
         if self.layout == "official":
             return cols.reshape(-1, x.shape[1], k, k)
-        n, ckk, count = cols.shape
+        n, _, count = cols.shape
         return cols.transpose(1, 2).reshape(n * count, x.shape[1], k, k)
 
     def _merge(self, windows, n, size):
