@@ -1,0 +1,23 @@
+"""Shared input checks for every prior network."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+
+class PriorBase(nn.Module):
+    """A frozen random-weight prior: ``forward(x) -> list[Tensor]``; subclasses set ``in_channels``."""
+
+    in_channels: int
+
+    def check_input(self, x: torch.Tensor) -> None:
+        if not isinstance(x, torch.Tensor) or x.dim() != 4:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"x must be an (N, C, H, W) tensor; got {shape}")
+        if x.shape[1] != self.in_channels:
+            raise ValueError(f"x has {x.shape[1]} channels; this prior was built with "
+                             f"in_channels={self.in_channels}")
+        self.check_size(x.shape[-2], x.shape[-1])
+
+    def check_size(self, height: int, width: int) -> None:
+        """Subclasses raise ValueError for spatial sizes they cannot take."""
