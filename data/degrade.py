@@ -1,0 +1,101 @@
+"""Degradation models of the embedded stand-in sets (numpy, explicit Generator, no global RNG).
+
+All images are float arrays in [0, 1], HWC. Noise parameters follow the camera noise model
+of Brooks et al., "Unprocessing images for learned raw denoising" (CVPR 2019): the variance
+of a pixel with linear intensity x is shot * x + read, with log(shot) uniform and
+log(read) = 2.18 log(shot) + 1.20 + N(0, 0.26^2).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import gaussian_filter
+
+
+def srgb_to_linear(x: np.ndarray) -> np.ndarray:
+    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * x ** (1 / 2.4) - 0.055)
+
+
+def quantise(x: np.ndarray, top: int = 255) -> np.ndarray:
+    """[0, 1] floats -> integers in [0, top] (uint8 for top 255, else uint16)."""
+    dtype = np.uint8 if top <= 255 else np.uint16
+    return np.round(np.clip(x, 0.0, 1.0) * top).astype(dtype)
+
+
+def camera_noise_levels(rng: np.random.Generator, shot_range: tuple[float, float]):
+    """(shot, read) variances: log-uniform shot, read tied to shot as in Brooks et al."""
+    log_shot = rng.uniform(np.log(shot_range[0]), np.log(shot_range[1]))
+    log_read = 2.18 * log_shot + 1.20 + rng.normal(0.0, 0.26)
+    return float(np.exp(log_shot)), float(np.exp(log_read))
+
+
+def poisson_gaussian(linear: np.ndarray, shot: float, read: float, rng: np.random.Generator):
+    """Signal-dependent noise: Poisson photon counts of scale `shot` plus Gaussian read noise."""
+    photons = rng.poisson(np.clip(linear, 0.0, None) / shot)
+    return photons * shot + rng.normal(0.0, np.sqrt(read), linear.shape)
+
+
+# SIDD-like: noisy sRGB around 25-38 dB PSNR (SIDD's validation inputs average about 24 dB
+# in PSNR, with strong spatially correlated noise; the stand-in stays a little milder).
+DENOISE_SHOT = (1e-3, 2e-2)
+
+
+def camera_noise(clean_srgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Denoising stand-in: sRGB -> linear, Poisson-Gaussian noise, back to sRGB, 8 bits."""
+    shot, read = camera_noise_levels(rng, DENOISE_SHOT)
+    noisy = poisson_gaussian(srgb_to_linear(clean_srgb), shot, read, rng)
+    return quantise(linear_to_srgb(noisy))
+
+
+# LOL-like: exposure scaled by 0.05-0.2 in linear light, then sensor noise of a short exposure.
+EXPOSURE = (0.05, 0.2)
+LOWLIGHT_SHOT = (2e-4, 2e-3)
+
+
+def under_exposure(clean_srgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Low-light stand-in: linear exposure x U(0.05, 0.2) (log-uniform), Poisson-Gaussian
+    noise at the dimmed signal, back to sRGB, 8-bit quantisation (the banding of dark LOL inputs)."""
+    exposure = float(np.exp(rng.uniform(*np.log(EXPOSURE))))
+    shot, read = camera_noise_levels(rng, LOWLIGHT_SHOT)
+    dark = poisson_gaussian(srgb_to_linear(clean_srgb) * exposure, shot, read, rng)
+    return quantise(linear_to_srgb(dark))
+
+
+# Pan-sharpening (Wald's protocol) with band order (R, G, B, NIR).
+PAN_WEIGHTS = np.array([0.30, 0.30, 0.15, 0.25])  # broad PAN response over the visible and NIR
+MTF_GAIN_RANGE = (0.25, 0.35)  # typical MS sensor MTF gains at the LR Nyquist frequency
+
+
+def nir_like_band(rgb: np.ndarray) -> np.ndarray:
+    """A synthetic near-infrared band: a smooth brightness term plus a vegetation boost
+    (green-dominant pixels, mostly vegetation in natural scenes, are bright in NIR), minus a
+    blue term (water and sky are dark in NIR)."""
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    nir = 0.55 * r + 0.35 * g + 0.1 * b + 1.5 * np.clip(g - r, 0.0, None) - 0.3 * np.clip(b - r, 0.0, None)
+    return np.clip(nir, 0.0, 1.0)
+
+
+def four_band(rgb: np.ndarray) -> np.ndarray:
+    return np.concatenate([rgb, nir_like_band(rgb)[..., None]], axis=-1)
+
+
+def mtf_sigma(ratio: int, nyquist_gain: float) -> float:
+    """Std of the Gaussian whose frequency response equals nyquist_gain at 1 / (2 ratio)."""
+    return ratio * np.sqrt(-2.0 * np.log(nyquist_gain)) / np.pi
+
+
+def wald_decimate(ms: np.ndarray, ratio: int, gains) -> np.ndarray:
+    """LR-MS: per-band MTF-matched Gaussian blur, then every ratio-th pixel from ratio // 2."""
+    bands = [gaussian_filter(ms[..., c], mtf_sigma(ratio, g), mode="reflect")
+             for c, g in enumerate(gains)]
+    start = ratio // 2
+    return np.stack(bands, axis=-1)[start::ratio, start::ratio]
+
+
+def panchromatic(ms: np.ndarray) -> np.ndarray:
+    """PAN as the weighted sum of the full-resolution bands (HW1)."""
+    return (ms @ PAN_WEIGHTS)[..., None]
