@@ -196,11 +196,11 @@ def write_tables(views, inconsistencies, published_path: str, out_dir: Path) -> 
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.aggregate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.aggregate", description=__doc__.split("\n")[0].split(": ", 1)[1])
     parser.add_argument("--results", default="results", help="folder of <key>.json results")
     parser.add_argument("--tables", default="tables", help="output folder for the rendered tables")
-    parser.add_argument("--matrix", default="bench/matrix.yaml")
-    parser.add_argument("--published", default=str(DEFAULT_PUBLISHED))
+    parser.add_argument("--matrix", default="bench/matrix.yaml", help="experiment matrix (rows -> run keys)")
+    parser.add_argument("--published", default=str(DEFAULT_PUBLISHED), help="the paper's numbers")
     parser.add_argument("--profile", default="smoke", help="profile whose runs to show (smoke|paper)")
     return parser.parse_args(argv)
 

@@ -169,7 +169,10 @@ def test_latex_uses_booktabs_and_one_line_per_row(table10):
     assert order == sorted(order)
     assert lines.count(r"\bottomrule") == 1 and lines.count(r"\toprule") == 1
     body = lines[order[1] + 1:order[2]]
-    assert len([line for line in body if line.endswith(r"\\")]) == 14
+    rows = [line for line in body if line.endswith(r"\\")]
+    assert len(rows) == 14 and all(line.count(" & ") == 3 + 4 * 3 for line in rows)
+    unescaped = tex.replace(r"\{", "").replace(r"\}", "")
+    assert unescaped.count("{") == unescaped.count("}")     # every group closed
     assert body.count(r"\midrule") == 1                     # between the SID and DRBN blocks
     assert r"\caption{Paper's Table 10" in tex and r"\label{tab:repro-table10}" in tex
     assert r"$-$0.5000" in tex and not any(r"$\pm$" in line for line in body)   # one seed: no std
