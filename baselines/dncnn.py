@@ -24,8 +24,9 @@ class DnCNN(Baseline):
     ``depth`` conv layers: conv+ReLU, (depth-2) x conv+BN+ReLU, conv. The network predicts
     the noise, so ``forward(x) = x - net(x)`` (residual learning, paper Sec. III-B).
     KAIR puts a bias on every conv (559,363 parameters); ``bias=False`` drops it from the
-    middle convs, as the paper's BN design implies (558,403). BatchNorm uses KAIR's
-    ``momentum=0.9, eps=1e-4``. No size constraint, so no padding.
+    middle convs, as the paper's BN design implies (558,403). BatchNorm keeps KAIR's
+    ``momentum=0.9, eps=1e-4`` (in PyTorch's convention the newest batch weighs 0.9 in the
+    running statistics). No size constraint, so no padding.
     """
 
     task = "denoise"
