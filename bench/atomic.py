@@ -11,6 +11,7 @@ def _replace_from_temp(path: Path, write) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results and tables are for everyone
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -21,6 +22,12 @@ def _replace_from_temp(path: Path, write) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def write_json(path, obj) -> None:
