@@ -5,6 +5,7 @@ motorcycle_right (a stereo pair: one scene, always kept in the same split), coff
 chelsea. Each is resized (PIL's antialiased bicubic) so its longer side is at most `max_side` and
 quantised to 8 bits; that clean image is the target. Held out whole for validation:
 `val_images` (default chelsea and rocket); no pixel of them is in the training split.
+scikit-image's grayscale textures (brick, grass, gravel) are not used: all three tasks are colour.
 
 Degradations (data/degrade.py), one fixed realisation per image for a given `seed`:
 - embedded_denoise: sRGB -> linear, Poisson-Gaussian camera noise (shot variance
@@ -66,6 +67,9 @@ def split_photos(val_images) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(train, val) photo names in PHOTOS order; a stereo partner follows its held-out twin."""
     if isinstance(val_images, str):
         val_images = (val_images,)
+    if not isinstance(val_images, (tuple, list)):
+        raise DatasetError(f"embedded: val_images must be photo names from {', '.join(PHOTOS)}, "
+                           f"got {val_images!r}")
     unknown = [n for n in val_images if n not in PHOTOS]
     if unknown:
         raise DatasetError(f"embedded: unknown val_images entry {unknown[0]!r}; expected names "

@@ -168,6 +168,7 @@ def test_registry_lists_every_name_with_its_task():
     (lambda: get_dataset("embedded_denoise", colour=True), "unknown option 'colour'"),
     (lambda: get_dataset("embedded_pansharpen", patch_size=30), "multiple of 4"),
     (lambda: get_dataset("embedded_denoise", val_images=("eagle",)), "unknown val_images entry 'eagle'"),
+    (lambda: get_dataset("embedded_denoise", val_images=2), "val_images must be photo names"),
     (lambda: get_dataset("embedded_denoise", max_side="big"), "max_side must be an integer"),
     (lambda: get_dataset("lol"), "needs root="),
     (lambda: get_dataset("lol", root="/nonexistent/lol"), "/nonexistent/lol does not exist"),
