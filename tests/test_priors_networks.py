@@ -22,8 +22,13 @@ def test_parameter_counts_match_the_authors_runs(name, depth, expected):
     assert count(build_prior(name, depth=depth)) == expected
 
 
-def test_taylor_default_is_the_authors_scale_and_width_shrinks_it():
-    full, small = count(build_prior("taylor")), count(build_prior("taylor", width=8))
+@pytest.fixture(scope="module")
+def default_taylor():
+    return build_prior("taylor")
+
+
+def test_taylor_default_is_the_authors_scale_and_width_shrinks_it(default_taylor):
+    full, small = count(default_taylor), count(build_prior("taylor", width=8))
     assert 5_000_000 < full < 7_000_000      # authors: 5.97M (ours 6,468,294, see README)
     assert small < full / 30
 
@@ -121,8 +126,8 @@ def test_taylor_output_is_eq10_of_its_terms_and_terms_follow_eq9(arch):
     torch.testing.assert_close(base, net.f(x))
 
 
-def test_taylor_default_size_runs_on_a_small_input_and_any_size():
-    outs = build_prior("taylor")(torch.rand(1, 3, 16, 16))
+def test_taylor_default_size_runs_on_a_small_input_and_any_size(default_taylor):
+    outs = default_taylor(torch.rand(1, 3, 16, 16))
     assert len(outs) == 5 and all(torch.isfinite(o).all() for o in outs)
     assert build_prior("taylor", width=8)(torch.rand(1, 3, 13, 11))[0].shape == (1, 3, 13, 11)
 
@@ -139,7 +144,7 @@ def test_binomial_kernels_have_frequency_response_in_zero_one():
         torch.testing.assert_close(response, torch.cos(w / 2) ** (2 * order))
 
 
-def operator_norm(apply, shape, iterations=60):
+def operator_norm(apply, shape, iterations=40):
     """Largest singular value of a linear map by power iteration on A^T A (autograd adjoint)."""
     v = torch.randn(shape, dtype=torch.float64)
     sigma = 0.0
@@ -152,12 +157,12 @@ def operator_norm(apply, shape, iterations=60):
     return sigma
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_reverse_phi_is_a_contraction_with_the_constructed_bound(seed):
     net = build_prior("reverse", seed=seed).double()
     bound = net.filter.contraction_bound()
     assert bound <= 0.9 + 1e-12
-    sigma = operator_norm(lambda h: h - net.filter(h), (1, 3, 24, 24))   # phi's linear part
+    sigma = operator_norm(lambda h: h - net.filter(h), (1, 3, 20, 20))   # phi's linear part
     assert sigma <= bound + 1e-9 and sigma < 1
     assert sigma > bound - 0.05        # tight: the checkerboard is only passed by the identity scale
     a, b, y = (torch.randn(1, 3, 16, 16, dtype=torch.float64) for _ in range(3))
