@@ -45,11 +45,21 @@ class CrossCDC(nn.Module):
         return flat.reshape(out_ch, in_ch, 3, 3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.convolve(x, self.kernel(), groups=1)
+
+    def convolve(self, x: torch.Tensor, kernel: torch.Tensor, groups: int) -> torch.Tensor:
         if self.padding == "replicate":
             # Replicate padding extends Eq. 14's differences to the border: a constant image has
             # zero difference everywhere (with zero padding only the interior would be 0).
-            return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), self.kernel())
-        return F.conv2d(x, self.kernel(), padding=1)
+            return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=groups)
+        return F.conv2d(x, kernel, padding=1, groups=groups)
+
+    @staticmethod
+    def run_grouped(layers: list["CrossCDC"], inputs: list[torch.Tensor]) -> list[torch.Tensor]:
+        """layers[i](inputs[i]) for equally shaped layers as one grouped convolution (ensembles)."""
+        kernel = torch.cat([layer.kernel() for layer in layers])
+        out = layers[0].convolve(torch.cat(inputs, dim=1), kernel, groups=len(layers))
+        return list(out.chunk(len(layers), dim=1))
 
 
 class CDCPrior(PriorBase):

@@ -199,6 +199,8 @@ def test_xavier_init_redraws_conv_weights_and_zeroes_biases():
 def test_ensembles_run_batched_and_equal_their_branches(name, number):
     net = build_prior(name, number=number, seed=8)
     x = torch.rand(2, 3, 16, 16)
+    assert net.batched is None and len(net(x)) == 3     # auto: looped on the CPU
+    net.batched = True
     outs = net(x)
     assert len(outs) == 3 and all(o.shape == x.shape for o in outs)
     assert any(len(group) > 1 for step in net.plan for group in step)      # really batched
