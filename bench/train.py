@@ -185,8 +185,9 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
     iteration = start_iteration
     try:
         for iteration in bar:
-            if prior_loss is not None:
-                prior_loss.new_epoch(iteration // epoch_iterations)  # epochR; idempotent within an epoch
+            if prior_loss is not None:  # both hooks are idempotent and no-ops for other strategies
+                prior_loss.new_epoch(iteration // epoch_iterations)  # epochR
+                prior_loss.step(iteration)  # iterR
             inputs, target = _inputs_and_target(next(batches), spec.task, device)
             outputs = model.forward_train(*inputs)
             pixel = criterion(outputs, target)
