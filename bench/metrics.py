@@ -86,27 +86,42 @@ def _band_matrix(taps_key: tuple, out_len: int) -> np.ndarray:
     return band
 
 
+def _tiling(length: int, n_taps: int) -> tuple[int, int, int]:
+    """Valid output length, tile length (about _TILE) and the number of whole tiles."""
+    n_out = length - n_taps + 1
+    tile = -(-n_out // max(-(-n_out // _TILE), 1))
+    return n_out, tile, n_out // tile
+
+
 def _valid_correlate_last(arr: np.ndarray, taps: np.ndarray) -> np.ndarray:
     """'valid' correlation along the last axis, as tiled banded matrix products (BLAS-fast)."""
-    n_out = arr.shape[-1] - len(taps) + 1
-    n_tiles = max(-(-n_out // _TILE), 1)
-    tile = -(-n_out // n_tiles)
-    full = n_out // tile
+    n_out, tile, full = _tiling(arr.shape[-1], len(taps))
     key = tuple(taps.tolist())
-    windows = sliding_window_view(arr, tile + len(taps) - 1, axis=-1)
-    parts = [(windows[..., : full * tile: tile, :] @ _band_matrix(key, tile))
-             .reshape(*arr.shape[:-1], full * tile)]
-    rest = n_out - full * tile
-    if rest:
-        parts.append(arr[..., full * tile:] @ _band_matrix(key, rest))
+    windows = sliding_window_view(arr, tile + len(taps) - 1, axis=-1)[..., : full * tile: tile, :]
+    parts = [(windows @ _band_matrix(key, tile)).reshape(*arr.shape[:-1], full * tile)]
+    if n_out > full * tile:
+        parts.append(arr[..., full * tile:] @ _band_matrix(key, n_out - full * tile))
     return np.concatenate(parts, axis=-1) if len(parts) > 1 else parts[0]
+
+
+def _valid_correlate_rows(arr: np.ndarray, taps: np.ndarray) -> np.ndarray:
+    """'valid' correlation along axis -2 of a C-contiguous array, as left banded products."""
+    n_out, tile, full = _tiling(arr.shape[-2], len(taps))
+    key = tuple(taps.tolist())
+    row_stride = arr.strides[-2]
+    windows = np.lib.stride_tricks.as_strided(
+        arr, shape=arr.shape[:-2] + (full, tile + len(taps) - 1, arr.shape[-1]),
+        strides=arr.strides[:-2] + (tile * row_stride, row_stride, arr.strides[-1]),
+        writeable=False)
+    parts = [(_band_matrix(key, tile).T @ windows).reshape(*arr.shape[:-2], full * tile, -1)]
+    if n_out > full * tile:
+        parts.append(_band_matrix(key, n_out - full * tile).T @ arr[..., full * tile:, :])
+    return np.concatenate(parts, axis=-2) if len(parts) > 1 else parts[0]
 
 
 def _valid_filter_2d(arr: np.ndarray, taps: np.ndarray) -> np.ndarray:
     """Separable 'valid' filtering over the last two axes (..., H, W)."""
-    out = _valid_correlate_last(arr, taps)
-    out = _valid_correlate_last(np.swapaxes(out, -1, -2), taps)
-    return np.swapaxes(out, -1, -2)
+    return _valid_correlate_rows(_valid_correlate_last(np.ascontiguousarray(arr), taps), taps)
 
 
 def _channel_mixing(n_channels: int, taps: np.ndarray) -> np.ndarray:
@@ -141,8 +156,11 @@ def ssim(pred, gt, data_range: float = 255.0, style: str = "basicsr") -> float:
     x = pred[..., None] if pred.ndim == 2 else pred
     y = gt[..., None] if gt.ndim == 2 else gt
     # moments stacked as (4, C, H, W): x, y, x^2 + y^2, x*y (only the sum of variances is needed)
-    x, y = np.moveaxis(x, -1, 0), np.moveaxis(y, -1, 0)
-    moments = np.stack([x, y, x * x + y * y, x * y])
+    moments = np.empty((4, x.shape[2]) + x.shape[:2])
+    moments[0], moments[1] = np.moveaxis(x, -1, 0), np.moveaxis(y, -1, 0)
+    np.multiply(moments[0], moments[0], out=moments[2])
+    moments[2] += moments[1] * moments[1]
+    np.multiply(moments[0], moments[1], out=moments[3])
     if style == "matlab":
         pad = [(0, 0), (0, 0), (SSIM_RADIUS, SSIM_RADIUS), (SSIM_RADIUS, SSIM_RADIUS)]
         moments = np.pad(moments, pad, mode="edge")
