@@ -329,9 +329,12 @@ def niqe_features(gray) -> np.ndarray:
 def _niqe_distance(features: np.ndarray) -> float:
     """Eq. 10 of Mittal et al.: distance between the pristine and the image's MVG fits."""
     mu_pris, cov_pris = _niqe_params()
-    mu_dist = np.nanmean(features, axis=0)
     complete = features[~np.isnan(features).any(axis=1)]
-    cov_dist = np.cov(complete, rowvar=False)                       # nancov: complete rows
+    if len(complete) == 0:  # e.g. a flat image: no block has defined features (MATLAB: NaN)
+        return float("nan")
+    mu_dist = np.nanmean(features, axis=0)
+    # nancov over complete rows; like MATLAB's cov, a single observation gives zeros
+    cov_dist = np.cov(complete, rowvar=False) if len(complete) > 1 else np.zeros((features.shape[1],) * 2)
     pooled = (cov_pris + cov_dist) / 2.0
     inverse = np.linalg.pinv(pooled, rtol=max(pooled.shape) * np.finfo(np.float64).eps)
     diff = mu_pris - mu_dist

@@ -303,3 +303,14 @@ def test_ergas_hand_worked_two_bands():
     assert M.ergas(gt, gt) == 0.0
     with pytest.raises(ValueError, match="zero mean"):
         M.ergas(pred, np.zeros_like(gt))
+
+
+def test_niqe_of_a_flat_image_is_nan_not_an_error():
+    # A diverged network can output a constant image; NIQE is undefined there, as in MATLAB.
+    assert np.isnan(M.niqe(np.full((192, 192, 3), 255, dtype=np.uint8)))
+
+
+def test_niqe_with_one_block_is_finite():
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, size=(96, 96, 3), dtype=np.uint8)
+    assert np.isfinite(M.niqe(img))
