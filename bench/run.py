@@ -9,29 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import traceback
-from datetime import datetime, timezone
-from pathlib import Path
 
 from tqdm import tqdm
 
-from .atomic import write_json
+from .executor import execute, interrupt_on_sigterm, is_finished
 from .matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, unique_specs
-from .provenance import device_name, git_commit, versions
-
-
-def result_path(results_dir: Path, key: str) -> Path:
-    return Path(results_dir) / f"{key}.json"
-
-
-def is_finished(results_dir: Path, key: str) -> bool:
-    import json
-
-    path = result_path(results_dir, key)
-    try:
-        return json.loads(path.read_text()).get("status") == "ok"
-    except (OSError, ValueError):
-        return False
+from .provenance import device_name
 
 
 def check_data(specs, data_root) -> None:
@@ -40,44 +23,12 @@ def check_data(specs, data_root) -> None:
 
     seen = set()
     for spec in specs:
-        recipe = spec.recipe_dict()
-        ident = (spec.dataset, spec.dataset_options, recipe["patch_size"])
-        if ident in seen:
-            continue
-        seen.add(ident)
-        for split in ("train", "val"):
-            get_dataset(spec.dataset, split, root=data_root, patch_size=recipe["patch_size"],
-                        **dict(spec.dataset_options))
-
-
-def record(spec, status: str, measured: dict | None = None, error: str | None = None, device=None) -> dict:
-    return {
-        "key": spec.key, "config_key": spec.config_key, "status": status, "error": error,
-        "spec": spec.to_dict(), **(measured or {}),
-        "device": device_name(device) if device is not None else None,
-        "versions": versions(), "git_commit": git_commit(),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
-def run_one(spec, args, device) -> dict:
-    """Train one spec; any exception but an interruption becomes a 'failed' record."""
-    import torch
-
-    from .train import run
-
-    try:
-        measured = run(spec, data_root=args.data_root, device=device, checkpoint_dir=args.checkpoints,
-                       progress=not args.quiet, workers=args.workers)
-        return record(spec, "ok", measured, device=device)
-    except KeyboardInterrupt:
-        raise
-    except Exception as err:  # noqa: BLE001 - isolation: one failure never stops the others
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
-        last = traceback.extract_tb(err.__traceback__)[-1]
-        message = f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})"
-        return record(spec, "failed", error=message, device=device)
+        patch_size = spec.recipe_dict()["patch_size"]
+        ident = (spec.dataset, spec.dataset_options, patch_size)
+        if ident not in seen:
+            seen.add(ident)
+            for split in ("train", "val"):
+                get_dataset(spec.dataset, split, root=data_root, patch_size=patch_size, **dict(spec.dataset_options))
 
 
 def parse_args(argv=None):
@@ -90,7 +41,9 @@ def parse_args(argv=None):
     parser.add_argument("--results", default="results", help="per-run JSON folder")
     parser.add_argument("--checkpoints", default="checkpoints", help="resume checkpoints folder")
     parser.add_argument("--matrix", default=str(DEFAULT_MATRIX))
-    parser.add_argument("--workers", type=int, default=0, help="data-loader worker processes")
+    parser.add_argument("--workers", type=int, default=0, help="data-loader worker processes per run")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="runs in parallel, one process each (GPUs are shared round-robin)")
     parser.add_argument("--dry-run", action="store_true", help="list the runs, train nothing")
     parser.add_argument("--quiet", action="store_true", help="no per-iteration progress bar")
     return parser.parse_args(argv)
@@ -98,6 +51,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.jobs < 1 or args.seeds < 1:
+        print("error: --jobs and --seeds must be at least 1", file=sys.stderr)
+        return 2
     try:
         matrix = load_matrix(args.matrix)
         entries = expand(matrix, tables=args.table, profile=args.profile, seeds=range(args.seeds))
@@ -123,13 +79,13 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
+    interrupt_on_sigterm()
     failed, started = [], time.time()
-    for spec in tqdm(todo, desc="runs", disable=args.quiet or not todo):
-        result = run_one(spec, args, device)
-        write_json(result_path(args.results, spec.key), result)
+    for result in tqdm(execute(todo, args, device), total=len(todo), desc="runs", disable=args.quiet or not todo):
         if result["status"] != "ok":
             failed.append(result)
-            tqdm.write(f"FAILED {spec.key} {spec.baseline} {spec.dataset}: {result['error']}")
+            tqdm.write(f"FAILED {result['key']} {result['spec']['baseline']} {result['spec']['dataset']}: "
+                       f"{result['error']}")
     print(f"done in {time.time() - started:.1f} s on {device_name(device)}: "
           f"{len(todo) - len(failed)} ok, {len(failed)} failed, {len(specs) - len(todo)} skipped")
     for result in failed:

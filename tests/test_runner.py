@@ -99,7 +99,7 @@ def test_interrupted_run_writes_no_json(tmp_path, monkeypatch):
     monkeypatch.setattr(bench.train, "run", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _main(tmp_path, matrix)
-    assert not list((tmp_path / "results").glob("*")) if (tmp_path / "results").exists() else True
+    assert not list(tmp_path.glob("results/*.json"))
 
 
 def test_missing_real_data_fails_before_training(tmp_path, monkeypatch, capsys):
@@ -117,3 +117,11 @@ def test_atomic_write_leaves_old_file_and_no_temp(tmp_path):
         write_json(path, {"status": object()})
     assert json.loads(path.read_text()) == {"status": "ok"}
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_parallel_workers_write_every_result(tmp_path):
+    matrix = tiny_matrix(tmp_path, rows=("Original", "+INN", "+Reverse"))
+    assert _main(tmp_path, matrix, "--jobs", "2") == 0
+    results = [json.loads(p.read_text()) for p in (tmp_path / "results").glob("*.json")]
+    assert sorted(r["spec"]["prior"]["name"] if r["spec"]["prior"] else "-" for r in results) == ["-", "inn", "reverse"]
+    assert all(r["status"] == "ok" for r in results)
