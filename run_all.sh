@@ -11,16 +11,19 @@ status=0
 "$PY" -m bench.run "$@" || status=$?
 render=1
 profile=smoke
+results=results
 args=("$@")
 for i in "${!args[@]}"; do
   case "${args[$i]}" in
     -h|--help|--dry-run) render=0 ;;
     --profile) profile="${args[$((i + 1))]:-smoke}" ;;
     --profile=*) profile="${args[$i]#--profile=}" ;;
+    --results) results="${args[$((i + 1))]:-results}" ;;
+    --results=*) results="${args[$i]#--results=}" ;;
   esac
 done
 # Status 1 means some runs failed: the others' results are still rendered.
 if [ "$render" = 1 ] && [ "$status" -le 1 ]; then
-  "$PY" -m bench.aggregate --profile "$profile" || status=$?
+  "$PY" -m bench.aggregate --profile "$profile" --results "$results" || status=$?
 fi
 exit "$status"

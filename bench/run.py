@@ -41,7 +41,8 @@ def parse_args(argv=None):
     parser.add_argument("--results", default="results", help="per-run JSON folder")
     parser.add_argument("--checkpoints", default="checkpoints", help="resume checkpoints folder")
     parser.add_argument("--matrix", default=str(DEFAULT_MATRIX))
-    parser.add_argument("--workers", type=int, default=0, help="data-loader worker processes per run")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="data-loader worker processes per run (default: 4 on CUDA, 0 on CPU)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="runs in parallel, one process each (GPUs are shared round-robin)")
     parser.add_argument("--dry-run", action="store_true", help="list the runs, train nothing")
@@ -74,6 +75,8 @@ def main(argv=None) -> int:
         from .train import resolve_device
 
         device = resolve_device(args.device)
+        if args.workers is None:
+            args.workers = 4 if device.type == "cuda" else 0
         check_data(todo, args.data_root)
     except ValueError as err:  # DatasetError is a ValueError: one line, before any training
         print(f"error: {err}", file=sys.stderr)
