@@ -12,6 +12,10 @@ from torch import nn
 
 TASKS = ("denoise", "lowlight", "pansharpen")
 
+# The authors' BasicSR schedule for the 300k-iteration recipes (DnCNN/SIDD; reused for SID and
+# DRBN on LOL, whose schedule is not published): halve the learning rate at these iterations.
+BASICSR_MULTISTEP_300K = {"type": "multistep", "milestones": [50_000, 100_000, 150_000, 250_000], "gamma": 0.5}
+
 
 @dataclass(frozen=True)
 class Recipe:

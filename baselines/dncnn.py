@@ -4,7 +4,7 @@ from __future__ import annotations
 from torch import nn
 
 from ._padding import check_image_batch
-from .base import Baseline, Recipe
+from .base import BASICSR_MULTISTEP_300K, Baseline, Recipe
 
 # Paper profile (spec/baselines.md): the authors trained DnCNN on SIDD inside BasicSR.
 _RECIPE = Recipe(
@@ -12,7 +12,7 @@ _RECIPE = Recipe(
     patch_size=224,
     batch_size=2,
     lr=1e-4,
-    scheduler={"type": "multistep", "milestones": [50_000, 100_000, 150_000, 250_000], "gamma": 0.5},
+    scheduler=BASICSR_MULTISTEP_300K,
     iterations=300_000,
     source="spec/baselines.md 'paper' profile (authors' BasicSR config for DnCNN/SIDD)",
 )

@@ -7,14 +7,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._padding import check_image_batch, crop_to, pad_to_multiple
-from .base import Baseline, Recipe
+from .base import BASICSR_MULTISTEP_300K, Baseline, Recipe
 
 _RECIPE = Recipe(
     loss="ssim_multiscale",
     patch_size=224,
     batch_size=2,
     lr=1e-4,
-    scheduler={"type": "multistep", "milestones": [50_000, 100_000, 150_000, 250_000], "gamma": 0.5},
+    scheduler=BASICSR_MULTISTEP_300K,
     iterations=300_000,
     source="spec/baselines.md 'paper' profile (authors' BasicSR config for DRBN/LOL)",
     note="(1 - SSIM) summed over the full, 1/2 and 1/4 outputs of forward_train (authors' "

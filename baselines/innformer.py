@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._padding import check_image_batch
 from .base import Baseline, Recipe
 
 SCALE = 4  # LR-MS -> PAN resolution ratio of WorldView-II / GaoFen-2 (spec/data_and_metrics.md)
@@ -33,19 +34,10 @@ _RECIPE = Recipe(
 
 
 # --------------------------------------------------------------------------- shared helpers
-def _check_tensor(x, name: str, channels: int) -> None:
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
-    if x.dim() != 4 or x.shape[1] != channels:
-        raise ValueError(f"{name}: expected shape (N, {channels}, H, W), got {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise ValueError(f"{name}: expected a floating-point tensor, got {x.dtype}")
-
-
 def check_pansharpen_inputs(lrms, pan, bands: int, min_lr_size: int = 1) -> None:
     """One-line ValueError unless lrms is (N, bands, h, w) and pan is (N, 1, 4h, 4w)."""
-    _check_tensor(lrms, "lrms", bands)
-    _check_tensor(pan, "pan", 1)
+    check_image_batch(lrms, bands, "lrms")
+    check_image_batch(pan, 1, "pan")
     n, _, h, w = lrms.shape
     if n == 0 or min(h, w) < min_lr_size:
         raise ValueError(f"lrms: expected N >= 1 and h, w >= {min_lr_size}, got {tuple(lrms.shape)}")

@@ -5,14 +5,14 @@ import torch
 from torch import nn
 
 from ._padding import check_image_batch, crop_to, pad_to_multiple
-from .base import Baseline, Recipe
+from .base import BASICSR_MULTISTEP_300K, Baseline, Recipe
 
 _RECIPE = Recipe(
     loss="l1",
     patch_size=224,
     batch_size=2,
     lr=1e-4,
-    scheduler={"type": "multistep", "milestones": [50_000, 100_000, 150_000, 250_000], "gamma": 0.5},
+    scheduler=BASICSR_MULTISTEP_300K,
     iterations=300_000,
     source="spec/baselines.md 'paper' profile (authors' BasicSR config for SID/LOL)",
     note="The spec gives patch, batch, lr, iterations and loss for SID/LOL but no schedule; "
