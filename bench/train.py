@@ -7,9 +7,11 @@ continues from it and ends with the same numbers as an uninterrupted run.
 """
 from __future__ import annotations
 
-import math
 import random
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,29 @@ from .atomic import torch_save
 from .losses import pixel_loss
 from .schedule import build_scheduler
 from .spec import RunSpec, thaw
+
+
+@contextmanager
+def interruptible():
+    """Ctrl-C / SIGTERM during training: finish the iteration in flight, then stop (the loop
+    checks ``flag["stop"]``), so the checkpoint lies on an iteration boundary and a resumed run
+    ends with the same numbers. A second signal interrupts at once."""
+    flag = {"stop": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def request_stop(signum, frame):
+        if flag["stop"]:
+            raise KeyboardInterrupt
+        flag["stop"] = True
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class RunFailure(RuntimeError):
@@ -142,7 +167,8 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
         workers: int = 0, checkpoint_every: int | None = None, stop_after: int | None = None) -> dict:
     """Train and evaluate one spec; returns the record's measured part.
 
-    ``stop_after`` (tests) raises KeyboardInterrupt after that many iterations, as Ctrl-C would.
+    ``stop_after`` (tests) stops after that many iterations exactly as Ctrl-C does: checkpoint at
+    the iteration boundary, then KeyboardInterrupt.
     """
     device = torch.device(device)
     recipe = spec.recipe_dict()
@@ -182,36 +208,36 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
     model.train()
     bar = tqdm(range(start_iteration, iterations), desc=f"{spec.baseline} {spec.key[:8]}", leave=False,
                disable=not progress, initial=start_iteration, total=iterations)
-    iteration = start_iteration
     try:
-        for iteration in bar:
-            if prior_loss is not None:  # both hooks are idempotent and no-ops for other strategies
-                prior_loss.new_epoch(iteration // epoch_iterations)  # epochR
-                prior_loss.step(iteration)  # iterR
-            inputs, target = _inputs_and_target(next(batches), spec.task, device)
-            outputs = model.forward_train(*inputs)
-            pixel = criterion(outputs, target)
-            prior = prior_loss(outputs[0], target) if prior_loss is not None else torch.zeros((), device=device)
-            loss = pixel + prior
-            if not torch.isfinite(loss):
-                raise RunFailure(f"non-finite loss ({loss.item()}) at iteration {iteration}")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if recipe.get("grad_clip"):
-                torch.nn.utils.clip_grad_norm_(model.parameters(), recipe["grad_clip"])
-            optimizer.step()
-            scheduler.step()
-            losses.append((iteration, float(loss.item()), float(prior.item())))
-            done = iteration + 1
-            if stop_after is not None and done - start_iteration >= stop_after:
-                raise KeyboardInterrupt
-            if done % checkpoint_every == 0 and done < iterations:
-                save(done)
-    except KeyboardInterrupt:
-        save(len(losses))
-        raise
+        with interruptible() as interrupt:
+            for iteration in bar:
+                if prior_loss is not None:  # both hooks are idempotent and no-ops for other strategies
+                    prior_loss.new_epoch(iteration // epoch_iterations)  # epochR
+                    prior_loss.step(iteration)  # iterR
+                inputs, target = _inputs_and_target(next(batches), spec.task, device)
+                outputs = model.forward_train(*inputs)
+                pixel = criterion(outputs, target)
+                prior = prior_loss(outputs[0], target) if prior_loss is not None else torch.zeros((), device=device)
+                loss = pixel + prior
+                if not torch.isfinite(loss):
+                    raise RunFailure(f"non-finite loss ({loss.item()}) at iteration {iteration}")
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if recipe.get("grad_clip"):
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), recipe["grad_clip"])
+                optimizer.step()
+                scheduler.step()
+                losses.append((iteration, float(loss.item()), float(prior.item())))
+                done = iteration + 1
+                if interrupt["stop"] or (stop_after is not None and done - start_iteration >= stop_after):
+                    save(done)
+                    raise KeyboardInterrupt
+                if done % checkpoint_every == 0 and done < iterations:
+                    save(done)
     finally:
         bar.close()
+    if start_iteration < iterations:
+        save(iterations)  # an interruption during evaluation resumes here, not at the last periodic save
 
     evaluation = evaluate(model, val_set, spec.task, recipe["metrics"], recipe.get("val_images"), device)
     checkpoint.unlink(missing_ok=True)

@@ -1,8 +1,11 @@
 """The runner: determinism, resume after interruption, skip, failure isolation, atomic writes."""
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 import bench.train
@@ -125,3 +128,27 @@ def test_parallel_workers_write_every_result(tmp_path):
     results = [json.loads(p.read_text()) for p in (tmp_path / "results").glob("*.json")]
     assert sorted(r["spec"]["prior"]["name"] if r["spec"]["prior"] else "-" for r in results) == ["-", "inn", "reverse"]
     assert all(r["status"] == "ok" for r in results)
+
+
+def test_ctrl_c_stops_at_an_iteration_boundary_and_resumes_exactly(tmp_path, monkeypatch):
+    spec = specs_of(tiny_matrix(tmp_path))[1]
+    full = bench.train.run(spec, checkpoint_dir=tmp_path / "a", progress=False)
+    real_loss, calls = bench.train.pixel_loss, []
+
+    def loss_that_presses_ctrl_c(name):
+        fn = real_loss(name)
+
+        def wrapped(outputs, target):
+            calls.append(1)
+            if len(calls) == 3:  # Ctrl-C arrives in the middle of iteration 3
+                os.kill(os.getpid(), signal.SIGINT)
+            return fn(outputs, target)
+        return wrapped
+
+    monkeypatch.setattr(bench.train, "pixel_loss", loss_that_presses_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        bench.train.run(spec, checkpoint_dir=tmp_path / "b", progress=False)
+    assert torch.load(tmp_path / "b" / f"{spec.key}.pt", weights_only=False)["iteration"] == 3
+    monkeypatch.setattr(bench.train, "pixel_loss", real_loss)
+    resumed = bench.train.run(spec, checkpoint_dir=tmp_path / "b", progress=False)
+    assert resumed["metrics"] == full["metrics"]
