@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .atomic import write_json
+from .dataroot import root_for
 from .provenance import device_name, git_commit, versions
 
 
@@ -46,8 +47,9 @@ def run_one(spec, args, device) -> dict:
     from . import train
 
     try:
-        measured = train.run(spec, data_root=args.data_root, device=device, checkpoint_dir=args.checkpoints,
-                             progress=not args.quiet and args.jobs == 1, workers=args.workers)
+        measured = train.run(spec, data_root=root_for(args.data_roots, spec.dataset), device=device,
+                             checkpoint_dir=args.checkpoints, progress=not args.quiet and args.jobs == 1,
+                             workers=args.workers)
         result = record(spec, "ok", measured, device=device)
     except KeyboardInterrupt:
         raise

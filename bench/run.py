@@ -12,12 +12,13 @@ import time
 
 from tqdm import tqdm
 
+from .dataroot import parse_roots, root_for
 from .executor import execute, interrupt_on_sigterm, is_finished
 from .matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, unique_specs
 from .provenance import device_name
 
 
-def check_data(specs, data_root) -> None:
+def check_data(specs, roots: dict) -> None:
     """Open every data set the specs need, so a missing one fails before any training."""
     from data import get_dataset
 
@@ -28,7 +29,7 @@ def check_data(specs, data_root) -> None:
         if ident not in seen:
             seen.add(ident)
             for split in ("train", "val"):
-                get_dataset(spec.dataset, split, root=data_root, patch_size=patch_size, **dict(spec.dataset_options))
+                get_dataset(spec.dataset, split, root=root_for(roots, spec.dataset), patch_size=patch_size, **dict(spec.dataset_options))
 
 
 def parse_args(argv=None):
@@ -37,7 +38,9 @@ def parse_args(argv=None):
     parser.add_argument("--profile", default="smoke", help="smoke (default, CPU minutes) or paper")
     parser.add_argument("--seeds", type=int, default=1, help="number of seeds per configuration (0..K-1)")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
-    parser.add_argument("--data-root", default=None, help="folder holding the real data sets (paper profile)")
+    parser.add_argument("--data-root", action="append", metavar="DIR|NAME=DIR",
+                        help="folder of the real data sets (SIDD/, LOL/, WV2_data/, GF2_data/), or one set's "
+                             "folder as sidd=DIR, lol=DIR, wv2=DIR, gf2=DIR (repeatable; paper profile)")
     parser.add_argument("--results", default="results", help="per-run JSON folder")
     parser.add_argument("--checkpoints", default="checkpoints", help="resume checkpoints folder")
     parser.add_argument("--matrix", default=str(DEFAULT_MATRIX))
@@ -77,7 +80,8 @@ def main(argv=None) -> int:
         device = resolve_device(args.device)
         if args.workers is None:
             args.workers = 4 if device.type == "cuda" else 0
-        check_data(todo, args.data_root)
+        args.data_roots = parse_roots(args.data_root)
+        check_data(todo, args.data_roots)
     except ValueError as err:  # DatasetError is a ValueError: one line, before any training
         print(f"error: {err}", file=sys.stderr)
         return 2
