@@ -152,3 +152,31 @@ def test_ctrl_c_stops_at_an_iteration_boundary_and_resumes_exactly(tmp_path, mon
     monkeypatch.setattr(bench.train, "pixel_loss", real_loss)
     resumed = bench.train.run(spec, checkpoint_dir=tmp_path / "b", progress=False)
     assert resumed["metrics"] == full["metrics"]
+
+
+def test_paper_profile_trains_on_a_real_layout(tmp_path):
+    """The real-data path end to end: LOL's official layout under --data-root, a paper spec
+    (shortened), NIQE included."""
+    import dataclasses
+
+    import numpy as np
+    from PIL import Image
+
+    from bench.dataroot import root_for
+    from bench.spec import freeze
+
+    rng = np.random.default_rng(0)
+    for split, count in (("our485", 4), ("eval15", 1)):
+        for kind in ("low", "high"):
+            (tmp_path / "LOL" / split / kind).mkdir(parents=True)
+        for i in range(count):
+            high = rng.integers(0, 256, (96, 128, 3), dtype=np.uint8)
+            Image.fromarray(high).save(tmp_path / "LOL" / split / "high" / f"{i}.png")
+            Image.fromarray(high // 8).save(tmp_path / "LOL" / split / "low" / f"{i}.png")
+    entry = next(e for e in expand(load_matrix(), tables=[2], profile="paper") if e.model == "SID" and e.label == "+INN")
+    recipe = {**entry.spec.recipe_dict(), **TINY_RECIPE}
+    spec = dataclasses.replace(entry.spec, recipe=freeze(recipe), baseline_overrides=freeze({"width": 8}))
+    result = bench.train.run(spec, data_root=root_for({"*": str(tmp_path)}, "lol"), checkpoint_dir=tmp_path,
+                             progress=False)
+    assert result["train_images"] == 4 and result["val_images"] == 1
+    assert set(result["metrics"]["mean"]) == {"psnr", "ssim", "niqe"}
