@@ -52,6 +52,10 @@ def test_prior_changes_the_training(tmp_path):
     a = bench.train.run(original, checkpoint_dir=tmp_path, progress=False)
     b = bench.train.run(with_prior, checkpoint_dir=tmp_path, progress=False)
     assert a["curve"]["points"][0][2] == 0.0 and b["curve"]["points"][0][2] > 0.0
+    # Paired comparison: building the prior draws nothing from the global RNG, so both runs start
+    # from the same weights on the same first batch: their first pixel losses are equal.
+    (_, total_a, _), (_, total_b, prior_b) = a["curve"]["points"][0], b["curve"]["points"][0]
+    assert total_a == pytest.approx(total_b - prior_b, abs=2e-6)
     assert a["metrics"]["mean"] != b["metrics"]["mean"]
 
 
