@@ -20,16 +20,14 @@ from .provenance import device_name
 
 def check_data(specs, roots: dict) -> None:
     """Open every data set the specs need, so a missing one fails before any training."""
-    from data import get_dataset
+    from .train import open_datasets
 
     seen = set()
     for spec in specs:
-        patch_size = spec.recipe_dict()["patch_size"]
-        ident = (spec.dataset, spec.dataset_options, patch_size)
+        ident = (spec.dataset, spec.dataset_options, spec.recipe_dict()["patch_size"])
         if ident not in seen:
             seen.add(ident)
-            for split in ("train", "val"):
-                get_dataset(spec.dataset, split, root=root_for(roots, spec.dataset), patch_size=patch_size, **dict(spec.dataset_options))
+            open_datasets(spec, root_for(roots, spec.dataset))
 
 
 def parse_args(argv=None):

@@ -154,6 +154,14 @@ def _curve_summary(losses: list[tuple[int, float, float]], max_points: int = 100
     }
 
 
+def open_datasets(spec: RunSpec, data_root=None):
+    """The spec's (train, val) data sets; a missing or malformed set raises DatasetError here."""
+    patch_size = spec.recipe_dict()["patch_size"]
+    options = thaw(spec.dataset_options)
+    return tuple(get_dataset(spec.dataset, split, root=data_root, patch_size=patch_size, **options)
+                 for split in ("train", "val"))
+
+
 def build_prior_loss(spec: RunSpec, channels: int):
     if spec.prior is None:
         return None
@@ -174,9 +182,7 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
     recipe = spec.recipe_dict()
     started = time.time()
     seed_everything(spec.seed)
-    data_opts = thaw(spec.dataset_options)
-    train_set = get_dataset(spec.dataset, "train", root=data_root, patch_size=recipe["patch_size"], **data_opts)
-    val_set = get_dataset(spec.dataset, "val", root=data_root, patch_size=recipe["patch_size"], **data_opts)
+    train_set, val_set = open_datasets(spec, data_root)
     model = build_baseline(spec.baseline, **thaw(spec.baseline_overrides)).to(device)
     stream = BatchStream(train_set, recipe["batch_size"], spec.seed, workers)
     epoch_iterations = recipe.get("epoch_iterations") or stream.batches_per_pass
