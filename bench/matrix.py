@@ -9,7 +9,7 @@ prior or label is a one-line error naming the table, the row and the bad value.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
@@ -169,14 +169,9 @@ def _validate(m, where: str):
 
 
 def _resolve_recipe(profile: dict, baseline_cls) -> dict:
-    """The profile's recipe over the baseline's published one (the loss is always the baseline's)."""
-    published = baseline_cls.recipe
-    recipe = {
-        "loss": published.loss, "patch_size": published.patch_size, "batch_size": published.batch_size,
-        "lr": published.lr, "scheduler": dict(published.scheduler), "iterations": published.iterations,
-        "epochs": published.epochs, "optimizer": published.optimizer, "betas": list(published.betas),
-        "weight_decay": published.weight_decay, "grad_clip": published.grad_clip, "epoch_iterations": None,
-    }
+    """The baseline's published recipe with the profile's fields on top (smoke keeps the loss)."""
+    recipe = {k: v for k, v in asdict(baseline_cls.recipe).items() if k not in ("source", "note")}
+    recipe["epoch_iterations"] = None
     if isinstance(profile["recipe"], dict):
         recipe.update(profile["recipe"])
         if "iterations" in profile["recipe"]:
