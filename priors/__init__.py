@@ -1,9 +1,14 @@
 """Random-weight priors as plug-and-play losses (NeurIPS 2023, "Training Your Image Restoration
-Network Better with Random Weight Network as Optimization Function"). Depends on torch only.
+Network Better with Random Weight Network as Optimization Function"), plus weight-free auxiliary
+losses behind the same interface. Depends on torch only; see docs/priors.md.
 
-    from priors import build_prior, RandomPriorLoss, PRIORS
+    from priors import build_prior, RandomPriorLoss, PRIORS, build_auxiliary, calibrate
 """
-from .build import PRIORS, build_prior
+from .auxiliary import LOSSES, CharbonnierLoss, EdgeLoss, FFTLoss, SSIMLoss
+from .build import PRIORS, build_prior, validate
+from .factory import auxiliary_names, build_auxiliary
 from .loss import RandomPriorLoss
+from .term import AuxiliaryTerm, calibrate
 
-__all__ = ["PRIORS", "build_prior", "RandomPriorLoss"]
+__all__ = ["PRIORS", "build_prior", "validate", "RandomPriorLoss", "LOSSES", "FFTLoss", "SSIMLoss", "EdgeLoss",
+           "CharbonnierLoss", "AuxiliaryTerm", "build_auxiliary", "auxiliary_names", "calibrate"]

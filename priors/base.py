@@ -1,4 +1,4 @@
-"""Shared input checks for every prior network."""
+"""The common base of every prior network: its registry metadata and shared input checks."""
 from __future__ import annotations
 
 import torch
@@ -6,8 +6,17 @@ import torch.nn as nn
 
 
 class PriorBase(nn.Module):
-    """A frozen random-weight prior: ``forward(x) -> list[Tensor]``; subclasses set ``in_channels``."""
+    """A frozen random-weight prior: ``forward(x) -> list[Tensor]``; subclasses set ``in_channels``.
 
+    Class attributes read by ``build_prior`` / ``validate`` (each prior declares its own):
+    OPTIONS: the extra keyword options its constructor accepts; ARCHS: the bodies it has
+    ("cnn", optionally "transformer"; the constructor takes ``arch`` only if it has several);
+    XAVIER: whether ``init="xavier"`` is defined (it has conv weights).
+    """
+
+    OPTIONS: tuple[str, ...] = ()
+    ARCHS: tuple[str, ...] = ("cnn",)
+    XAVIER: bool = True
     in_channels: int
 
     def check_input(self, x: torch.Tensor) -> None:

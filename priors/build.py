@@ -1,4 +1,8 @@
-"""``build_prior``: name + ablation knobs -> a frozen random-weight prior network."""
+"""``build_prior``: name + ablation knobs -> a frozen random-weight prior network.
+
+``PRIORS`` is the registry (name -> class). Each class declares what it accepts: ``OPTIONS``
+(its extra keyword options), ``ARCHS`` and ``XAVIER`` (see ``priors.base.PriorBase``).
+"""
 from __future__ import annotations
 
 import torch.nn as nn
@@ -7,21 +11,20 @@ from .base import PriorBase
 from .cdc import CDCPrior, CrossCDC
 from .ensemble import PriorEnsemble
 from .inn import INNPrior
+from .random_cnn import RandomCNNPrior
 from .reverse import ReversePrior
 from .seeding import private_rng
 from .taylor import TaylorPrior
 
-PRIORS = {"taylor": TaylorPrior, "cdc": CDCPrior, "inn": INNPrior, "reverse": ReversePrior}
+PRIORS: dict[str, type[PriorBase]] = {
+    "taylor": TaylorPrior,
+    "cdc": CDCPrior,
+    "inn": INNPrior,
+    "reverse": ReversePrior,
+    "random_cnn": RandomCNNPrior,
+}
 ARCHS = ("cnn", "transformer")
 INITS = ("kaiming", "xavier")
-TRANSFORMER_PRIORS = ("taylor", "inn")      # the authors' PriorTaylorTrans and PriorINNFormer
-CONV_INIT_PRIORS = ("taylor", "cdc", "inn")  # reverse has mixing weights, no conv weights
-OPTIONS = {
-    "taylor": ("width", "levels", "order"),
-    "cdc": ("theta", "width", "padding"),
-    "inn": ("clamp", "width"),
-    "reverse": ("orders", "max_contraction", "return_iterates"),
-}
 
 
 def _choice(argument: str, value, accepted) -> None:
@@ -29,35 +32,42 @@ def _choice(argument: str, value, accepted) -> None:
         raise ValueError(f"{argument} must be one of {', '.join(map(str, accepted))}; got {value!r}")
 
 
+def _positive_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 def validate(name, depth=5, arch="cnn", init="kaiming", number=None, in_channels=3, **options) -> None:
     """Raise a one-line ValueError for any argument build_prior cannot honour."""
     _choice("name", name, tuple(PRIORS))
     _choice("arch", arch, ARCHS)
     _choice("init", init, INITS)
-    if arch == "transformer" and name not in TRANSFORMER_PRIORS:
-        raise ValueError(f"arch='transformer' is defined for {' and '.join(TRANSFORMER_PRIORS)} only; "
-                         f"use arch='cnn' for {name}")
-    if init == "xavier" and name not in CONV_INIT_PRIORS:
-        raise ValueError(f"init='xavier' is defined for {', '.join(CONV_INIT_PRIORS)} (conv weights) only; "
+    cls = PRIORS[name]
+    if arch not in cls.ARCHS:
+        having = [n for n, c in PRIORS.items() if arch in c.ARCHS]
+        raise ValueError(f"arch={arch!r} is defined for {', '.join(having)} only; use arch='cnn' for {name}")
+    if init == "xavier" and not cls.XAVIER:
+        having = [n for n, c in PRIORS.items() if c.XAVIER]
+        raise ValueError(f"init='xavier' is defined for {', '.join(having)} (conv weights) only; "
                          f"use init='kaiming' for {name}")
-    if not isinstance(in_channels, int) or isinstance(in_channels, bool) or in_channels < 1:
+    if not _positive_int(in_channels):
         raise ValueError(f"in_channels must be a positive int; got {in_channels!r}")
-    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
+    if not _positive_int(depth):
         raise ValueError(f"depth must be a positive int; got {depth!r}")
     if number is not None and (not isinstance(number, (tuple, list)) or not number
-                               or any(not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in number)):
+                               or not all(_positive_int(d) for d in number)):
         raise ValueError(f"number must be None or a non-empty tuple of positive branch depths, e.g. (3, 5, 7); "
                          f"got {number!r}")
-    unknown = sorted(set(options) - set(OPTIONS[name]))
+    unknown = sorted(set(options) - set(cls.OPTIONS))
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(unknown)} for prior {name!r}; accepted: "
-                         f"{', '.join(OPTIONS[name])}")
+                         f"{', '.join(cls.OPTIONS) or 'none'}")
 
 
 def _single(name: str, depth: int, arch: str, in_channels: int, options: dict) -> PriorBase:
-    if name in TRANSFORMER_PRIORS:
-        return PRIORS[name](in_channels=in_channels, depth=depth, arch=arch, **options)
-    return PRIORS[name](in_channels=in_channels, depth=depth, **options)
+    cls = PRIORS[name]
+    if len(cls.ARCHS) > 1:
+        return cls(in_channels=in_channels, depth=depth, arch=arch, **options)
+    return cls(in_channels=in_channels, depth=depth, **options)
 
 
 def apply_xavier(net: nn.Module) -> None:
@@ -79,11 +89,12 @@ def build_prior(name: str, depth: int = 5, arch: str = "cnn", init: str = "kaimi
                 in_channels: int = 3, seed: int = 0, **options) -> PriorBase:
     """A frozen random-weight prior; ``forward(x) -> list[Tensor]``.
 
-    name: taylor | cdc | inn | reverse. depth: layers (cdc), coupling blocks (inn), iterations K
-    (reverse), transformer blocks of g (taylor, arch="transformer"). number: None or a tuple of
-    branch depths (parallel branches, one output each; depth is then unused). The weights are a
-    function of ``seed`` only: they are drawn from a private, seeded RNG on the CPU and the global
-    torch RNG is left exactly as it was. init="kaiming" is PyTorch's default conv init.
+    name: a key of ``PRIORS`` (taylor | cdc | inn | reverse | random_cnn). depth: layers (cdc,
+    random_cnn), coupling blocks (inn), iterations K (reverse), transformer blocks of g (taylor,
+    arch="transformer"). number: None or a tuple of branch depths (parallel branches, one output
+    each; depth is then unused). options: the class's ``OPTIONS`` (docs/priors.md). The weights are
+    a function of ``seed`` only: they are drawn from a private, seeded RNG on the CPU and the
+    global torch RNG is left exactly as it was. init="kaiming" is PyTorch's default conv init.
     """
     validate(name, depth, arch, init, number, in_channels, **options)
     with private_rng(seed):

@@ -1,8 +1,10 @@
 """CDC prior: a linear stack of horizontal-vertical cross central-difference convolutions.
 
 Paper Eq. 14: y(p0) = sum_n w(p_n) * (x(p0 + p_n) - x(p0)). The authors' ``CDCPriorNet``
-(spec/priors.md) uses the generalised form ``conv(x, w) - theta * conv_1x1(x, sum(w))`` with
-theta = 0.8 on the 3x3 "+" cross, no bias and no nonlinearity between layers.
+(docs/priors.md) uses the generalised form ``conv(x, w) - theta * conv_1x1(x, sum(w))`` with
+theta = 0.8 on the 3x3 "+" cross, no bias and no nonlinearity between layers. Like the authors'
+layer (a conv2d with padding=1), the 3x3 part is zero-padded by default; ``padding="replicate"``
+is our option that extends Eq. 14's differences to the border.
 """
 from __future__ import annotations
 
@@ -17,13 +19,13 @@ from .base import PriorBase
 # Flat 3x3 positions of the cross taps, in the order of the (1, 5) weight: top, left, centre, right, bottom.
 CROSS_TAPS = (1, 3, 4, 5, 7)
 CENTRE = 4
-PADDINGS = ("replicate", "zeros")
+PADDINGS = ("zeros", "replicate")
 
 
 class CrossCDC(nn.Module):
     """One cross CDC layer; weight shape (out, in, 1, 5) like the authors' Conv2d(kernel=(1, 5))."""
 
-    def __init__(self, in_channels: int, out_channels: int, theta: float = 0.8, padding: str = "replicate"):
+    def __init__(self, in_channels: int, out_channels: int, theta: float = 0.8, padding: str = "zeros"):
         super().__init__()
         self.theta = float(theta)
         self.padding = padding
@@ -49,8 +51,8 @@ class CrossCDC(nn.Module):
 
     def convolve(self, x: torch.Tensor, kernel: torch.Tensor, groups: int) -> torch.Tensor:
         if self.padding == "replicate":
-            # Replicate padding extends Eq. 14's differences to the border: a constant image has
-            # zero difference everywhere (with zero padding only the interior would be 0).
+            # Our option: Eq. 14's differences reach the border, so with theta = 1 a constant image
+            # maps to 0 everywhere (zero padding, the authors' default, leaves the border nonzero).
             return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=groups)
         return F.conv2d(x, kernel, padding=1, groups=groups)
 
@@ -65,15 +67,23 @@ class CrossCDC(nn.Module):
 class CDCPrior(PriorBase):
     """``depth`` cross CDC layers in_channels -> width -> ... -> width -> in_channels (paper Eq. 14).
 
+    Options: ``theta`` (0.8, the authors'; 1.0 is Eq. 14 exactly, 0 a plain conv), ``width`` (64),
+    ``padding`` ("zeros", the authors', or "replicate").
     Parameter count (in_channels=3, width=64): depth 3 = 22,400; 5 = 63,360; 7 = 104,320.
     Any spatial size works.
     """
 
+    OPTIONS = ("theta", "width", "padding")
+    ARCHS = ("cnn",)
+    XAVIER = True
+
     def __init__(self, in_channels: int = 3, depth: int = 5, theta: float = 0.8, width: int = 64,
-                 padding: str = "replicate"):
+                 padding: str = "zeros"):
         super().__init__()
         if not isinstance(depth, int) or depth < 2:
             raise ValueError(f"depth must be an int >= 2 for cdc (first and last layer); got {depth!r}")
+        if isinstance(theta, bool) or not isinstance(theta, (int, float)):
+            raise ValueError(f"theta must be a number (0.8 authors', 1.0 Eq. 14 exactly); got {theta!r}")
         if padding not in PADDINGS:
             raise ValueError(f"padding must be one of {', '.join(PADDINGS)}; got {padding!r}")
         if not isinstance(width, int) or width < 1:

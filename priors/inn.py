@@ -1,17 +1,19 @@
-"""INN prior: PixelUnshuffle(2) followed by affine coupling blocks (paper Eqs. 11-12).
+"""INN prior: PixelUnshuffle(2) followed by coupling blocks (paper Eqs. 11-12).
 
-Coupling (spec/priors.md, the authors' ``INNPrior``), channels split into halves (x1, x2):
+coupling="affine" (default; the authors' ``INNPrior``, docs/priors.md), channels split (x1, x2):
     y1 = x1 + F(x2)
     s  = clamp * (2 * sigmoid(H(y1)) - 1)          clamp = 0.8
     y2 = x2 * exp(s) + G(y1)
-Eq. 12 is the additive special case s = 0. The map is exactly invertible (``inverse``).
+coupling="additive" (paper Eq. 12 exactly, NICE): y1 = x1 + F(x2), y2 = x2 + G(y1); no H subnet.
+Both maps are exactly invertible (``inverse``).
 
 Subnets F, G, H (arch="cnn"): a half-instance-norm conv block (HINet's UNetConvBlock design):
     conv3x3(i->o) -> InstanceNorm(affine) on the first o//2 channels -> LeakyReLU(0.2)
     -> conv3x3(o->o) -> LeakyReLU(0.2), plus a 1x1 conv shortcut i->o.
 For RGB the unshuffled tensor has 12 channels split 6/6, so one subnet has
     1x1 (6*6+6=42) + conv1 (6*6*9+6=330) + conv2 (330) + norm affine (2*3=6) = 708 parameters,
-one block 3 * 708 = 2,124, and 3 / 5 / 7 blocks 6,372 / 10,620 / 14,868: the spec's counts.
+one affine block 3 * 708 = 2,124, and 3 / 5 / 7 blocks 6,372 / 10,620 / 14,868: the authors' counts.
+An additive block has no H: 2 * 708 = 1,416, so 3 / 5 / 7 blocks 4,248 / 7,080 / 9,912.
 """
 from __future__ import annotations
 
@@ -41,7 +43,30 @@ class HalfInstanceNormBlock(nn.Module):
         return out + self.shortcut(x)
 
 
+class AdditiveCouplingBlock(nn.Module):
+    """Paper Eq. 12: y1 = x1 + F(x2), y2 = x2 + G(y1) (no scale term)."""
+
+    def __init__(self, channels: int, subnet):
+        super().__init__()
+        self.split1 = channels // 2
+        self.split2 = channels - self.split1
+        self.f = subnet(self.split2, self.split1)
+        self.g = subnet(self.split1, self.split2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x1, x2 = x[:, :self.split1], x[:, self.split1:]
+        y1 = x1 + self.f(x2)
+        return torch.cat([y1, x2 + self.g(y1)], dim=1)
+
+    def inverse(self, y: torch.Tensor) -> torch.Tensor:
+        y1, y2 = y[:, :self.split1], y[:, self.split1:]
+        x2 = y2 - self.g(y1)
+        return torch.cat([y1 - self.f(x2), x2], dim=1)
+
+
 class AffineCouplingBlock(nn.Module):
+    """The authors' coupling: Eq. 12 with a clamped scale, y2 = x2 * exp(s(y1)) + G(y1)."""
+
     def __init__(self, channels: int, subnet, clamp: float = 0.8):
         super().__init__()
         self.split1 = channels // 2
@@ -75,17 +100,31 @@ class INNPrior(PriorBase):
     Needs even H and W (PixelUnshuffle(2)) and at least 2 pixels at half resolution
     (instance norm). arch="transformer" (the authors' ``PriorINNFormer``) swaps each subnet
     for a ``TransformerBody`` of ``width`` channels (default 16) with one transformer block.
+    Options: ``coupling`` ("affine" default, the authors'; "additive", Eq. 12 exactly),
+    ``clamp`` (affine only, default 0.8), ``width`` (transformer only).
     """
 
-    def __init__(self, in_channels: int = 3, depth: int = 5, clamp: float = 0.8, arch: str = "cnn",
-                 width: int | None = None):
+    OPTIONS = ("coupling", "clamp", "width")
+    ARCHS = ("cnn", "transformer")
+    XAVIER = True
+    COUPLINGS = ("affine", "additive")
+
+    def __init__(self, in_channels: int = 3, depth: int = 5, clamp: float | None = None, arch: str = "cnn",
+                 width: int | None = None, coupling: str = "affine"):
         super().__init__()
         if not isinstance(depth, int) or depth < 1:
             raise ValueError(f"depth must be a positive int for inn; got {depth!r}")
+        if coupling not in self.COUPLINGS:
+            raise ValueError(f"coupling must be one of {', '.join(self.COUPLINGS)}; got {coupling!r}")
+        if coupling == "additive" and clamp is not None:
+            raise ValueError("clamp is an option of coupling='affine' only (additive coupling has no scale)")
+        clamp = 0.8 if clamp is None else clamp
+        if isinstance(clamp, bool) or not isinstance(clamp, (int, float)) or clamp <= 0:
+            raise ValueError(f"clamp must be a positive number; got {clamp!r}")
         if arch == "cnn":
             if width is not None:
                 raise ValueError("width is not an option of the cnn inn prior (its subnets have the "
-                                 "authors' fixed size); accepted options: clamp")
+                                 "authors' fixed size); accepted options: coupling, clamp")
             subnet = HalfInstanceNormBlock
         else:
             width = 16 if width is None else width
@@ -93,8 +132,12 @@ class INNPrior(PriorBase):
                 raise ValueError(f"width must be a positive int; got {width!r}")
             def subnet(i, o):
                 return TransformerBody(i, o, width, blocks=1)
-        self.in_channels = in_channels
-        self.blocks = nn.ModuleList(AffineCouplingBlock(4 * in_channels, subnet, clamp) for _ in range(depth))
+        self.in_channels, self.coupling = in_channels, coupling
+        if coupling == "affine":
+            blocks = (AffineCouplingBlock(4 * in_channels, subnet, clamp) for _ in range(depth))
+        else:
+            blocks = (AdditiveCouplingBlock(4 * in_channels, subnet) for _ in range(depth))
+        self.blocks = nn.ModuleList(blocks)
 
     def check_size(self, height: int, width: int) -> None:
         if height % 2 or width % 2:

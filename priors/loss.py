@@ -7,18 +7,20 @@ import torch.nn.functional as F
 
 from .build import build_prior, validate
 from .seeding import derive_seed
+from .term import AuxiliaryTerm
 
 STRATEGIES = ("once", "epochR", "iterR")
 DISTANCES = {"l1": F.l1_loss, "l2": F.mse_loss}
 
 
-class RandomPriorLoss(nn.Module):
+class RandomPriorLoss(AuxiliaryTerm):
     """lambda * sum_i w_i * d(f(gt)_i, f(y)_i) with f a frozen random-weight prior (Eq. 20).
 
     Use: ``loss = F.l1_loss(y, gt) + crit(y, gt)``.
 
-    weight: lambda. Default 0.1: the authors' value is not recoverable (spec/priors.md) and the
-        spec suggests 0.1 as a start; it keeps the prior term below the pixel term.
+    name: a prior of ``priors.PRIORS`` (taylor, cdc, inn, reverse, random_cnn).
+    weight: lambda (settable; or set by ``calibrate``). Default 0.1: the authors' value is not
+        recoverable (docs/priors.md); 0.1 keeps the prior term below the pixel term.
     strategy: "once" (weights drawn once), "epochR" (redrawn by ``new_epoch(epoch)``), "iterR"
         (redrawn by ``step(iteration)`` every ``every`` iterations). Weights for re-initialisation
         block b are ``build_prior(..., seed=derive_seed(seed, b))``: reproducible and resumable.
@@ -27,14 +29,14 @@ class RandomPriorLoss(nn.Module):
         each, as the authors used.
     Every other keyword (depth, arch, init, number, in_channels, prior options) goes to build_prior.
 
-    The prior is deliberately not a registered submodule: ``.parameters()`` and ``state_dict()``
-    never expose its weights, so registering this loss inside a model cannot put them in an
-    optimizer. It follows y's device and dtype lazily; ``state_dict`` keeps the current block index.
+    The prior is deliberately not a registered submodule: ``.parameters()`` never exposes its
+    weights, so registering this loss inside a model cannot put them in an optimizer. It follows
+    y's device and dtype lazily; ``state_dict`` keeps the current block index and the weight.
     """
 
     def __init__(self, name: str, weight: float = 0.1, strategy: str = "once", distance: str = "l1",
                  seed: int = 0, every: int | None = None, term_weights=None, **prior_kwargs):
-        super().__init__()
+        super().__init__(weight)
         if strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}; got {strategy!r}")
         if distance not in DISTANCES:
@@ -43,10 +45,8 @@ class RandomPriorLoss(nn.Module):
             raise ValueError(f"every must be a positive int with strategy='iterR'; got {every!r}")
         if strategy != "iterR" and every is not None:
             raise ValueError(f"every is only used with strategy='iterR'; got strategy={strategy!r}")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-            raise ValueError(f"weight must be a non-negative number; got {weight!r}")
         validate(name, **prior_kwargs)
-        self.name, self.weight, self.strategy, self.distance = name, float(weight), strategy, distance
+        self.name, self.strategy, self.distance = name, strategy, distance
         self.seed, self.every = int(seed), every
         self.term_weights = None if term_weights is None else [float(w) for w in term_weights]
         self.prior_kwargs = dict(prior_kwargs)
@@ -74,22 +74,21 @@ class RandomPriorLoss(nn.Module):
 
     def new_epoch(self, epoch: int) -> None:
         """Epoch hook. Under epochR the weights become f(seed, epoch); idempotent; no-op otherwise."""
-        if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
-            raise ValueError(f"epoch must be a non-negative int; got {epoch!r}")
+        super().new_epoch(epoch)
         if self.strategy == "epochR":
             self._draw(epoch)
 
     def step(self, iteration: int) -> None:
         """Iteration hook. Under iterR the weights become f(seed, iteration // every), from any iteration."""
-        if not isinstance(iteration, int) or isinstance(iteration, bool) or iteration < 0:
-            raise ValueError(f"iteration must be a non-negative int; got {iteration!r}")
+        super().step(iteration)
         if self.strategy == "iterR":
             self._draw(iteration // self.every)
 
     def get_extra_state(self):
-        return {"block": self.block}
+        return {**super().get_extra_state(), "block": self.block}
 
     def set_extra_state(self, state) -> None:
+        super().set_extra_state(state)
         self._draw(int(state["block"]))
 
     def _follow(self, y: torch.Tensor) -> nn.Module:
@@ -100,12 +99,10 @@ class RandomPriorLoss(nn.Module):
             prior.to(device=y.device, dtype=y.dtype if y.is_floating_point() else None)
         return prior
 
-    def forward(self, y: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-        if not isinstance(y, torch.Tensor) or not isinstance(gt, torch.Tensor) or y.shape != gt.shape:
-            raise ValueError(f"y and gt must be tensors of the same shape; got "
-                             f"{getattr(y, 'shape', type(y))} and {getattr(gt, 'shape', type(gt))}")
+    def term(self, y: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
+        """sum_i w_i * d(f(gt)_i, f(y)_i), unweighted by lambda."""
         prior = self._follow(y)
-        with torch.no_grad():                 # the target side needs no graph (spec)
+        with torch.no_grad():                 # the target side needs no graph (docs/priors.md)
             targets = prior(gt)
         outputs = prior(y)
         weights = self.term_weights if self.term_weights is not None else [1.0] * len(outputs)
@@ -113,9 +110,8 @@ class RandomPriorLoss(nn.Module):
             raise ValueError(f"term_weights has {len(weights)} entries; the {self.name} prior returns "
                              f"{len(outputs)} tensors")
         distance = DISTANCES[self.distance]
-        total = sum(w * distance(_accurate(o), _accurate(t).to(_accurate(o).dtype))
-                    for w, o, t in zip(weights, outputs, targets))
-        return self.weight * total
+        return sum(w * distance(_accurate(o), _accurate(t).to(_accurate(o).dtype))
+                   for w, o, t in zip(weights, outputs, targets))
 
 
 def _accurate(t: torch.Tensor) -> torch.Tensor:

@@ -75,6 +75,10 @@ class ReversePrior(PriorBase):
     Parameters: the (C, S + 1) mixing logits, 15 for RGB with the default 4 scales.
     """
 
+    OPTIONS = ("orders", "max_contraction", "return_iterates")
+    ARCHS = ("cnn",)
+    XAVIER = False          # no conv weights: init="xavier" is not defined
+
     def __init__(self, in_channels: int = 3, depth: int = 5, orders=(1, 2, 4, 8), max_contraction: float = 0.9,
                  return_iterates: bool = False):
         super().__init__()

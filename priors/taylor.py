@@ -3,7 +3,8 @@
     f(x)                                           zero-order term (authors' f_net)
     g_out^0 = f(x),  g_out^{k+1} = g([x, g_out^k]) + k * g_out^k      Eq. 9, k = 0..n-1
     O = f(x) + sum_{k=1..n} g_out^k / k!                                Eq. 10, n = order = 3
-forward returns [O, f(x), g_out^1, ..., g_out^n]; the loss compares all of them (spec).
+forward returns [O, f(x), g_out^1, ..., g_out^n]; the loss compares all of them, as
+the authors' loss did (docs/priors.md).
 
 arch="cnn" (authors' ``Talor``): f = conv3x3(C->w), LeakyReLU(0.1), conv3x3(w->C); g is one
 shared U-Net with channel attention applied n times (input 2C channels, output C).
@@ -77,7 +78,13 @@ class TaylorPrior(PriorBase):
     default 4), ``order`` (n, default 3). ``depth`` is the number of transformer blocks in g for
     arch="transformer"; the cnn body has no depth (leave it at 5). Any H, W: inputs are
     replicate-padded to a multiple of 2^(levels-1) and all outputs cropped back.
+    Parameters (in_channels=3, cnn): width 64 = 6,468,294 (authors: 5.97M, see docs/priors.md),
+    width 16 = 406,518, width 8 = 102,398.
     """
+
+    OPTIONS = ("width", "levels", "order")
+    ARCHS = ("cnn", "transformer")
+    XAVIER = True
 
     def __init__(self, in_channels: int = 3, depth: int = 5, arch: str = "cnn", width: int | None = None,
                  levels: int = 4, order: int = 3):

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from priors import RandomPriorLoss, build_prior
 from priors.seeding import derive_seed
 
-SMALL = {"taylor": {"width": 8}, "cdc": {}, "inn": {}, "reverse": {}}
+SMALL = {"taylor": {"width": 8}, "cdc": {}, "inn": {}, "reverse": {}, "random_cnn": {}}
 
 
 def weights(crit):
@@ -108,12 +108,27 @@ def test_iter_r_redraws_every_n_iterations_from_any_start():
     assert same(block1, [p for p in expected.parameters()])
 
 
+@pytest.mark.parametrize("strategy, hook", [("epochR", "new_epoch"), ("iterR", "step")])
+def test_random_cnn_runs_every_strategy(strategy, hook):
+    kwargs = {"every": 1} if strategy == "iterR" else {}
+    crit = RandomPriorLoss("random_cnn", strategy=strategy, number=(3, 5), seed=4, **kwargs)
+    y, gt = pair()
+    first = weights(crit)
+    crit(y, gt).backward()
+    assert y.grad.abs().sum() > 0
+    getattr(crit, hook)(1)
+    assert not same(first, weights(crit)) and len(crit.prior(y)) == 2
+    assert same(weights(crit), list(build_prior("random_cnn", number=(3, 5), seed=derive_seed(4, 1)).parameters()))
+
+
 def test_state_dict_restores_the_current_block():
     crit = RandomPriorLoss("cdc", strategy="epochR", seed=5)
     crit.new_epoch(3)
     restored = RandomPriorLoss("cdc", strategy="epochR", seed=5)
+    crit.weight = 0.37                                      # e.g. a calibrated lambda
     restored.load_state_dict(crit.state_dict())
     assert restored.block == 3 and same(weights(crit), weights(restored))
+    assert restored.weight == 0.37
 
 
 def test_the_prior_never_touches_the_global_rng():
