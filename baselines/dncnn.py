@@ -4,9 +4,9 @@ from __future__ import annotations
 from torch import nn
 
 from ._padding import check_image_batch
-from .base import BASICSR_MULTISTEP_300K, Baseline, Recipe
+from .base import BASICSR_MULTISTEP_300K, SIDD_TRAIN_CROPS, Baseline, Recipe
 
-# Paper profile (spec/baselines.md): the authors trained DnCNN on SIDD inside BasicSR.
+# Paper profile (docs/baselines.md): the authors trained DnCNN on SIDD inside BasicSR.
 _RECIPE = Recipe(
     loss="l1",
     patch_size=224,
@@ -14,7 +14,9 @@ _RECIPE = Recipe(
     lr=1e-4,
     scheduler=BASICSR_MULTISTEP_300K,
     iterations=300_000,
-    source="spec/baselines.md 'paper' profile (authors' BasicSR config for DnCNN/SIDD)",
+    epoch_iterations=SIDD_TRAIN_CROPS // 2,  # 15,304: one pass over the 30,608 SIDD crops
+    source="the authors' public BasicSR config for DnCNN/SIDD (sibling paper, same codebase)",
+    note="epoch_iterations: SIDD-Medium training crops (30,608) // batch 2.",
 )
 
 

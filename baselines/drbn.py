@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._padding import check_image_batch, crop_to, pad_to_multiple
-from .base import BASICSR_MULTISTEP_300K, Baseline, Recipe
+from .base import BASICSR_MULTISTEP_300K, LOL_TRAIN_PAIRS, Baseline, Recipe
 
 _RECIPE = Recipe(
     loss="ssim_multiscale",
@@ -16,10 +16,12 @@ _RECIPE = Recipe(
     lr=1e-4,
     scheduler=BASICSR_MULTISTEP_300K,
     iterations=300_000,
-    source="spec/baselines.md 'paper' profile (authors' BasicSR config for DRBN/LOL)",
+    epoch_iterations=LOL_TRAIN_PAIRS // 2,  # 242: one pass over LOL our485
+    source="the authors' public BasicSR config for DRBN/LOL (sibling paper, same codebase)",
     note="(1 - SSIM) summed over the full, 1/2 and 1/4 outputs of forward_train (authors' "
-    "port); the official DRBL-stage1 trains the negative SSIM at the same scales. The spec "
-    "gives no schedule for LOL; we use the DnCNN/SIDD multistep schedule of the same configs.",
+    "port); the official DRBL-stage1 trains the negative SSIM at the same scales. The config "
+    "gives no schedule for LOL; we reuse the DnCNN/SIDD multistep schedule of the same configs. "
+    "epoch_iterations: LOL our485 (485 pairs) // batch 2.",
 )
 
 
@@ -104,7 +106,7 @@ class DRBN(Baseline):
     concatenation [estimate of recursion t-1, x] (the first takes [x, x]) and adds the
     features of recursion t-1 at each scale. 557,668 parameters.
 
-    Deviations from the official code (spec/baselines.md): the official forward returns the
+    Deviations from the official code (docs/baselines.md): the official forward returns the
     three scales of the last recursion; here ``forward`` returns the full-resolution image
     and ``forward_train`` returns ``[full, 1/2, 1/4]``. The official model needs H, W
     multiples of 4; here inputs are reflect-padded (bottom/right) to a multiple of 4 and

@@ -14,9 +14,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._padding import check_image_batch
-from .base import Baseline, Recipe
+from .base import PANSHARPEN_TRAIN_PAIRS, Baseline, Recipe, Schedule
 
-SCALE = 4  # LR-MS -> PAN resolution ratio of WorldView-II / GaoFen-2 (spec/data_and_metrics.md)
+SCALE = 4  # LR-MS -> PAN resolution ratio of WorldView-II / GaoFen-2 (docs/baselines.md)
 
 # Official training script: KevinJ-Huang/PAN_Sharp_INN_Transformer training/train.py
 # (num_epochs 1000, Adam lr 8e-4, batch 4, StepLR(200, 0.5), nn.L1Loss, train128 crops).
@@ -25,11 +25,14 @@ _RECIPE = Recipe(
     patch_size=128,  # PAN / HR pixels (the official train128 crops; LR-MS 32)
     batch_size=4,
     lr=8e-4,
-    scheduler={"type": "step", "step_size": 200, "gamma": 0.5},
+    scheduler=Schedule("step", step_size=200, gamma=0.5),  # StepLR stepped once per epoch
     epochs=1000,
-    source="KevinJ-Huang/PAN_Sharp_INN_Transformer training/train.py (spec/baselines.md)",
+    epoch_iterations=PANSHARPEN_TRAIN_PAIRS // 4,  # 250: assumed 1,000 train128 pairs // batch 4
+    source="KevinJ-Huang/PAN_Sharp_INN_Transformer training/train.py",
     note="the repository's models/param.json disagrees (lr 5e-4, batch 16, n_feat 32, epoch 100, "
-    "model GPPNN5); we follow train.py, which builds the published GPPNN(4, 1, 16, 8)",
+    "model GPPNN5); we follow train.py, which builds the published GPPNN(4, 1, 16, 8). "
+    "epoch_iterations: the WV2/GF2 train128 sizes are not published; we assume 1,000 pairs "
+    "(docs/baselines.md), // batch 4.",
 )
 
 

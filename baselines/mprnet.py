@@ -6,20 +6,22 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._padding import check_image_batch, crop_to, pad_to_multiple
-from .base import Baseline, Recipe
+from .base import SIDD_TRAIN_CROPS, Baseline, Recipe, Schedule
 
 _RECIPE = Recipe(
     loss="l1",
     patch_size=128,
     batch_size=16,  # 8 per GPU x 2 GPUs
     lr=2e-4,
-    scheduler={"type": "cosine_restart", "periods": [250_000, 250_000], "eta_min": 1e-7},
+    scheduler=Schedule("cosine_restart", periods=(250_000, 250_000), eta_min=1e-7),
     iterations=500_000,
-    source="spec/baselines.md 'paper' profile (authors' BasicSR config for MPRNet/SIDD); "
+    epoch_iterations=SIDD_TRAIN_CROPS // 16,  # 1,913: one pass over the 30,608 SIDD crops
+    source="the authors' public BasicSR config for MPRNet/SIDD (sibling paper, same codebase); "
     "eta_min 1e-7 as in BasicSR's CosineAnnealingRestartLR configs",
     note="L1 on the last stage only (authors' BasicSR port). The official MPRNet trains "
     "Charbonnier (eps 1e-3) summed over the three stage outputs (plus an edge loss for "
-    "deraining/deblurring); forward_train returns all three stages for that use.",
+    "deraining/deblurring); forward_train returns all three stages for that use. "
+    "epoch_iterations: SIDD-Medium training crops (30,608) // batch 16.",
 )
 
 
@@ -192,7 +194,7 @@ class MPRNet(Baseline):
     As in the official file one PReLU (a single slope) is shared by every CAB, the
     channel-attention reduction is 4 and convs are bias-free: 15,741,025 parameters.
 
-    Deviations from the official code (spec/baselines.md, known defects):
+    Deviations from the official code (docs/baselines.md, known defects):
     - the official forward returns ``[stage3 + x, stage2, stage1]``; here ``forward``
       returns the final image and ``forward_train`` the three stages, final first;
     - the official model requires H, W multiples of 8; here any size is reflect-padded

@@ -8,20 +8,23 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .base import Baseline, Recipe
+from .base import PANSHARPEN_TRAIN_PAIRS, Baseline, Recipe, Schedule
 from .innformer import AffineCouplingBlock, Refine, check_pansharpen_inputs, upsample_ms
 
-# spec/baselines.md, from the official solver/config of manman1995/pansharpening:
+# docs/baselines.md, from the official solver/config of manman1995/pansharpening:
 # 500 epochs, batch 4, LR-MS patch 32, Adam lr 5e-4, gradient clipping 40, StepLR(200, 0.1), L1.
 _RECIPE = Recipe(
     loss="l1",
     patch_size=128,  # PAN / HR pixels (LR-MS patch 32, x4)
     batch_size=4,
     lr=5e-4,
-    scheduler={"type": "step", "step_size": 200, "gamma": 0.1},
+    scheduler=Schedule("step", step_size=200, gamma=0.1),  # StepLR stepped once per epoch
     epochs=500,
+    epoch_iterations=PANSHARPEN_TRAIN_PAIRS // 4,  # 250: assumed 1,000 train128 pairs // batch 4
     grad_clip=40.0,
-    source="manman1995/pansharpening official solver and option file (spec/baselines.md)",
+    source="manman1995/pansharpening official solver and option file",
+    note="epoch_iterations: the WV2/GF2 train128 sizes are not published; we assume 1,000 pairs "
+    "(docs/baselines.md), // batch 4.",
 )
 
 

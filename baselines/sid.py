@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from ._padding import check_image_batch, crop_to, pad_to_multiple
-from .base import BASICSR_MULTISTEP_300K, Baseline, Recipe
+from .base import BASICSR_MULTISTEP_300K, LOL_TRAIN_PAIRS, Baseline, Recipe
 
 _RECIPE = Recipe(
     loss="l1",
@@ -14,9 +14,11 @@ _RECIPE = Recipe(
     lr=1e-4,
     scheduler=BASICSR_MULTISTEP_300K,
     iterations=300_000,
-    source="spec/baselines.md 'paper' profile (authors' BasicSR config for SID/LOL)",
-    note="The spec gives patch, batch, lr, iterations and loss for SID/LOL but no schedule; "
-    "we use the DnCNN/SIDD multistep schedule of the same BasicSR configs.",
+    epoch_iterations=LOL_TRAIN_PAIRS // 2,  # 242: one pass over LOL our485
+    source="the authors' public BasicSR config for SID/LOL (sibling paper, same codebase)",
+    note="The config gives patch, batch, lr, iterations and loss for SID/LOL but no schedule; "
+    "we reuse the DnCNN/SIDD multistep schedule of the same configs. epoch_iterations: "
+    "LOL our485 (485 pairs) // batch 2.",
 )
 
 
@@ -32,7 +34,7 @@ class _DoubleConv(nn.Sequential):
 
 class SID(Baseline):
     """SID U-Net following cchen156/Learning-to-See-in-the-Dark ``train_Sony.py`` (``network``)
-    and its PyTorch ports, in the RGB 3->3 form used for LOL (spec/baselines.md).
+    and its PyTorch ports, in the RGB 3->3 form used for LOL (docs/baselines.md).
 
     Encoder: double 3x3 conv + LeakyReLU(0.2) at widths 32-64-128-256-512, 2x2 max-pooling
     between levels. Decoder: 2x2 stride-2 transposed conv to the skip's width, concatenated
@@ -40,7 +42,7 @@ class SID(Baseline):
     depth-to-space do not apply to RGB). The transposed convs carry a bias, as in the
     PyTorch ports (the TF original's have none): 7,760,163 parameters.
 
-    Deviations from the reference code (spec/baselines.md, known defects):
+    Deviations from the reference code (docs/baselines.md, known defects):
     - the PyTorch port's ``upsample_and_concat`` builds a new, untrained ``ConvTranspose2d``
       on every forward; here the up-sampling layers are owned, trained modules;
     - the U-Net needs H, W multiples of 16; here inputs are reflect-padded (bottom/right)

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from baselines import build_baseline
+from baselines import Schedule, build_baseline
 from baselines.innformer import INNformer, InvertibleConv1x1, PatchFusion, upsample_ms
 from baselines.sfinet import SFINet
 
@@ -53,10 +53,10 @@ def test_registry_builds_pansharpening_baselines():
 def test_recipes_follow_the_official_training_scripts():
     inn, sfi = INNformer.recipe, SFINet.recipe
     assert (inn.epochs, inn.lr, inn.batch_size, inn.loss, inn.patch_size) == (1000, 8e-4, 4, "l1", 128)
-    assert inn.scheduler == {"type": "step", "step_size": 200, "gamma": 0.5}
+    assert inn.scheduler == Schedule("step", step_size=200, gamma=0.5)
     assert "param.json" in inn.note and inn.source
     assert (sfi.epochs, sfi.lr, sfi.batch_size, sfi.loss, sfi.patch_size) == (500, 5e-4, 4, "l1", 128)
-    assert sfi.scheduler == {"type": "step", "step_size": 200, "gamma": 0.1}
+    assert sfi.scheduler == Schedule("step", step_size=200, gamma=0.1)
     assert sfi.grad_clip == 40 and sfi.source
 
 
