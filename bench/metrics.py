@@ -1,4 +1,4 @@
-"""Image metrics in the conventions behind the published numbers (spec/data_and_metrics.md).
+"""Image metrics in the conventions behind the published numbers (docs/metrics.md).
 
 Inputs are numpy arrays HWC (or HW for one channel) with values in [0, 255], float or uint8;
 everything is computed in float64, so uint8 and float inputs give identical results.
@@ -12,7 +12,8 @@ everything is computed in float64, so uint8 and float inputs give identical resu
          evaluate_SIDD.m -- 'replicate' padding, the whole map is averaged, and an HxWx3 array is
          a 3-D volume (DataFormat 'SSS': the Gaussian also runs across the 3 channels).
 - niqe:  MATLAB NIQE (niqe_release computequality.m) with its pristine model, on the rounded
-         BT.601 Y channel (or MATLAB rgb2gray), 96x96 blocks, MATLAB bicubic imresize.
+         BT.601 Y channel (or MATLAB rgb2gray), 96x96 blocks, MATLAB bicubic imresize; the
+         normalised value of a flat window is exactly 0 (not float64 round-off), as in BasicSR.
 - sam:   mean spectral angle in radians; zero-norm pixels are left out (Vivone's toolbox).
 - ergas: (100 / ratio) * sqrt(mean over bands of MSE_b / mean_b(gt)^2).
 """
@@ -27,7 +28,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import ndimage
 from scipy.special import gamma as gamma_fn
 
-__all__ = ["psnr", "ssim", "niqe", "sam", "ergas", "rgb_to_y", "rgb_to_gray", "imresize"]
+__all__ = ["psnr", "ssim", "niqe", "niqe_features", "niqe_normalise", "sam", "ergas", "rgb_to_y",
+           "rgb_to_gray", "imresize"]
 
 NIQE_PARAMS_PATH = Path(__file__).with_name("niqe_pris_params.npz")
 
@@ -246,6 +248,8 @@ def imresize(img, scale: float, antialias: bool = True) -> np.ndarray:
 # ---------------------------------------------------------------- NIQE
 
 NIQE_BLOCK = 96
+NIQE_DATA_RANGE = 255.0
+_NIQE_ZERO_TOL = 64 * np.finfo(np.float64).eps   # x max(255, max|img|): ~3.6e-12, see below
 _GAM = np.arange(200, 10001) / 1000.0                               # MATLAB 0.2:0.001:10
 _R_GAM = gamma_fn(2.0 / _GAM) ** 2 / (gamma_fn(1.0 / _GAM) * gamma_fn(3.0 / _GAM))
 _PAIR_SHIFTS = ((0, 1), (1, 0), (1, 1), (-1, 1))                   # circshift offsets
@@ -298,8 +302,27 @@ def _split_blocks(img: np.ndarray, bh: int, bw: int) -> np.ndarray:
     return img.reshape(nh, bh, nw, bw).transpose(0, 2, 1, 3).reshape(nh * nw, bh, bw)
 
 
-def _scale_features(img: np.ndarray, block: int) -> np.ndarray:
-    """Local mean/contrast normalisation ('replicate' borders), then per-block features."""
+def _exact_zero_centred(img: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """img - mu, with pure round-off set to exactly 0 (docs/metrics.md, "Flat areas").
+
+    Where the window's true mean equals its centre (a flat 7x7 area, or an odd-symmetric one such
+    as a ramp) the difference is round-off, at most ~6e-14 on 0-255 data and often of one sign,
+    which the AGGD fit would count as positive samples.  The two 7-tap passes (and, on the coarse
+    scale, imresize) err by less than ~32 eps * max|img|; the threshold is twice that, while real
+    contrast in 0-255 images is never below 1e-9 (measured on skimage's photographs).
+    """
+    centred = img - mu
+    scale = max(NIQE_DATA_RANGE, float(np.abs(img).max()))
+    centred[np.abs(centred) <= _NIQE_ZERO_TOL * scale] = 0.0
+    return centred
+
+
+def niqe_normalise(img) -> np.ndarray:
+    """Mittal et al. Eq. 1: (img - mu) / (sigma + 1) over niqe_window() with 'replicate' borders;
+    exactly 0 where the local mean equals the centre (flat areas), see docs/metrics.md."""
+    img = _as_image(img, "img")
+    if img.ndim != 2:
+        raise ValueError(f"niqe_normalise needs a 2-D image, got shape {img.shape}")
     taps = _gaussian_1d(3, 7.0 / 6.0)
 
     def smooth(a):
@@ -308,8 +331,12 @@ def _scale_features(img: np.ndarray, block: int) -> np.ndarray:
 
     mu = smooth(img)
     sigma = np.sqrt(np.abs(smooth(img * img) - mu * mu))
-    normalised = (img - mu) / (sigma + 1.0)
-    return _block_features(_split_blocks(normalised, block, block))
+    return _exact_zero_centred(img, mu) / (sigma + 1.0)
+
+
+def _scale_features(img: np.ndarray, block: int) -> np.ndarray:
+    """Local mean/contrast normalisation, then per-block features."""
+    return _block_features(_split_blocks(niqe_normalise(img), block, block))
 
 
 def niqe_features(gray) -> np.ndarray:
@@ -342,8 +369,9 @@ def _niqe_distance(features: np.ndarray) -> float:
 
 
 def niqe(img, crop_border: int = 0, convert_to: str = "y") -> float:
-    """MATLAB NIQE.  RGB input becomes the Y channel (convert_to="y", the BasicSR/spec
-    convention) or MATLAB rgb2gray (convert_to="gray"); values are rounded as a uint8 image."""
+    """MATLAB NIQE.  RGB input becomes the Y channel (convert_to="y", BasicSR's convention and
+    the paper's Table 10) or MATLAB rgb2gray (convert_to="gray"); values are rounded as a uint8
+    image (half away from zero).  See docs/metrics.md."""
     img = _as_image(img)
     if img.ndim == 3 and img.shape[2] == 1:
         img = img[..., 0]
