@@ -1,9 +1,10 @@
 """Data sets of the suite: real-set loaders and embedded stand-ins, behind one entry point.
 
-    from data import get_dataset, DATASETS, DatasetError
+    from data import get_dataset, check_dataset, DATASETS, DatasetError
     ds = get_dataset(name, split="train" | "val", root=None, patch_size=64, seed=0, **options)
+    check_dataset(ds)   # read every item once before training (DatasetError naming the file)
 
-See data/README.md for the layouts accepted and the embedded degradation models.
+See docs/data.md for the layouts accepted, the embedded degradation models and the options.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from . import embedded, lol, pansharpen, sidd
 from .datasets import check_patch_size, check_split
 from .errors import SOURCES, DatasetError
 
-__all__ = ["get_dataset", "DATASETS", "DatasetError", "DatasetInfo"]
+__all__ = ["get_dataset", "check_dataset", "DATASETS", "DatasetError", "DatasetInfo"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def _embedded(task):
         task, split, patch_size, seed, **opts)
 
 
-EMBEDDED_OPTIONS = ("max_side", "val_images")
+EMBEDDED_OPTIONS = ("max_side", "val_images", "fresh_degradation", "val_draws", "val_crop")
 DATASETS: dict[str, DatasetInfo] = {
     "sidd": DatasetInfo("denoise", True, (), _real(sidd.build)),
     "lol": DatasetInfo("lowlight", True, (), _real(lol.build)),
@@ -58,7 +59,8 @@ def get_dataset(name: str, split: str = "train", root=None, patch_size: int = 64
     """A torch Dataset with .task and .max_value (see docs/interfaces.md).
 
     Real sets (sidd, lol, wv2, gf2) read `root` and ignore `seed` (augmentation draws from
-    torch's global RNG). Embedded sets ignore `root`; `seed` fixes their noise realisation.
+    torch's global RNG). Embedded sets ignore `root`; `seed` fixes their fixed noise
+    realisations (options: docs/data.md).
     """
     info = DATASETS.get(name)
     if info is None:
@@ -82,3 +84,15 @@ def _existing_root(name: str, root) -> Path:
     if not path.exists():
         raise DatasetError(f"{name}: root {path} does not exist; published at {SOURCES[name]}")
     return path
+
+
+def check_dataset(ds) -> int:
+    """Read and decode every item of ds once (whole images, no crop, no augmentation); a
+    truncated or corrupt file, or an item that disagrees with the set, is a one-line
+    DatasetError naming it. Returns the number of items read. Cost: one pass over the files
+    (seconds for SIDD's or LOL's validation split; a large training split takes longer)."""
+    check = getattr(ds, "check", None)
+    if check is None:
+        raise DatasetError("check_dataset: expected a data set from get_dataset, got "
+                           f"{type(ds).__name__}")
+    return check()

@@ -18,7 +18,33 @@ SPLITS = ("train", "val")
 RATIO = 4  # pan-sharpening scale: PAN / MS resolution
 
 
-class PairedImages(Dataset):
+class CheckedImages(Dataset):
+    """Base of both: check() reads and decodes every item once (whole images, no crop)."""
+
+    def load_checked(self, index: int) -> tuple[np.ndarray, ...]:
+        raise NotImplementedError
+
+    def check(self) -> int:
+        """Read every item once; a truncated or corrupt file, a shape mismatch or a value beyond
+        max_value (e.g. a 16-bit file among 8-bit ones) is a DatasetError naming the item.
+        Returns the number of items checked."""
+        for index in range(len(self)):
+            try:
+                arrays = self.load_checked(index)
+            except DatasetError:
+                raise
+            except Exception as exc:  # h5py / decoders raise many types for broken files
+                raise DatasetError(f"{self._describe(index)}: unreadable "
+                                   f"({type(exc).__name__}: {exc})") from None
+            for array in arrays:
+                top = float(np.max(array)) if array is not None and array.size else 0.0
+                if top > self.max_value:
+                    raise DatasetError(f"{self._describe(index)}: values reach {top:g}, beyond "
+                                       f"max_value {self.max_value} (mixed bit depths?)")
+        return len(self)
+
+
+class PairedImages(CheckedImages):
     """Degraded/clean image pairs (denoising, low-light): items {"input", "target", "name"}."""
 
     def __init__(self, task: str, split: str, names: Sequence[str],
@@ -56,7 +82,7 @@ class PairedImages(Dataset):
         return {"input": x, "target": y, "name": self.names[index]}
 
 
-class PanTriplets(Dataset):
+class PanTriplets(CheckedImages):
     """Pan-sharpening samples: items {"lrms": (4,h,w), "pan": (1,4h,4w), "target": (4,4h,4w), "name"}.
 
     Train windows are drawn on the LR-MS grid, so the PAN/target window starts at 4x the

@@ -88,12 +88,38 @@ def mtf_sigma(ratio: int, nyquist_gain: float) -> float:
     return ratio * np.sqrt(-2.0 * np.log(nyquist_gain)) / np.pi
 
 
+TRUNCATE = 4.0  # Gaussian kernel extent in sigmas (scipy's default): radius int(4 sigma + 0.5)
+
+
 def wald_decimate(ms: np.ndarray, ratio: int, gains) -> np.ndarray:
     """LR-MS: per-band MTF-matched Gaussian blur, then every ratio-th pixel from ratio // 2."""
-    bands = [gaussian_filter(ms[..., c], mtf_sigma(ratio, g), mode="reflect")
+    bands = [gaussian_filter(ms[..., c], mtf_sigma(ratio, g), mode="reflect", truncate=TRUNCATE)
              for c, g in enumerate(gains)]
     start = ratio // 2
     return np.stack(bands, axis=-1)[start::ratio, start::ratio]
+
+
+def reflect_indices(start: int, stop: int, size: int) -> np.ndarray:
+    """Indices start..stop-1 folded into [0, size) the way scipy's mode="reflect" extends an
+    axis (... c b a | a b c ... | ... c b a), repeating as often as needed."""
+    folded = np.mod(np.arange(start, stop), 2 * size)
+    return np.where(folded >= size, 2 * size - 1 - folded, folded)
+
+
+def wald_decimate_window(ms: np.ndarray, ratio: int, gains, top: int, left: int,
+                         size: int, scale: float = 1.0) -> np.ndarray:
+    """Exactly wald_decimate(ms / scale, ratio, gains)[top:top + size, left:left + size] (a
+    window on the LR grid), computed from the matching full-resolution window plus a margin of
+    one kernel radius (rounded up to a multiple of ratio, so the decimation phase is kept); only
+    that window is converted to float. The margin is filled as the full-image blur's reflect
+    mode would, so windows at the border agree too."""
+    radius = max(int(TRUNCATE * mtf_sigma(ratio, g) + 0.5) for g in gains)
+    margin = -(-radius // ratio) * ratio
+    rows = reflect_indices(ratio * top - margin, ratio * (top + size) + margin, ms.shape[0])
+    cols = reflect_indices(ratio * left - margin, ratio * (left + size) + margin, ms.shape[1])
+    lr = wald_decimate(ms[np.ix_(rows, cols)] / scale, ratio, gains)
+    skip = margin // ratio
+    return lr[skip:skip + size, skip:skip + size]
 
 
 def panchromatic(ms: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Random aligned windows and flip/rot90 augmentation, drawn from torch's global RNG."""
+"""Random aligned windows, flip/rot90 augmentation and fresh degradation seeds, all drawn from
+torch's global RNG (so a DataLoader's worker seeding and a resumed RNG state reproduce them)."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,6 +11,11 @@ def random_window(height: int, width: int, size: int) -> tuple[int, int]:
     top = int(torch.randint(0, height - size + 1, ()).item())
     left = int(torch.randint(0, width - size + 1, ()).item())
     return top, left
+
+
+def fresh_generator() -> np.random.Generator:
+    """A numpy Generator seeded by one draw from torch's global RNG (fresh degradations)."""
+    return np.random.default_rng(int(torch.randint(0, 2 ** 62, (), dtype=torch.int64).item()))
 
 
 def to_tensor(array: np.ndarray, max_value: float) -> torch.Tensor:

@@ -61,6 +61,7 @@ def read_blocks(path: Path, variable: str) -> np.ndarray:
 
     if not path.is_file():
         raise VAL_LAYOUT.error(path, "file missing")
+    check_mat_header(path, variable)
     try:
         if h5py.is_hdf5(path):  # MATLAB v7.3
             with h5py.File(path, "r") as f:
@@ -77,12 +78,35 @@ def read_blocks(path: Path, variable: str) -> np.ndarray:
             array = found[variable]
     except DatasetError:
         raise
-    except (OSError, ValueError, TypeError, NotImplementedError) as exc:
+    except Exception as exc:  # scipy/h5py raise many types (MatReadError, IndexError...)
         raise VAL_LAYOUT.error(path, f"unreadable .mat file ({type(exc).__name__}: {exc})") from None
     if array.dtype != np.uint8 or array.ndim not in (4, 5) or array.shape[-1] != 3:
         raise VAL_LAYOUT.error(path, f"{variable} is {array.dtype} {array.shape}, expected "
                                      "uint8 [scenes, blocks, H, W, 3]")
     return array if array.ndim == 5 else array[None]
+
+
+MAT_HEADER = 128  # a MATLAB v5 file starts with a 128-byte header ("MATLAB 5.0 MAT-file ...")
+
+
+def check_mat_header(path: Path, variable: str) -> None:
+    """An empty file or a short text file (a Git LFS pointer, an HTML error page saved by a
+    failed download) is named here instead of failing deep inside scipy."""
+    import h5py
+
+    expected = (f"expected a MATLAB .mat (v5, or v7.3/HDF5) holding {variable} as uint8 "
+                "[40,32,256,256,3]")
+    size = path.stat().st_size
+    if size == 0:
+        raise VAL_LAYOUT.error(path, f"empty file (0 bytes); {expected}")
+    with open(path, "rb") as f:
+        head = f.read(MAT_HEADER)
+    text_like = head.startswith((b"version https://git-lfs", b"<"))  # LFS pointer, HTML page
+    if h5py.is_hdf5(path) or (size >= MAT_HEADER and not text_like):
+        return
+    text = head[:40].decode("ascii", "replace").split("\n")[0]
+    raise VAL_LAYOUT.error(path, f"not a MATLAB file ({size} bytes starting {text!r}: a Git LFS "
+                                 f"pointer or a saved web page?); {expected}")
 
 
 def blocks_dataset(noisy: np.ndarray, clean: np.ndarray, folder: Path, patch_size: int):

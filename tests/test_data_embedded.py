@@ -178,3 +178,195 @@ def test_bad_requests_raise_one_line_dataset_errors(call, fragment):
         call()
     assert isinstance(err.value, ValueError) and fragment in str(err.value)
     assert "\n" not in str(err.value)
+
+
+# ---------------- study options: max_side None, fresh_degradation, val_draws, val_crop ----------------
+
+from data import fresh  # noqa: E402
+from data.patches import fresh_generator, random_flip_rot, random_window, to_tensor  # noqa: E402
+
+PAIR_TASKS = ("embedded_denoise", "embedded_lowlight")
+
+
+def uint8(t):
+    return np.round(t.permute(1, 2, 0).numpy() * 255).astype(np.uint8)
+
+
+def digest(name):
+    """Every val tensor and one pass of train patches (torch seed 7), seed 3, max_side 64."""
+    import hashlib
+
+    h = hashlib.sha256()
+    val = get_dataset(name, "val", seed=3, max_side=64)
+    train = get_dataset(name, "train", seed=3, patch_size=16, max_side=64)
+    items = [val[i] for i in range(len(val))]
+    torch.manual_seed(7)
+    items += [train[i] for i in range(len(train))]
+    for item in items:
+        for k in sorted(item):
+            if k != "name":
+                h.update(np.round(item[k].numpy() * 255).astype(np.uint8).tobytes())  # CHW
+    return h.hexdigest()[:16]
+
+
+# Recorded with the code before the study options existed (numpy 2.4.6, scikit-image 0.26.0,
+# Pillow 13.0.0): the defaults must keep producing these exact tensors.
+BEFORE = {"embedded_denoise": "7e739f278e779b2a", "embedded_lowlight": "bd5d27e1f2a96058",
+          "embedded_pansharpen": "df2022ade7117d88"}
+
+
+@pytest.mark.parametrize("name", sorted(TASK_OF))
+def test_defaults_give_the_same_tensors_as_before_the_options(name):
+    assert digest(name) == BEFORE[name]
+    explicit = dict(max_side=64, fresh_degradation=False, val_draws=1, val_crop=None)
+    a, b = val_tensors(name, 3), [get_dataset(name, "val", seed=3, **explicit)[i] for i in range(2)]
+    assert all(torch.equal(x[k], y[k]) for x, y in zip(a, b) for k in x if k != "name")
+
+
+@pytest.mark.parametrize("name", PAIR_TASKS)
+def test_default_realisation_is_the_documented_generator(name):
+    task = TASK_OF[name]
+    val = get_dataset(name, "val", seed=4, max_side=64)
+    for i, photo in enumerate(val.names):
+        clean = embedded.clean_photo(photo, 64)
+        rng = np.random.default_rng([4, embedded.PHOTOS.index(photo), embedded.TASKS.index(task)])
+        assert np.array_equal(uint8(val[i]["input"]), embedded.DEGRADE[task](clean / 255.0, rng))
+
+
+@pytest.mark.parametrize("name", PAIR_TASKS)
+def test_fresh_pair_sample_is_the_crop_degraded_by_a_torch_drawn_generator(name):
+    ds = get_dataset(name, "train", patch_size=16, max_side=64, fresh_degradation=True)
+    for index, seed in ((0, 1), (3, 2)):
+        torch.manual_seed(seed)
+        item = ds[index]
+        torch.manual_seed(seed)  # replay the draws in __getitem__'s order: window, degradation, flips
+        clean = embedded.clean_photo(ds.names[index], 64)
+        top, left = random_window(clean.shape[0], clean.shape[1], 16)
+        crop = clean[top:top + 16, left:left + 16]
+        noisy = embedded.DEGRADE[TASK_OF[name]](crop / 255.0, fresh_generator())
+        x, y = random_flip_rot(to_tensor(noisy, 255), to_tensor(crop, 255))
+        assert torch.equal(item["input"], x) and torch.equal(item["target"], y)
+
+
+@pytest.mark.parametrize("name", PAIR_TASKS)
+def test_fresh_draws_differ_between_samples_and_reproduce_under_manual_seed(name, monkeypatch):
+    ds = get_dataset(name, "train", patch_size=32, max_side=64, fresh_degradation=True)
+    monkeypatch.setattr(fresh, "random_window", lambda h, w, s: (0, 0))  # same crop every time
+    monkeypatch.setattr(fresh, "random_flip_rot", lambda *t: list(t))
+    torch.manual_seed(0)
+    samples = [ds[1] for _ in range(12)]
+    assert all(torch.equal(s["target"], samples[0]["target"]) for s in samples)
+    inputs = [s["input"] for s in samples]
+    assert all(not torch.equal(inputs[0], x) for x in inputs[1:])
+    # the level is drawn too, not only the noise (denoise: residual size, shot variance
+    # log-uniform over 20x; lowlight: input brightness, exposure log-uniform over 4x)
+    residual = name == "embedded_denoise"
+    spread = [float((s["input"] - s["target"] * residual).abs().mean()) for s in samples]
+    assert max(spread) > 1.5 * min(spread)
+    torch.manual_seed(0)
+    again = [ds[1] for _ in range(12)]
+    assert all(torch.equal(x, y["input"]) for x, y in zip(inputs, again))
+
+
+def test_fresh_pansharpen_triplet_is_aligned_wald_decimation():
+    ds = get_dataset("embedded_pansharpen", "train", patch_size=16, max_side=80, fresh_degradation=True)
+    for index, seed in ((0, 3), (4, 8), (5, 1)):
+        torch.manual_seed(seed)
+        item = ds[index]
+        pan, gt = embedded.clean_four_band(ds.names[index], 80)
+        torch.manual_seed(seed)
+        top, left = random_window(gt.shape[0] // 4, gt.shape[1] // 4, 4)
+        gains = fresh_generator().uniform(*degrade.MTF_GAIN_RANGE, size=4)
+        lrms = degrade.quantise(degrade.wald_decimate(gt / 255.0, 4, gains))  # the whole photo's
+        t, l = 4 * top, 4 * left
+        expected = random_flip_rot(to_tensor(lrms[top:top + 4, left:left + 4], 255),
+                                   to_tensor(pan[t:t + 16, l:l + 16], 255),
+                                   to_tensor(gt[t:t + 16, l:l + 16], 255))
+        for key, want in zip(("lrms", "pan", "target"), expected):
+            assert torch.equal(item[key], want), key
+    torch.manual_seed(0)
+    a, b = ds[2], ds[2]
+    torch.manual_seed(0)
+    assert torch.equal(ds[2]["lrms"], a["lrms"]) and torch.equal(ds[2]["lrms"], b["lrms"])
+
+
+def test_wald_window_equals_the_whole_image_decimation_at_every_border():
+    ms = np.random.default_rng(0).random((24, 36, 4))
+    for gains in ([0.25, 0.3, 0.35, 0.25], [0.35] * 4):
+        whole = degrade.wald_decimate(ms, 4, gains)
+        for top, left, size in ((0, 0, 2), (4, 7, 2), (3, 0, 3), (0, 0, 6), (2, 4, 4)):
+            window = degrade.wald_decimate_window(ms, 4, gains, top, left, size)
+            assert np.array_equal(window, whole[top:top + size, left:left + size])
+    assert degrade.reflect_indices(-3, 7, 3).tolist() == [2, 1, 0, 0, 1, 2, 2, 1, 0, 0]
+
+
+@pytest.mark.parametrize("name", sorted(TASK_OF))
+def test_val_draws_are_distinct_with_draw_zero_the_default(name):
+    key = "lrms" if name == "embedded_pansharpen" else "input"
+    default = get_dataset(name, "val", seed=2, max_side=64)
+    ds = get_dataset(name, "val", seed=2, max_side=64, val_draws=4)
+    assert ds.names == [f"{p}#{k}" for p in ("rocket", "chelsea") for k in range(4)]
+    for p, photo in enumerate(default.names):
+        draws = [ds[4 * p + k] for k in range(4)]
+        assert all(torch.equal(draws[0][k], default[p][k]) for k in default[p] if k != "name")
+        assert all(torch.equal(d["target"], draws[0]["target"]) for d in draws)
+        for i in range(4):
+            for j in range(i + 1, 4):
+                assert not torch.equal(draws[i][key], draws[j][key])
+
+
+@pytest.mark.parametrize("name", sorted(TASK_OF))
+def test_val_crop_is_the_centre_window_of_the_uncropped_set(name):
+    whole = get_dataset(name, "val", max_side=96, val_draws=2)
+    cropped = get_dataset(name, "val", max_side=96, val_draws=2, val_crop=40)
+    for i in range(len(whole)):
+        full, part = whole[i], cropped[i]
+        H, W = full["target"].shape[1:]
+        h, w = part["target"].shape[1:]
+        assert (h, w) == (min(H, 40), min(W, 40))
+        if name == "embedded_pansharpen":
+            top, left = (H - h) // 2 // 4 * 4, (W - w) // 2 // 4 * 4
+            keys = {"lrms": 4, "pan": 1, "target": 1}
+        else:
+            top, left, keys = (H - h) // 2, (W - w) // 2, {"input": 1, "target": 1}
+        for key, scale in keys.items():
+            t, l = top // scale, left // scale
+            want = full[key][:, t:t + h // scale, l:l + w // scale]
+            assert torch.equal(part[key], want), key
+
+
+def test_full_resolution_is_the_bundled_photo_size():
+    from skimage import data as skdata
+
+    sizes = {"chelsea": skdata.chelsea().shape, "rocket": skdata.rocket().shape}
+    val = get_dataset("embedded_denoise", "val", max_side=None)
+    assert {n: tuple(val[i]["input"].shape[1:]) for i, n in enumerate(val.names)} == \
+        {n: s[:2] for n, s in sizes.items()}
+    pan = get_dataset("embedded_pansharpen", "val", max_side=None)
+    assert tuple(pan[1]["target"].shape[1:]) == (300 // 4 * 4, 451 // 4 * 4)  # chelsea
+    train = get_dataset("embedded_lowlight", "train", max_side=None, fresh_degradation=True,
+                        patch_size=128)
+    assert train.load_checked(train.names.index("retina"))[1].shape == skdata.retina().shape
+    torch.manual_seed(0)
+    assert train[2]["input"].shape == (3, 128, 128)
+
+
+@pytest.mark.parametrize("name", sorted(TASK_OF))
+def test_check_reads_every_embedded_item(name):
+    for split, opts in (("train", {"fresh_degradation": True}), ("val", {"val_draws": 2})):
+        ds = get_dataset(name, split, patch_size=16, max_side=64, **opts)
+        assert ds.check() == len(ds)
+
+
+@pytest.mark.parametrize("options,fragment", [
+    ({"fresh_degradation": "yes"}, "fresh_degradation must be true or false"),
+    ({"val_draws": 0}, "val_draws must be an integer >= 1"),
+    ({"val_draws": True}, "val_draws must be an integer >= 1"),
+    ({"val_crop": 4}, "val_crop must be None or an integer >= 8"),
+    ({"max_side": 4}, "max_side must be an integer >= 8 or None"),
+])
+def test_bad_study_options_are_one_line_errors(options, fragment):
+    with pytest.raises(DatasetError, match=fragment):
+        get_dataset("embedded_denoise", "val", **options)
+    with pytest.raises(DatasetError, match="multiple of 4"):
+        get_dataset("embedded_pansharpen", "val", val_crop=30)

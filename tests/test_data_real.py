@@ -326,3 +326,61 @@ def test_empty_pansharpen_root_names_both_layouts(tmp_path):
         get_dataset("wv2", "train", root=tmp_path)
     msg = str(err.value)
     assert str(tmp_path) in msg and "train128" in msg and "train_wv2.h5" in msg
+
+
+# ---------------- broken SIDD .mat files ----------------
+
+@pytest.mark.parametrize("content,fragment", [
+    (b"", "empty file (0 bytes)"),
+    (b"version https://git-lfs.github.com/spec/v1\noid sha256:0123\nsize 1\n", "not a MATLAB file"),
+])
+def test_sidd_empty_or_text_mat_is_one_line_naming_file_and_content(tmp_path, content, fragment):
+    noisy, gt = sidd_blocks()
+    scipy.io.savemat(tmp_path / "ValidationGtBlocksSrgb.mat", {"ValidationGtBlocksSrgb": gt})
+    (tmp_path / "ValidationNoisyBlocksSrgb.mat").write_bytes(content)
+    with pytest.raises(DatasetError) as err:
+        get_dataset("sidd", "val", root=tmp_path)
+    msg = str(err.value)
+    assert fragment in msg and "\n" not in msg
+    assert str(tmp_path / "ValidationNoisyBlocksSrgb.mat") in msg
+    assert "MATLAB .mat" in msg and "uint8 [40,32,256,256,3]" in msg
+
+
+def test_sidd_truncated_binary_mat_is_one_line(tmp_path):
+    noisy, gt = sidd_blocks()
+    scipy.io.savemat(tmp_path / "ValidationNoisyBlocksSrgb.mat", {"ValidationNoisyBlocksSrgb": noisy})
+    scipy.io.savemat(tmp_path / "ValidationGtBlocksSrgb.mat", {"ValidationGtBlocksSrgb": gt})
+    path = tmp_path / "ValidationGtBlocksSrgb.mat"
+    path.write_bytes(path.read_bytes()[:200])  # a cut-off download, past the 128-byte header
+    with pytest.raises(DatasetError, match="unreadable .mat file") as err:
+        get_dataset("sidd", "val", root=tmp_path)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+# ---------------- check_dataset: read every item before training ----------------
+
+def test_check_dataset_names_a_truncated_png_in_a_lol_val_folder(tmp_path):
+    from data import check_dataset
+
+    write_lol(tmp_path, ("eval15/low", "eval15/high"), 4)
+    assert check_dataset(get_dataset("lol", "val", root=tmp_path)) == 4
+    broken = tmp_path / "eval15/high/3.png"
+    broken.write_bytes(broken.read_bytes()[:-40])  # cut inside the image data
+    ds = get_dataset("lol", "val", root=tmp_path)  # opening reads only the first pair: passes
+    with pytest.raises(DatasetError) as err:
+        check_dataset(ds)
+    msg = str(err.value)
+    assert str(broken) in msg and "unreadable image" in msg and "\n" not in msg
+
+
+def test_check_dataset_reads_every_pancollection_sample(tmp_path):
+    from data import check_dataset
+
+    write_pancollection(tmp_path / "test_wv2_multiExm1.h5", n=3)
+    assert check_dataset(get_dataset("wv2", "val", root=tmp_path)) == 3
+    with h5py.File(tmp_path / "test_wv2_multiExm1.h5", "r+") as f:
+        f["gt"][2, 0, 0, 0] = 4095  # a 12-bit value in sample 2; opening checks sample 0 only
+    with pytest.raises(DatasetError, match="sample 2: values reach 4095.*beyond max_value 2047"):
+        check_dataset(get_dataset("wv2", "val", root=tmp_path))
+    with pytest.raises(DatasetError, match="expected a data set from get_dataset"):
+        check_dataset([1, 2])
