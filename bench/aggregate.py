@@ -1,26 +1,31 @@
 """python -m bench.aggregate: put measured results beside the paper's published numbers.
 
-Pure: reads results/*.json, bench/published.yaml and the matrix; never trains. Writes
-tables/table<N>.md and .tex for every table with at least one result, and
-tables/published_inconsistencies.md. The functions below take plain data (entries, results,
-published) so they are easy to test; only `main` touches the matrix and the file system.
+Pure: reads results/*.json, bench/published.yaml and the matrix; never trains. For every table
+of the matrix with at least one result it writes tables/table<N>.md and .tex (rows from
+bench/matrix.yaml, published numbers beside them, paired gains over `Original` with a 95%
+interval and a verdict, bench/stats.py) and the figures table<N>_gains.png and
+table<N>_curves.png; then tables/verdicts.md and tables/published_inconsistencies.md.
+The functions below take plain data (entries, records, published) so they are easy to test;
+only `main` touches the matrix and the file system.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import math
-import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import stats
 from bench.atomic import write_text
+from bench.metric_table import METRICS
 from bench.published import DEFAULT_PATH as DEFAULT_PUBLISHED
-from bench.published import REFERENCE_LABEL, find_inconsistencies, load_published
-from bench.render import render_inconsistencies, render_latex, render_markdown
+from bench.published import (REFERENCE_LABEL, find_inconsistencies, load_published,
+                             published_gain, row_index)
+from bench.spec import config_key
 
 STATUSES = ("ok", "failed")
+DEFAULT_RESULTS = "results"
 
 
 @dataclass(frozen=True)
@@ -29,8 +34,14 @@ class Measured:
     status: str                                # ok (>= 1 seed ok) | failed (all failed) | missing
     n: int = 0                                 # seeds that finished ok
     failed: int = 0                            # seeds that failed
-    mean: dict = field(default_factory=dict)   # metric -> mean over the ok seeds
-    std: dict = field(default_factory=dict)    # metric -> sample std (only with >= 2 values)
+    summary: dict = field(default_factory=dict)   # metric -> stats.Summary over the ok seeds
+    values: dict = field(default_factory=dict)    # metric -> {seed: value} (ok seeds; NaN kept)
+    records: tuple = ()                        # the ok records (curves for the figures)
+
+    @property
+    def mean(self) -> dict:
+        """metric -> mean over the finite values (metrics with none are absent)."""
+        return {m: s.mean for m, s in self.summary.items() if s.mean is not None}
 
 
 MISSING = Measured("missing")
@@ -42,9 +53,10 @@ class RowView:
     dataset: str
     label: str
     published: dict         # metric -> printed value ({} if the paper does not print the row)
-    published_gain: dict    # metric -> printed value minus the block's printed Original
+    published_gain: dict    # metric -> printed gain over the printed Original, positive = better
     measured: Measured
-    measured_gain: dict     # metric -> our mean minus our Original mean
+    gains: dict             # metric -> stats.PairedGain (absent for the Original row)
+    verdict: str | None     # on the table's verdict metric; None for the Original row
 
     @property
     def is_reference(self) -> bool:
@@ -53,11 +65,23 @@ class RowView:
 
 @dataclass(frozen=True)
 class TableView:
-    number: int
-    caption: str            # the paper's caption
-    metrics: dict           # metric -> "higher" | "lower", in printed order
+    table: int | str        # the paper's table number, or an extra table's name
+    caption: str            # the paper's caption, or the matrix title of an extra table
+    metrics: list           # metric names in printed order
+    verdict_metric: str
     profile: str
+    profile_note: str       # how the profile differs from the paper (matrix.yaml)
     blocks: list            # list[list[RowView]], one inner list per (model, dataset)
+    lambdas: tuple = ()     # distinct lambda values (paper Eq. 20) the prior runs used
+
+    @property
+    def in_paper(self) -> bool:
+        return isinstance(self.table, int)
+
+
+def table_stem(table: int | str) -> str:
+    """File name stem: table1, table_controls."""
+    return f"table{table}" if isinstance(table, int) else f"table_{table}"
 
 
 # ----- results ------------------------------------------------------------------------------
@@ -77,132 +101,181 @@ def load_results(results_dir: str | Path, warn=None) -> list[dict]:
 def _check_record(record) -> dict:
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
-    for field_name in ("key", "config_key"):
-        if not isinstance(record.get(field_name), str):
-            raise ValueError(f"no string {field_name!r}")
+    if not isinstance(record.get("key"), str):
+        raise ValueError("no string 'key'")
     if record.get("status") not in STATUSES:
         raise ValueError(f"status {record.get('status')!r} is not one of {', '.join(STATUSES)}")
+    spec = record.get("spec")
+    if not isinstance(spec, dict):
+        raise ValueError("no 'spec' mapping (the run cannot be matched to a table row)")
+    if isinstance(spec.get("seed"), bool) or not isinstance(spec.get("seed"), int):
+        raise ValueError("spec has no integer 'seed'")
+    config_key(spec)                     # a spec this version cannot read is a ValueError here
     if record["status"] == "ok" and not isinstance((record.get("metrics") or {}).get("mean"), dict):
         raise ValueError("status ok but no metrics.mean mapping")
     return record
 
 
-def group_by_config(records: list[dict]) -> dict[str, list[dict]]:
-    """config_key -> its records (all seeds, any status)."""
-    groups: dict[str, list[dict]] = {}
+def group_by_config(records: list[dict], warn=None) -> dict[str, list[dict]]:
+    """config key recomputed from each record's spec -> its records (all seeds, any status).
+
+    The stored config_key is not trusted: a record is found by what it ran. Two records of one
+    seed keep the ok one (else the first) with a warning."""
+    warn = warn or _warn
+    groups: dict[str, dict[int, dict]] = {}
     for record in records:
-        groups.setdefault(record["config_key"], []).append(record)
-    return groups
+        seeds = groups.setdefault(config_key(record["spec"]), {})
+        seed = record["spec"]["seed"]
+        if seed in seeds:
+            warn(f"warning: two results for seed {seed} of one configuration "
+                 f"({seeds[seed]['key']}, {record['key']}); keeping the ok one")
+            if seeds[seed]["status"] == "ok" or record["status"] != "ok":
+                continue
+        seeds[seed] = record
+    return {key: list(by_seed.values()) for key, by_seed in groups.items()}
 
 
 def measure(records: list[dict], metrics) -> Measured:
-    """Mean and sample std over the ok seeds of one configuration."""
+    """Per metric: every ok seed's value (NaN kept and counted) and their summary."""
     if not records:
         return MISSING
     ok = [r for r in records if r["status"] == "ok"]
     failed = len(records) - len(ok)
     if not ok:
         return Measured("failed", n=0, failed=failed)
-    mean, std = {}, {}
+    summary, values = {}, {}
     for metric in metrics:
-        values = [_number(r["metrics"]["mean"].get(metric)) for r in ok]
-        values = [v for v in values if v is not None]
-        if values:
-            mean[metric] = statistics.fmean(values)
-            if len(values) >= 2:
-                std[metric] = statistics.stdev(values)
-    return Measured("ok", n=len(ok), failed=failed, mean=mean, std=std)
+        # a value that is recorded but not a finite number (NaN, inf, null) counts as NaN;
+        # a metric the run did not record at all is just absent
+        per_seed = {r["spec"]["seed"]: _number(r["metrics"]["mean"][metric])
+                    for r in ok if metric in r["metrics"]["mean"]}
+        if per_seed:
+            values[metric] = per_seed
+            summary[metric] = stats.summarize(per_seed.values())
+    return Measured("ok", n=len(ok), failed=failed, summary=summary, values=values,
+                    records=tuple(ok))
 
 
-def _number(value) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
+def _number(value) -> float:
+    return float(value) if stats.is_finite(value) else float("nan")
 
 
 # ----- table views --------------------------------------------------------------------------
 
-def _norm(name: str) -> str:
-    """Loose name match, so "MPRnet" == "MPRNet" and "LoL" == "LOL"; labels stay exact."""
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+def tables_with_results(entries, groups: dict) -> list:
+    """Table ids (matrix order) with at least one result."""
+    return list(dict.fromkeys(e.table for e in entries if e.config_key in groups))
 
 
-def _row_id(model: str, dataset: str, label: str) -> tuple[str, str, str]:
-    return _norm(model), _norm(dataset), label
+def table_metrics(table, published: dict, groups: dict, entries) -> list[str]:
+    """The paper's columns; for an extra table, every metric its results record (table order)."""
+    if table in published["tables"]:
+        return list(published["tables"][table]["metrics"])
+    recorded = {m for e in entries if e.table == table for r in groups.get(e.config_key, [])
+                if r["status"] == "ok" for m in r["metrics"]["mean"]}
+    return [m for m in METRICS if m in recorded] or ["psnr"]
 
 
-def tables_with_results(entries, groups: dict) -> list[int]:
-    return sorted({e.table for e in entries if e.config_key in groups})
+def pick_verdict_metric(metrics: list[str], published_metrics) -> str:
+    """The first metric with a published value, preferring a full-reference one (PSNR); a table
+    with no reference metric is judged on its first (NIQE). Extra tables: all metrics count."""
+    candidates = [m for m in metrics if m in published_metrics] or list(metrics)
+    if not candidates:
+        raise ValueError("metrics must name at least one metric")
+    return next((m for m in candidates if METRICS[m].needs_reference), candidates[0])
 
 
-def build_table(number: int, published: dict, entries, groups: dict, profile: str) -> TableView:
-    """The rows of one table in printed order; matrix rows the paper does not print come last
-    in their (model, data set) block."""
-    table = published["tables"][number]
-    blocks = [(b["model"], b["dataset"], list(b["rows"].items())) for b in table["blocks"]]
-    printed = {_row_id(model, dataset, label) for model, dataset, rows in blocks for label, _ in rows}
-    config_keys = {}                                   # row id -> config_key (seeds share it)
+def build_table(table, published: dict, entries, groups: dict, profile: str,
+                caption: str | None = None, profile_note: str = "", metrics=None) -> TableView:
+    """The rows of one table as the matrix lists them (entries in printed order), with the
+    published numbers looked up by exactly (table, model, dataset, label)."""
+    index = row_index(published)
+    if caption is None:
+        caption = published["tables"][table]["caption"] if table in published["tables"] else str(table)
+    metrics = list(metrics or table_metrics(table, published, groups, entries))
+    published_metrics = {m for (t, *_), values in index.items() if t == table for m in values}
+    verdict_metric = pick_verdict_metric(metrics, published_metrics)
+    blocks: dict[tuple[str, str], dict[str, str]] = {}     # (model, dataset) -> label -> config
     for e in entries:
-        row_id = _row_id(e.model, e.dataset, e.label)
-        if e.table != number or row_id in config_keys:
-            continue
-        config_keys[row_id] = e.config_key
-        if row_id not in printed:
-            _block_for(blocks, e.model, e.dataset)[2].append((e.label, {}))
-    metrics = list(table["metrics"])
-    views = [_block_view(model, dataset, rows, config_keys, groups, metrics) for model, dataset, rows in blocks]
-    return TableView(number, table["caption"], dict(table["metrics"]), profile, views)
+        if e.table == table:
+            blocks.setdefault((e.model, e.dataset), {}).setdefault(e.label, e.config_key)
+    views = []
+    for (model, dataset), rows in blocks.items():
+        measured = {label: measure(groups.get(config, []), metrics) for label, config in rows.items()}
+        reference = measured.get(REFERENCE_LABEL, MISSING)
+        views.append([_row_view(table, model, dataset, label, measured[label], reference, index,
+                                metrics, verdict_metric) for label in rows])
+    lambdas = sorted({float(r["lambda"]) for block in views for row in block if not row.is_reference
+                      for r in row.measured.records if stats.is_finite(r.get("lambda"))})
+    return TableView(table, caption, metrics, verdict_metric, profile, profile_note, views,
+                     tuple(lambdas))
 
 
-def _block_for(blocks: list, model: str, dataset: str) -> tuple:
-    """The block of (model, dataset), appended empty if the table has none."""
-    wanted = _row_id(model, dataset, "")
-    for block in blocks:
-        if _row_id(block[0], block[1], "") == wanted:
-            return block
-    blocks.append((model, dataset, []))
-    return blocks[-1]
+def _row_view(table, model, dataset, label, measured, reference, index, metrics,
+              verdict_metric) -> RowView:
+    printed = index.get((table, model, dataset, label), {})
+    pub_gain = published_gain(index, table, model, dataset, label)
+    if label == REFERENCE_LABEL:
+        return RowView(model, dataset, label, printed, pub_gain, measured, {}, None)
+    gains = {m: stats.paired_gain(m, measured.values.get(m, {}), reference.values.get(m, {}),
+                                  pub_gain.get(m)) for m in metrics}
+    if measured.status == "missing":
+        verdict = stats.NOT_RUN
+    elif measured.status == "failed":
+        verdict = stats.FAILED
+    else:
+        verdict = stats.verdict(gains[verdict_metric])
+    return RowView(model, dataset, label, printed, pub_gain, measured, gains, verdict)
 
 
-def _block_view(model, dataset, rows, config_keys, groups, metrics) -> list[RowView]:
-    measured = {}
-    for label, _ in rows:
-        config = config_keys.get(_row_id(model, dataset, label))
-        measured[label] = measure(groups.get(config, []), metrics)
-    pub_ref = dict(rows).get(REFERENCE_LABEL, {})
-    our_ref = measured.get(REFERENCE_LABEL, MISSING).mean
-    return [RowView(model, dataset, label, values, _gain(values, pub_ref, metrics),
-                    measured[label], _gain(measured[label].mean, our_ref, metrics))
-            for label, values in rows]
-
-
-def _gain(values: dict, reference: dict, metrics) -> dict:
-    """Signed difference row - reference per metric (for lower-is-better metrics too)."""
-    return {m: values[m] - reference[m] for m in metrics if m in values and m in reference}
+def verdict_counts(views) -> dict[str, int]:
+    """verdict -> number of rows (every non-Original row of every view, once per table)."""
+    counts = dict.fromkeys(stats.VERDICTS, 0)
+    for view in views:
+        for block in view.blocks:
+            for row in block:
+                if row.verdict is not None:
+                    counts[row.verdict] += 1
+    return counts
 
 
 # ----- entry point --------------------------------------------------------------------------
 
 def write_tables(views, inconsistencies, published_path: str, out_dir: Path) -> list[Path]:
+    from bench.figures import plot_curves, plot_gains       # matplotlib only when writing
+    from bench.render import (render_inconsistencies, render_latex, render_markdown,
+                              render_verdicts)
+
     written = []
     for view in views:
-        for suffix, render in ((".md", render_markdown), (".tex", render_latex)):
-            path = out_dir / f"table{view.number}{suffix}"
-            write_text(path, render(view))
-            written.append(path)
-    path = out_dir / "published_inconsistencies.md"
-    write_text(path, render_inconsistencies(inconsistencies, published_path))
-    return written + [path]
+        stem = table_stem(view.table)
+        figures = {"gains": out_dir / f"{stem}_gains.png", "curves": out_dir / f"{stem}_curves.png"}
+        plot_gains(view, figures["gains"])
+        plot_curves(view, figures["curves"])
+        write_text(out_dir / f"{stem}.md", render_markdown(view, {k: p.name for k, p in figures.items()}))
+        write_text(out_dir / f"{stem}.tex", render_latex(view))
+        written += [out_dir / f"{stem}.md", out_dir / f"{stem}.tex", *figures.values()]
+    write_text(out_dir / "verdicts.md", render_verdicts(views, verdict_counts(views)))
+    write_text(out_dir / "published_inconsistencies.md",
+               render_inconsistencies(inconsistencies, published_path))
+    return written + [out_dir / "verdicts.md", out_dir / "published_inconsistencies.md"]
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.aggregate", description=__doc__.split("\n")[0].split(": ", 1)[1])
-    parser.add_argument("--results", default="results", help="folder of <key>.json results")
-    parser.add_argument("--tables", default="tables", help="output folder for the rendered tables")
+    parser = argparse.ArgumentParser(prog="python -m bench.aggregate",
+                                     description=__doc__.split("\n")[0].split(": ", 1)[1])
+    parser.add_argument("--results", default=DEFAULT_RESULTS, help="folder of <key>.json results")
+    parser.add_argument("--tables", default=None,
+                        help="output folder (default: tables/ for results/, else <results>/tables)")
     parser.add_argument("--matrix", default="bench/matrix.yaml", help="experiment matrix (rows -> run keys)")
     parser.add_argument("--published", default=str(DEFAULT_PUBLISHED), help="the paper's numbers")
-    parser.add_argument("--profile", default="smoke", help="profile whose runs to show (smoke|paper)")
-    return parser.parse_args(argv)
+    parser.add_argument("--profile", default="smoke", help="profile whose runs to show (e.g. smoke, paper)")
+    args = parser.parse_args(argv)
+    if args.tables is None:
+        # tables rendered from another results folder never overwrite tables/
+        default = Path(args.results).resolve() == Path(DEFAULT_RESULTS).resolve()
+        args.tables = "tables" if default else str(Path(args.results) / "tables")
+    return args
 
 
 def main(argv=None) -> int:
@@ -211,23 +284,36 @@ def main(argv=None) -> int:
 
     try:
         published = load_published(args.published)
-        entries = expand(load_matrix(args.matrix), tables=sorted(published["tables"]),
-                         profile=args.profile, seeds=[0])
+        matrix = load_matrix(args.matrix)
+        entries = expand(matrix, tables=list(matrix["tables"]), profile=args.profile, seeds=[0])
     except ValueError as exc:                      # PublishedError, MatrixError
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
-    groups = group_by_config(load_results(args.results))
+    records = load_results(args.results)
+    stale = sum(r.get("config_key") != config_key(r["spec"]) for r in records)
+    if stale:
+        print(f"note: {stale} record(s) store a config_key that differs from their spec's; "
+              "matched by their spec", file=sys.stderr)
+    groups = group_by_config(records)
     unmatched = set(groups) - {e.config_key for e in entries}
     if unmatched:
         print(f"note: {len(unmatched)} configuration(s) in {args.results} match no matrix row "
               f"under profile {args.profile!r}", file=sys.stderr)
-    views = [build_table(n, published, entries, groups, args.profile)
-             for n in tables_with_results(entries, groups) if n in published["tables"]]
+    note = (matrix["profiles"][args.profile] or {}).get("note", "")
+    views = [build_table(t, published, entries, groups, args.profile,
+                         caption=_caption(t, published, matrix), profile_note=note)
+             for t in tables_with_results(entries, groups)]
     for path in write_tables(views, find_inconsistencies(published), args.published, Path(args.tables)):
         print(f"wrote {path}")
     if not views:
         print(f"no results in {args.results} for profile {args.profile!r}: no table rendered")
     return 0
+
+
+def _caption(table, published: dict, matrix: dict) -> str:
+    if table in published["tables"]:
+        return published["tables"][table]["caption"]
+    return str(matrix["tables"][table].get("title", table))
 
 
 def _warn(message: str) -> None:

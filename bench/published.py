@@ -12,11 +12,11 @@ from pathlib import Path
 
 import yaml
 
+from bench.metric_table import METRICS, check_metric
+
 DEFAULT_PATH = Path(__file__).with_name("published.yaml")
 REFERENCE_LABEL = "Original"
 TASKS = ("denoise", "lowlight", "pansharpen")
-# Which way is better for every metric the paper reports; a table may not contradict it.
-DIRECTIONS = {"psnr": "higher", "ssim": "higher", "niqe": "lower", "sam": "lower", "ergas": "lower"}
 
 
 class PublishedError(ValueError):
@@ -73,11 +73,13 @@ def _table(table, where: str, number: int) -> dict:
 def _metrics(metrics, where: str) -> dict:
     if not isinstance(metrics, dict) or not metrics:
         raise PublishedError(f"{where}: 'metrics' must map each metric to higher|lower")
+    # bench.metric_table says which way is better; a table may not contradict it.
     for name, direction in metrics.items():
-        if name not in DIRECTIONS:
-            raise PublishedError(f"{where}: unknown metric {name!r} (known: {', '.join(DIRECTIONS)})")
-        if direction != DIRECTIONS[name]:
-            raise PublishedError(f"{where}: metric {name} is {direction!r}; {DIRECTIONS[name]} is better")
+        if name not in METRICS:
+            raise PublishedError(f"{where}: unknown metric {name!r} (known: {', '.join(METRICS)})")
+        if direction != METRICS[name].direction:
+            raise PublishedError(f"{where}: metric {name} is {direction!r}; "
+                                 f"{METRICS[name].direction} is better")
     return dict(metrics)
 
 
@@ -125,6 +127,23 @@ def iter_rows(published: dict):
         for block in table["blocks"]:
             for label, values in block["rows"].items():
                 yield number, block, label, values
+
+
+def row_index(published: dict) -> dict:
+    """(table, model, dataset, label) -> {metric: printed value}, names exactly as in the YAML
+    (the canonical names of bench/matrix.yaml); no loose matching."""
+    return {(number, block["model"], block["dataset"], label): values
+            for number, block, label, values in iter_rows(published)}
+
+
+def published_gain(index: dict, table, model: str, dataset: str, label: str) -> dict:
+    """metric -> the printed row minus the printed Original of its block, oriented positive =
+    better (bench.metric_table); {} where the paper does not print the row or its Original."""
+    row = index.get((table, model, dataset, label))
+    reference = index.get((table, model, dataset, REFERENCE_LABEL))
+    if row is None or reference is None:
+        return {}
+    return {m: check_metric(m).orient(row[m] - reference[m]) for m in row if m in reference}
 
 
 # ----- self-consistency of the paper --------------------------------------------------------

@@ -1,22 +1,24 @@
-"""Markdown and LaTeX renderings of aggregated tables (bench.aggregate.TableView) and of the
-paper's self-inconsistencies (bench.published.find_inconsistencies). Pure string functions."""
+"""Markdown and LaTeX renderings of aggregated tables (bench.aggregate.TableView), of the verdict
+list and of the paper's self-inconsistencies (bench.published.find_inconsistencies). Pure
+string functions; names and directions of metrics come from bench.metric_table."""
 from __future__ import annotations
 
 from tabulate import tabulate
 
+from bench import stats
+from bench.metric_table import METRICS
 from bench.published import IdenticalRows, ValueMismatch
 
-DISPLAY = {"psnr": "PSNR", "ssim": "SSIM", "niqe": "NIQE", "sam": "SAM", "ergas": "ERGAS"}
-ARROW = {"higher": "↑", "lower": "↓"}
 DASH = "—"          # not run yet / not printed
 REF = "ref"         # the gain column of the Original row itself
 
-PROFILE_NOTES = {
-    "smoke": ("a smoke run: tiny networks, a few iterations, small embedded stand-in data. "
-              "These numbers are NOT comparable to the paper's; they only show that the "
-              "pipeline runs end to end"),
-    "paper": "the published recipes on the real data sets, comparable to the paper's numbers",
-}
+
+def display(metric: str) -> str:
+    return METRICS[metric].display if metric in METRICS else metric.upper()
+
+
+def metric_title(metric: str) -> str:
+    return display(metric) + METRICS[metric].arrow
 
 
 # ----- cell text ----------------------------------------------------------------------------
@@ -31,22 +33,54 @@ def fmt_gain(value: float | None) -> str:
     return "0.0000" if round(value, 4) == 0 else f"{value:+.4f}"     # never "-0.0000"
 
 
+def _nan_note(nan: int) -> str:
+    return f" ({nan} NaN)" if nan else ""
+
+
 def ours_cell(row, metric: str) -> str:
+    """Mean ± sample std over the finite seeds; NaN seeds counted: "n/a (2 NaN)"."""
     measured = row.measured
     if measured.status != "ok":
         return "failed" if measured.status == "failed" else DASH
-    if metric not in measured.mean:
+    summary = measured.summary.get(metric)
+    if summary is None:
         return "n/a"
-    text = fmt_value(measured.mean[metric])
-    if metric in measured.std:
-        text += f" ± {measured.std[metric]:.4f}"
-    return text
+    if summary.mean is None:
+        return "n/a" + _nan_note(summary.nan)
+    text = fmt_value(summary.mean)
+    if summary.std is not None:
+        text += f" ± {summary.std:.4f}"
+    return text + _nan_note(summary.nan)
 
 
-def gain_cell(row, gains: dict, metric: str, available: bool) -> str:
-    if row.is_reference and available:
-        return REF
-    return fmt_gain(gains.get(metric))
+def our_gain_cell(row, metric: str) -> str:
+    if row.is_reference:
+        return REF if metric in row.measured.summary else DASH
+    gain = row.gains.get(metric)
+    if gain is None or (gain.n == 0 and not gain.nan):
+        return DASH
+    if gain.mean is None:
+        return "n/a" + _nan_note(gain.nan)
+    return fmt_gain(gain.mean) + _nan_note(gain.nan)
+
+
+def paper_gain_cell(row, metric: str) -> str:
+    if row.is_reference:
+        return REF if metric in row.published else DASH
+    return fmt_gain(row.published_gain.get(metric))
+
+
+def interval_cell(gain) -> str:
+    if gain is None or (gain.n == 0 and not gain.nan):
+        return DASH
+    if gain.low is None:
+        return f"{DASH}, {gain.n_text}"
+    return f"[{fmt_gain(gain.low)}, {fmt_gain(gain.high)}], {gain.n_text}"
+
+
+def covers_cell(gain) -> str:
+    covers = None if gain is None else gain.covers_published
+    return DASH if covers is None else ("yes" if covers else "no")
 
 
 def seeds_cell(row) -> str:
@@ -56,51 +90,113 @@ def seeds_cell(row) -> str:
     return f"{measured.n}" + (f" (+{measured.failed} failed)" if measured.failed else "")
 
 
-def row_cells(row, metrics) -> list[str]:
-    """Model, data set, label, then per metric: paper, paper gain, ours, our gain; then seeds."""
+def row_cells(row, view) -> list[str]:
+    """Model, data set, label; per metric paper, paper Δ, ours, our Δ; seeds; the verdict
+    metric's interval, whether it covers the paper's Δ, and the verdict. An extra table (no
+    published numbers) has no paper columns."""
     cells = [row.model, row.dataset, row.label]
-    for metric in metrics:
-        cells += [fmt_value(row.published.get(metric)),
-                  gain_cell(row, row.published_gain, metric, metric in row.published),
-                  ours_cell(row, metric),
-                  gain_cell(row, row.measured_gain, metric, metric in row.measured.mean)]
-    return cells + [seeds_cell(row)]
+    for metric in view.metrics:
+        if view.in_paper:
+            cells += [fmt_value(row.published.get(metric)), paper_gain_cell(row, metric)]
+        cells += [ours_cell(row, metric), our_gain_cell(row, metric)]
+    gain = row.gains.get(view.verdict_metric)
+    cells += [seeds_cell(row), interval_cell(gain)]
+    return cells + ([covers_cell(gain)] if view.in_paper else []) + [row.verdict or REF]
 
 
-def metric_title(metric: str, direction: str) -> str:
-    return DISPLAY.get(metric, metric.upper()) + ARROW[direction]
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text[-1:] in ".!?" else text + "."
 
 
 def caption_text(view) -> str:
-    note = PROFILE_NOTES.get(view.profile, "check this profile's recipe before comparing with the paper")
-    return (f"Paper's Table {view.number}: {view.caption} "
-            f"Ours: profile {view.profile}, {note}.")
+    if view.in_paper:
+        head = f"Paper's Table {view.table}: {_sentence(view.caption)}"
+    else:
+        head = (f"Extra table '{view.table}' (not in the paper, no published numbers): "
+                f"{_sentence(view.caption)}")
+    note = view.profile_note.strip() or "(this profile states no difference from the paper)"
+    lam, values = "", view.lambdas
+    if len(values) > 4:            # calibrated ("auto") lambdas differ per run: give the range
+        lam = f" Prior runs used lambda (Eq. 20) from {values[0]:.3g} to {values[-1]:.3g} ({len(values)} values)."
+    elif values:
+        lam = f" Prior runs used lambda (Eq. 20) = {', '.join(f'{v:.3g}' for v in values)}."
+    return f"{head} Ours: profile {view.profile}. {note}{lam}"
 
 
 def legend_text(view) -> str:
-    lower = [DISPLAY.get(m, m) for m, d in view.metrics.items() if d == "lower"]
-    lower_note = f" A negative Δ{' or Δ'.join(lower)} is an improvement." if lower else ""
-    return ("Δ = row minus the Original row of the same model and data set (paper: printed numbers; "
-            f"ours: our means). ↑ higher is better, ↓ lower is better.{lower_note} Ours: mean ± "
-            "sample std over seeds (no std with one seed); seeds = runs that finished; "
-            f"{DASH} = not run yet; failed = every seed failed; n/a = metric not recorded.")
+    name = display(view.verdict_metric)
+    present = [v for v in stats.VERDICTS if any(r.verdict == v for b in view.blocks for r in b)]
+    meanings = "; ".join(f"{v}: {stats.VERDICTS[v]}" for v in present)
+    paper = ("Paper Δ: from the printed numbers. " if view.in_paper else "")
+    covers = (f"; 'paper in CI': whether the paper's Δ{name} lies inside it" if view.in_paper else "")
+    return ("Δ = gain over the Original row of the same model and data set, oriented so that "
+            "positive = better (↑ metrics: row minus Original; ↓ metrics: Original minus row). "
+            f"{paper}Our Δ: mean over seeds of the per-seed difference "
+            "(paired by seed). Ours: mean ± sample std over seeds (no std with one seed). "
+            f"95% CI: Student t interval of our paired Δ{name} (n-1 degrees of freedom), n = seeds "
+            f"with a finite value in the row and in Original{covers}. Verdict on Δ{name}"
+            + (f" ({meanings})" if meanings else "") + ". "
+            f"(k NaN) = k seeds with a non-finite value, left out of the mean; seeds = runs that "
+            f"finished (+ failed ones); {DASH} = not run yet or not printed; failed = every seed "
+            "failed; n/a = no finite value.")
+
+
+def headers(view) -> list[str]:
+    out = ["Model", "Data set", "Configuration"]
+    for metric in view.metrics:
+        title, name = metric_title(metric), display(metric)
+        if view.in_paper:
+            out += [f"{title} paper", f"Δ{name} paper"]
+        out += [f"{title} ours", f"Δ{name} ours"]
+    name = display(view.verdict_metric)
+    return out + ["seeds", f"Δ{name} ours 95% CI"] + (["paper in CI"] if view.in_paper else []) + ["verdict"]
 
 
 # ----- Markdown -----------------------------------------------------------------------------
 
-def markdown_headers(view) -> list[str]:
-    headers = ["Model", "Data set", "Configuration"]
-    for metric, direction in view.metrics.items():
-        title = metric_title(metric, direction)
-        name = DISPLAY.get(metric, metric.upper())
-        headers += [f"{title} paper", f"Δ{name} paper", f"{title} ours", f"Δ{name} ours"]
-    return headers + ["seeds"]
+def render_markdown(view, figures: dict | None = None) -> str:
+    """The table; `figures` maps "gains"/"curves" to image file names beside the Markdown."""
+    rows = [row_cells(row, view) for block in view.blocks for row in block]
+    table = tabulate(rows, headers=headers(view), tablefmt="github", disable_numparse=True)
+    text = f"**Table {view.table}.** {caption_text(view)}\n\n{table}\n\n{legend_text(view)}\n"
+    titles = {"gains": "paired gains over Original with 95% intervals",
+              "curves": "training curves (median over seeds)"}
+    for kind, name in (figures or {}).items():
+        text += f"\n![Table {view.table}: {titles.get(kind, kind)}]({name})\n"
+    return text
 
 
-def render_markdown(view) -> str:
-    rows = [row_cells(row, list(view.metrics)) for block in view.blocks for row in block]
-    table = tabulate(rows, headers=markdown_headers(view), tablefmt="github", disable_numparse=True)
-    return f"**Table {view.number}.** {caption_text(view)}\n\n{table}\n\n{legend_text(view)}\n"
+def render_verdicts(views, counts: dict) -> str:
+    """tables/verdicts.md: every non-Original row of every rendered table, with the counts."""
+    parts = ["# Verdicts", ""]
+    if views:
+        note = views[0].profile_note.strip() or "(this profile states no difference from the paper)"
+        parts += [f"Numbers from profile `{views[0].profile}`. {note}", ""]
+    parts += ["Each row is judged on its table's first metric with a published value (PSNR; "
+              "NIQE where a table has no reference metric), by the 95% Student t interval of "
+              "its gain over the same block's Original, paired by seed and oriented so that "
+              "positive = better. A configuration printed in several tables is listed (and "
+              "counted) once per table.", "", "## Counts", ""]
+    total = sum(counts.values())
+    rows = [[v, str(counts.get(v, 0)), meaning] for v, meaning in stats.VERDICTS.items()]
+    parts += [tabulate(rows + [["all rows", str(total), ""]], headers=["Verdict", "Rows", "Meaning"],
+                       tablefmt="github", disable_numparse=True), "", "## Rows", ""]
+    rows = []
+    for view in views:
+        for block in view.blocks:
+            for row in block:
+                if row.is_reference:
+                    continue
+                gain = row.gains.get(view.verdict_metric)
+                rows.append([str(view.table), row.model, row.dataset, row.label,
+                             display(view.verdict_metric),
+                             fmt_gain(row.published_gain.get(view.verdict_metric)),
+                             our_gain_cell(row, view.verdict_metric), interval_cell(gain),
+                             covers_cell(gain), row.verdict])
+    parts.append(_md_table(rows, ["Table", "Model", "Data set", "Configuration", "Metric",
+                                  "Δ paper", "Δ ours", "95% CI", "paper in CI", "Verdict"]))
+    return "\n".join(parts) + "\n"
 
 
 # ----- LaTeX --------------------------------------------------------------------------------
@@ -122,30 +218,38 @@ def latex_escape(text: str) -> str:
 
 def latex_cell(text: str) -> str:
     if text[:1] in "+-" and text[1:2].isdigit():       # a signed gain: typeset the sign as math
-        return f"${text[0]}${text[1:]}"
+        return f"${text[0]}${latex_escape(text[1:])}"
     return latex_escape(text)
 
 
 def render_latex(view) -> str:
-    metrics = list(view.metrics)
-    spec = "lll" + "rrrr" * len(metrics) + "r"
-    groups = " & ".join(rf"\multicolumn{{4}}{{c}}{{{latex_escape(metric_title(m, d))}}}"
-                        for m, d in view.metrics.items())
-    rules = " ".join(rf"\cmidrule(lr){{{4 + 4 * i}-{7 + 4 * i}}}" for i in range(len(metrics)))
-    sub = " & ".join([r"paper & $\Delta$ & ours & $\Delta$"] * len(metrics))
+    metrics = view.metrics
+    per = 4 if view.in_paper else 2                   # columns per metric
+    tail = ["seeds", f"Δ{display(view.verdict_metric)} 95% CI"] + (["paper in CI"] if view.in_paper else []) \
+        + ["verdict"]
+    spec = "lll" + "r" * per * len(metrics) + "rr" + "l" * (len(tail) - 2)
+    groups = " & ".join(rf"\multicolumn{{{per}}}{{c}}{{{latex_escape(metric_title(m))}}}" for m in metrics)
+    rules = " ".join(rf"\cmidrule(lr){{{4 + per * i}-{3 + per * (i + 1)}}}" for i in range(len(metrics)))
+    one = r"paper & $\Delta$ & ours & $\Delta$" if view.in_paper else r"ours & $\Delta$"
+    sub = " & ".join([one] * len(metrics))
+    blank = " &" * len(tail)
     lines = [r"% needs \usepackage{booktabs,graphicx}", r"\begin{table}[t]", r"\centering",
              rf"\caption{{{latex_escape(caption_text(view))}}}",
-             rf"\label{{tab:repro-table{view.number}}}",
+             rf"\label{{tab:repro-{table_label(view.table)}}}",
              r"\resizebox{\linewidth}{!}{%", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
-             rf"Model & Data set & Configuration & {groups} & seeds \\", rules,
-             rf" & & & {sub} & \\", r"\midrule"]
+             rf"Model & Data set & Configuration & {groups} & {' & '.join(latex_escape(t) for t in tail)} \\",
+             rules, rf" & & & {sub}{blank} \\", r"\midrule"]
     for i, block in enumerate(view.blocks):
         if i:
             lines.append(r"\midrule")
-        lines += [" & ".join(latex_cell(c) for c in row_cells(row, metrics)) + r" \\" for row in block]
+        lines += [" & ".join(latex_cell(c) for c in row_cells(row, view)) + r" \\" for row in block]
     lines += [r"\bottomrule", r"\end{tabular}}",
               rf"\par\footnotesize {latex_escape(legend_text(view))}", r"\end{table}"]
     return "\n".join(lines) + "\n"
+
+
+def table_label(table) -> str:
+    return f"table{table}" if isinstance(table, int) else f"table-{table}"
 
 
 # ----- the paper's own inconsistencies ------------------------------------------------------
@@ -161,13 +265,13 @@ def render_inconsistencies(issues: list, source: str) -> str:
              f"Found by `bench.published.find_inconsistencies` in `{source}`, which transcribes "
              "every table as printed (nothing corrected).", "",
              "## The same configuration printed with different numbers", ""]
-    rows = [[i.model, i.dataset, i.label, DISPLAY.get(i.metric, i.metric),
+    rows = [[i.model, i.dataset, i.label, display(i.metric),
              " vs ".join(f"{v:.4f} ({_tables(t)})" for v, t in i.printed)] for i in mismatches]
     parts += [_md_table(rows, ["Model", "Data set", "Configuration", "Metric", "Printed values"]), "",
               "## Different configurations printed with identical numbers (likely copy errors)", ""]
     rows = [[i.dataset, f"{i.first[0]} {i.first[1]} ({_tables(i.first[2])})",
              f"{i.second[0]} {i.second[1]} ({_tables(i.second[2])})",
-             ", ".join(f"{DISPLAY.get(m, m)} {v:.4f}" for m, v in i.values)] for i in identical]
+             ", ".join(f"{display(m)} {v:.4f}" for m, v in i.values)] for i in identical]
     parts += [_md_table(rows, ["Data set", "Configuration", "Same numbers as", "Values"])]
     return "\n".join(parts) + "\n"
 

@@ -1,22 +1,27 @@
 """bench.aggregate / bench.render: measured results beside the published numbers."""
 import json
+import math
 import sys
 import types
 from dataclasses import dataclass
 
 import pytest
 
-from bench import aggregate
+from bench import aggregate, stats
 from bench.aggregate import (MISSING, build_table, group_by_config, load_results, measure,
-                             tables_with_results)
+                             tables_with_results, verdict_counts)
 from bench.published import load_published
-from bench.render import fmt_gain, latex_escape, render_latex, render_markdown
+from bench.render import (fmt_gain, latex_escape, render_latex, render_markdown, render_verdicts)
+from bench.spec import DataSpec, EvalSpec, Recipe, RunSpec, config_key, pairs
+
+NAN = float("nan")
+SMOKE_NOTE = "Embedded stand-in data, 24 iterations: NOT comparable to the paper's numbers."
 
 
 @dataclass(frozen=True)
 class FakeEntry:
     """The fields of bench.matrix.Entry the aggregator reads."""
-    table: int
+    table: object
     model: str
     dataset: str
     label: str
@@ -25,18 +30,36 @@ class FakeEntry:
     config_key: str
 
 
+RECIPE = Recipe(loss="l1", patch_size=32, batch_size=2, lr=1e-3, iterations=10)
+
+
+def fake_spec(model, dataset, label, seed=0):
+    """A recorded spec (RunSpec.to_dict()) unique to (model, dataset, label): a configuration
+    printed in several tables is one spec. The names ride in the data options."""
+    data = DataSpec("fake", pairs({"model": model, "dataset": dataset, "label": label}))
+    return RunSpec(task="denoise", data=data, baseline="dncnn", recipe=RECIPE,
+                   evaluation=EvalSpec(("psnr", "ssim")), seed=seed).to_dict()
+
+
 def entry(table, model, dataset, label, seed=0):
-    config = f"{model}|{dataset}|{label}"          # shared by every table printing the row
-    return FakeEntry(table, model, dataset, label, seed, f"{config}|s{seed}", config)
+    spec = fake_spec(model, dataset, label, seed)
+    return FakeEntry(table, model, dataset, label, seed, f"{model}|{dataset}|{label}|s{seed}", config_key(spec))
 
 
-def ok(e, **metrics):
+def ok(e, lam=0.1, **metrics):
     return {"key": e.key, "config_key": e.config_key, "status": "ok", "error": None,
-            "metrics": {"mean": metrics, "per_image": {}}}
+            "spec": fake_spec(e.model, e.dataset, e.label, e.seed), "lambda": lam,
+            "metrics": {"mean": metrics, "per_image": {}},
+            "curve": {"points": [[i, 1.0 / (i + 1) + 0.01 * e.seed, 0.1] for i in range(0, 50, 5)]}}
 
 
 def failed(e):
-    return {"key": e.key, "config_key": e.config_key, "status": "failed", "error": "boom"}
+    return {"key": e.key, "config_key": e.config_key, "status": "failed", "error": "boom",
+            "spec": fake_spec(e.model, e.dataset, e.label, e.seed)}
+
+
+def seeds(table, model, dataset, labels, n):
+    return [entry(table, model, dataset, label, s) for label in labels for s in range(n)]
 
 
 @pytest.fixture(scope="module")
@@ -51,47 +74,105 @@ def _row(view, model, label, dataset=None):
     return rows[0]
 
 
-# ----- statistics ---------------------------------------------------------------------------
+def _md_row(md, model, label):
+    return next(line for line in md.splitlines() if f"| {label} " in line and model in line)
 
-def test_two_seeds_give_mean_sample_std_and_gain_over_original(published):
-    entries = [entry(1, "DnCNN", "SIDD", label, seed) for label in ("Original", "+Taylor") for seed in (0, 1)]
+
+# ----- matching results to rows ---------------------------------------------------------------
+
+def test_results_are_found_by_their_recorded_spec_not_the_stored_config_key():
+    e = entry(1, "DnCNN", "SIDD", "Original")
+    record = {**ok(e, psnr=30.0), "config_key": "stale-key"}
+    groups = group_by_config([record])
+    assert list(groups) == [e.config_key]
+
+
+def test_two_records_of_one_seed_keep_the_ok_one_with_a_warning():
+    e = entry(1, "DnCNN", "SIDD", "Original")
+    warnings = []
+    groups = group_by_config([failed(e), ok(e, psnr=30.0)], warn=warnings.append)
+    assert [r["status"] for r in groups[e.config_key]] == ["ok"] and len(warnings) == 1
+
+
+# ----- statistics in the table --------------------------------------------------------------
+
+def test_two_seeds_give_mean_std_and_paired_gain_over_original(published):
+    entries = seeds(1, "DnCNN", "SIDD", ("Original", "+Taylor"), 2)
     values = {("Original", 0): 30.0, ("Original", 1): 31.0, ("+Taylor", 0): 31.0, ("+Taylor", 1): 33.0}
     results = [ok(e, psnr=values[e.label, e.seed], ssim=0.5) for e in entries]
     view = build_table(1, published, entries, group_by_config(results), "smoke")
     taylor = _row(view, "DnCNN", "+Taylor")
     assert taylor.measured.n == 2 and taylor.measured.mean["psnr"] == pytest.approx(32.0)
-    assert taylor.measured.std["psnr"] == pytest.approx(2 ** 0.5)          # sample std (n - 1)
-    assert taylor.measured_gain["psnr"] == pytest.approx(1.5)              # 32.0 - 30.5
+    assert taylor.measured.summary["psnr"].std == pytest.approx(2 ** 0.5)   # sample std (n - 1)
+    gain = taylor.gains["psnr"]
+    assert gain.mean == pytest.approx(1.5) and gain.n == 2                  # d = [1, 2]
+    half = 12.706205 * math.sqrt(0.5) / math.sqrt(2)
+    assert (gain.low, gain.high) == (pytest.approx(1.5 - half, abs=1e-5), pytest.approx(1.5 + half, abs=1e-5))
     assert taylor.published == {"psnr": 37.3163, "ssim": 0.8955}
     assert taylor.published_gain["psnr"] == pytest.approx(37.3163 - 37.1992)
+    assert gain.published == pytest.approx(0.1171) and gain.covers_published
+    assert taylor.verdict == stats.INCONCLUSIVE and view.verdict_metric == "psnr"
     md = render_markdown(view)
-    assert "32.0000 ± 1.4142" in md and "+1.5000" in md and "+0.1171" in md
+    line = _md_row(md, "DnCNN", "+Taylor")
+    assert "32.0000 ± 1.4142" in line and "+1.5000" in line and "+0.1171" in line
+    assert "[-4.8531, +7.8531], n=2 |" in line and "| yes " in line and "inconclusive" in line
+
+
+def test_three_seeds_reproduce_a_published_gain(published):
+    entries = seeds(1, "MPRNet", "SIDD", ("Original", "+INN"), 3)
+    results = [ok(e, psnr=39.0 + e.seed + (0.2 + 0.05 * e.seed if e.label == "+INN" else 0), ssim=0.9)
+               for e in entries]
+    row = _row(build_table(1, published, entries, group_by_config(results), "smoke"), "MPRNet", "+INN")
+    # d = [0.20, 0.25, 0.30]: mean 0.25, std 0.05, half 4.302653 * 0.05 / sqrt(3)
+    gain = row.gains["psnr"]
+    assert gain.low == pytest.approx(0.25 - 4.302653 * 0.05 / math.sqrt(3), abs=1e-6)
+    assert row.verdict == stats.REPRODUCED and gain.covers_published is False   # paper: +0.0357
 
 
 def test_one_seed_has_no_std_and_failed_seeds_are_counted():
     e0, e1 = entry(1, "DnCNN", "SIDD", "+CDC", 0), entry(1, "DnCNN", "SIDD", "+CDC", 1)
     measured = measure([ok(e0, psnr=30.0, ssim=0.5), failed(e1)], ["psnr", "ssim"])
     assert (measured.status, measured.n, measured.failed) == ("ok", 1, 1)
-    assert measured.mean == {"psnr": 30.0, "ssim": 0.5} and measured.std == {}
+    assert measured.mean == {"psnr": 30.0, "ssim": 0.5}
+    assert all(s.std is None for s in measured.summary.values())
     assert measure([failed(e0), failed(e1)], ["psnr"]).status == "failed"
     assert measure([], ["psnr"]) is MISSING
 
 
-def test_non_finite_or_absent_metrics_are_left_out_of_the_mean():
+def test_nan_metrics_are_counted_and_shown_never_silently_dropped(published):
+    entries = seeds(1, "DnCNN", "SIDD", ("Original", "+CDC", "+INN"), 3)
+    psnr = {("Original", 0): 30.0, ("Original", 1): 30.0, ("Original", 2): 30.0,
+            ("+CDC", 0): 31.0, ("+CDC", 1): NAN, ("+CDC", 2): 32.0,
+            ("+INN", 0): NAN, ("+INN", 1): NAN, ("+INN", 2): NAN}
+    results = [ok(e, psnr=psnr[e.label, e.seed], ssim=0.5) for e in entries]
+    view = build_table(1, published, entries, group_by_config(results), "smoke")
+    cdc, inn = _row(view, "DnCNN", "+CDC"), _row(view, "DnCNN", "+INN")
+    assert cdc.measured.summary["psnr"] == stats.Summary(31.5, pytest.approx(0.5 ** 0.5), 2, 1)
+    assert cdc.gains["psnr"].n_text == "n=2 (1 NaN)" and cdc.gains["psnr"].mean == pytest.approx(1.5)
+    assert inn.measured.summary["psnr"].mean is None and inn.verdict == stats.TOO_FEW
+    md = render_markdown(view)
+    assert "31.5000 ± 0.7071 (1 NaN)" in _md_row(md, "DnCNN", "+CDC")
+    assert ", n=2 (1 NaN) " in _md_row(md, "DnCNN", "+CDC")
+    assert "n/a (3 NaN)" in _md_row(md, "DnCNN", "+INN")
+
+
+def test_absent_metrics_are_not_counted_as_nan():
     e0, e1 = entry(1, "DnCNN", "SIDD", "+CDC", 0), entry(1, "DnCNN", "SIDD", "+CDC", 1)
-    measured = measure([ok(e0, psnr=float("nan")), ok(e1, psnr=30.0)], ["psnr", "ssim"])
-    assert measured.mean == {"psnr": 30.0} and "ssim" not in measured.mean
+    measured = measure([ok(e0, psnr=NAN), ok(e1, psnr=30.0)], ["psnr", "ssim"])
+    assert measured.mean == {"psnr": 30.0} and "ssim" not in measured.summary
+    assert measured.summary["psnr"].nan == 1
 
 
-def test_lower_is_better_gains_keep_their_sign(published):
-    e = [entry(3, "SFINet", "GaoFen2", label) for label in ("Original", "+INN")]
-    results = [ok(e[0], psnr=40, ssim=0.9, sam=0.05, ergas=2.0), ok(e[1], psnr=41, ssim=0.9, sam=0.04, ergas=1.5)]
+def test_lower_is_better_gains_are_oriented_positive_is_better(published):
+    e = seeds(3, "SFINet", "GaoFen2", ("Original", "+INN"), 2)
+    results = [ok(x, psnr=40 + x.seed, ssim=0.9, sam=0.05, ergas=2.0 - (0.5 + 0.1 * x.seed) * (x.label == "+INN"))
+               for x in e]
     view = build_table(3, published, e, group_by_config(results), "smoke")
     row = _row(view, "SFINet", "+INN", "GaoFen2")
-    assert row.measured_gain["ergas"] == pytest.approx(-0.5)
-    assert row.published_gain["ergas"] == pytest.approx(0.5275 - 0.5462)
+    assert row.gains["ergas"].mean == pytest.approx(0.55)                  # ERGAS went down: a gain
+    assert row.published_gain["ergas"] == pytest.approx(0.5462 - 0.5275)   # printed 0.5462 -> 0.5275
     md = render_markdown(view)
-    assert "ERGAS↓" in md and "SAM↓" in md and "negative ΔSAM or ΔERGAS is an improvement" in md
+    assert "ERGAS↓" in md and "SAM↓" in md and "Original minus row" in md
 
 
 def test_gain_text_has_a_sign_and_never_negative_zero():
@@ -101,65 +182,96 @@ def test_gain_text_has_a_sign_and_never_negative_zero():
 
 # ----- rows and tables ----------------------------------------------------------------------
 
-def test_rows_follow_printed_order_with_failed_and_missing_rows(published):
-    entries = [entry(1, model, "SIDD", label) for model in ("DnCNN", "MPRNet")
-               for label in published["tables"][1]["blocks"][0]["rows"]]
+def test_rows_follow_the_matrix_order_with_failed_and_missing_rows(published):
+    labels = list(published["tables"][1]["blocks"][0]["rows"])
+    entries = [entry(1, model, "SIDD", label) for model in ("DnCNN", "MPRNet") for label in labels]
     results = [ok(entries[0], psnr=30, ssim=0.5), failed(entries[1])]
     view = build_table(1, published, entries, group_by_config(results), "smoke")
     assert [len(b) for b in view.blocks] == [9, 9]
-    assert [r.label for r in view.blocks[0]] == list(published["tables"][1]["blocks"][0]["rows"])
-    assert _row(view, "DnCNN", "+Taylor").measured.status == "failed"
-    assert _row(view, "DnCNN", "+CDC").measured.status == "missing"
-    lines = render_markdown(view).splitlines()
-    taylor = next(line for line in lines if "| +Taylor " in line and "DnCNN" in line)
-    assert "failed" in taylor
-    cdc = next(line for line in lines if "| +CDC " in line and "DnCNN" in line)
+    assert [r.label for r in view.blocks[0]] == labels
+    assert _row(view, "DnCNN", "+Taylor").verdict == stats.FAILED
+    assert _row(view, "DnCNN", "+CDC").verdict == stats.NOT_RUN
+    md = render_markdown(view)
+    assert "failed" in _md_row(md, "DnCNN", "+Taylor")
+    cdc = _md_row(md, "DnCNN", "+CDC")
     assert "—" in cdc and "failed" not in cdc
 
 
-def test_names_match_loosely_and_unprinted_matrix_rows_are_appended(published):
-    entries = [entry(1, "MPRnet", "sidd", "Original"), entry(1, "MPRNet", "SIDD", "+Extra_row"),
-               entry(1, "Restormer", "SIDD", "Original")]
-    results = [ok(entries[0], psnr=30, ssim=0.5), ok(entries[1], psnr=31, ssim=0.5)]
+def test_published_numbers_are_looked_up_by_exact_names(published):
+    entries = [entry(1, "MPRnet", "SIDD", "Original"), entry(1, "MPRNet", "SIDD", "+Extra_row"),
+               entry(1, "MPRNet", "SIDD", "Original")]
+    results = [ok(e, psnr=30 + (e.label != "Original"), ssim=0.5) for e in entries]
     view = build_table(1, published, entries, group_by_config(results), "smoke")
-    assert [(b[0].model, len(b)) for b in view.blocks] == [("DnCNN", 9), ("MPRNet", 10), ("Restormer", 1)]
-    mpr = view.blocks[1]
-    assert mpr[0].measured.mean["psnr"] == 30
-    assert mpr[-1].label == "+Extra_row" and mpr[-1].published == {}
-    assert mpr[-1].measured_gain["psnr"] == pytest.approx(1.0)
+    assert [(b[0].model, [r.label for r in b]) for b in view.blocks] == [
+        ("MPRnet", ["Original"]), ("MPRNet", ["+Extra_row", "Original"])]
+    assert view.blocks[0][0].published == {}                  # the printed spelling is not canonical
+    extra = _row(view, "MPRNet", "+Extra_row")
+    assert extra.published == {} and extra.published_gain == {}
+    assert _row(view, "MPRNet", "Original").published == {"psnr": 39.2372, "ssim": 0.9159}
     assert r"+Extra\_row" in render_latex(view)
+    line = _md_row(render_markdown(view), "MPRNet", "+Extra_row")
+    assert line.count("| — ") >= 2                           # empty published columns
 
 
 def test_only_tables_with_a_result_are_rendered():
     entries = [entry(1, "DnCNN", "SIDD", "Original"), entry(4, "DnCNN", "SIDD", "Original"),
-               entry(2, "SID", "LOL", "Original")]
+               entry(2, "SID", "LOL", "Original"), entry("controls", "DnCNN", "SIDD", "Original")]
     groups = group_by_config([ok(entries[0], psnr=1.0)])
-    assert tables_with_results(entries, groups) == [1, 4]       # Table 4 shares the row
+    assert tables_with_results(entries, groups) == [1, 4, "controls"]   # all share the row
+
+
+def test_extra_tables_have_no_published_column_and_better_worse_verdicts(published):
+    entries = seeds("lambda", "SID", "LOL", ("Original", "+CDC+epochR"), 3)
+    results = [ok(e, psnr=20.0 + e.seed + 0.3 * (e.label != "Original") + 0.01 * e.seed, niqe=4.0)
+               for e in entries]
+    view = build_table("lambda", published, entries, group_by_config(results), "smoke",
+                       caption="Lambda sweep", profile_note=SMOKE_NOTE)
+    assert view.metrics == ["psnr", "niqe"] and view.verdict_metric == "psnr"
+    row = _row(view, "SID", "+CDC+epochR")
+    assert row.published == {} and row.verdict == stats.BETTER
+    md = render_markdown(view)
+    assert md.startswith("**Table lambda.** Extra table 'lambda' (not in the paper")
+    assert "Lambda sweep. Ours: profile smoke." in md and "Prior runs used lambda (Eq. 20) = 0.1." in md
+    header = md.split("\n\n")[1].splitlines()[0]
+    assert "paper" not in header and "PSNR↑ ours" in header and "NIQE↓ ours" in header
+    tex = render_latex(view)
+    assert r"\label{tab:repro-table-lambda}" in tex
+    rows = [line for line in tex.splitlines() if line.startswith("SID & ")]
+    assert len(rows) == 2 and all(line.count(" & ") == 2 + 2 * 2 + 3 for line in rows)
+
+
+def test_niqe_decides_where_a_table_has_no_reference_metric():
+    assert aggregate.pick_verdict_metric(["niqe"], set()) == "niqe"
+    assert aggregate.pick_verdict_metric(["psnr", "ssim", "niqe"], {"niqe"}) == "niqe"
+    assert aggregate.pick_verdict_metric(["ssim", "psnr", "niqe"], {"psnr", "ssim", "niqe"}) == "ssim"
 
 
 # ----- rendering ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def table10(published):
-    entries = [entry(10, "SID", "LOL", label) for label in ("Original", "+CDC+epochR")]
+    entries = [entry(10, model, "LOL", label) for model in ("SID", "DRBN")
+               for label in published["tables"][10]["blocks"][0]["rows"]]
     results = [ok(entries[0], psnr=18.0, ssim=0.7, niqe=5.0), ok(entries[1], psnr=18.5, ssim=0.7, niqe=4.5)]
-    return build_table(10, published, entries, group_by_config(results), "smoke")
+    return build_table(10, published, entries, group_by_config(results), "smoke", profile_note=SMOKE_NOTE)
 
 
-def test_markdown_has_caption_profile_warning_and_one_line_per_row(table10):
-    md = render_markdown(table10)
+def test_markdown_has_caption_profile_note_and_one_line_per_row(table10):
+    md = render_markdown(table10, {"gains": "table10_gains.png"})
     assert md.splitlines()[0].startswith("**Table 10.** Paper's Table 10: Ablation studies of model numbers")
-    assert "profile smoke" in md and "NOT comparable" in md
+    assert "Ours: profile smoke. " + SMOKE_NOTE in md
     table_lines = [line for line in md.splitlines() if line.startswith("|")]
     assert len(table_lines) == 2 + 14                       # header, separator, 14 printed rows
     assert all(line.count("|") == table_lines[0].count("|") for line in table_lines)
     assert "NIQE↓ paper" in table_lines[0] and "ΔNIQE ours" in table_lines[0]
+    assert "ΔPSNR ours 95% CI" in table_lines[0] and "verdict" in table_lines[0]
+    assert "![Table 10: paired gains over Original with 95% intervals](table10_gains.png)" in md
 
 
-def test_paper_profile_caption_does_not_warn(published):
+def test_an_empty_profile_note_is_said_so(published):
     e = entry(1, "DnCNN", "SIDD", "Original")
     view = build_table(1, published, [e], group_by_config([ok(e, psnr=1.0, ssim=0.1)]), "paper")
-    assert "NOT comparable" not in render_markdown(view) and "comparable" in render_markdown(view)
+    assert "profile paper. (this profile states no difference from the paper)" in render_markdown(view)
 
 
 def test_latex_uses_booktabs_and_one_line_per_row(table10):
@@ -170,12 +282,12 @@ def test_latex_uses_booktabs_and_one_line_per_row(table10):
     assert lines.count(r"\bottomrule") == 1 and lines.count(r"\toprule") == 1
     body = lines[order[1] + 1:order[2]]
     rows = [line for line in body if line.endswith(r"\\")]
-    assert len(rows) == 14 and all(line.count(" & ") == 3 + 4 * 3 for line in rows)
+    assert len(rows) == 14 and all(line.count(" & ") == 2 + 4 * 3 + 4 for line in rows)
     unescaped = tex.replace(r"\{", "").replace(r"\}", "")
     assert unescaped.count("{") == unescaped.count("}")     # every group closed
     assert body.count(r"\midrule") == 1                     # between the SID and DRBN blocks
     assert r"\caption{Paper's Table 10" in tex and r"\label{tab:repro-table10}" in tex
-    assert r"$-$0.5000" in tex and not any(r"$\pm$" in line for line in body)   # one seed: no std
+    assert r"$+$0.5000" in tex and not any(r"$\pm$" in line for line in body)   # NIQE 5.0 -> 4.5
     assert "±" not in tex and "—" not in tex and "↓" not in tex   # all symbols typeset
 
 
@@ -183,6 +295,24 @@ def test_latex_escapes_special_characters():
     assert latex_escape("a_b & 50% #1 $x {y} ~ ^ \\") == (
         r"a\_b \& 50\% \#1 \$x \{y\} \textasciitilde{} \textasciicircum{} \textbackslash{}")
     assert latex_escape("+CDC(3)+epochR+Depth") == "+CDC(3)+epochR+Depth"
+
+
+def test_verdicts_list_every_row_and_count_each_verdict(published):
+    entries = (seeds(1, "DnCNN", "SIDD", ("Original", "+Taylor", "+CDC", "+INN"), 3)
+               + [entry(1, "DnCNN", "SIDD", "+Reverse")])
+    gain = {"Original": 0.0, "+Taylor": 0.5, "+CDC": -0.5, "+INN": 0.0}
+    results = [ok(e, psnr=30.0 + gain[e.label] + (0.1 * e.seed if e.label == "+INN" else 0.01 * e.seed ** 2),
+                  ssim=0.5) for e in entries if e.label != "+Reverse"]
+    view = build_table(1, published, entries, group_by_config(results), "smoke", profile_note=SMOKE_NOTE)
+    counts = verdict_counts([view])
+    assert counts[stats.REPRODUCED] == 1 and counts[stats.OPPOSITE] == 1
+    assert counts[stats.INCONCLUSIVE] == 1 and counts[stats.NOT_RUN] == 1
+    assert sum(counts.values()) == 4                          # Original rows have no verdict
+    md = render_verdicts([view], counts)
+    assert "Numbers from profile `smoke`. " + SMOKE_NOTE in md
+    assert "| reproduced            | 1 " in md and "| all rows              | 4 " in md
+    rows = [line for line in md.split("## Rows")[1].splitlines() if line.startswith("| 1 ")]
+    assert len(rows) == 4 and any("+Taylor" in r and "reproduced" in r for r in rows)
 
 
 # ----- files --------------------------------------------------------------------------------
@@ -194,36 +324,51 @@ def test_unreadable_results_are_skipped_with_a_one_line_warning(tmp_path):
     (tmp_path / "list.json").write_text("[1, 2]")
     (tmp_path / "status.json").write_text(json.dumps({**good, "status": "running"}))
     (tmp_path / "nomean.json").write_text(json.dumps({**good, "metrics": {}}))
+    (tmp_path / "nospec.json").write_text(json.dumps({k: v for k, v in good.items() if k != "spec"}))
     warnings = []
     records = load_results(tmp_path, warn=warnings.append)
     assert records == [good]
-    assert len(warnings) == 4 and all("\n" not in w for w in warnings)
-    for name in ("broken.json", "list.json", "status.json", "nomean.json"):
+    assert len(warnings) == 5 and all("\n" not in w for w in warnings)
+    for name in ("broken.json", "list.json", "status.json", "nomean.json", "nospec.json"):
         assert sum(name in w for w in warnings) == 1
 
 
-def test_main_writes_tables_atomically(tmp_path, monkeypatch, capsys):
-    entries = [entry(2, "SID", "LOL", label, seed) for label in ("Original", "+Taylor") for seed in (0, 1)]
+def _fake_matrix(monkeypatch, entries, tables=(2,)):
     fake = types.ModuleType("bench.matrix")
-    fake.load_matrix = lambda path: {"path": path}
+    fake.load_matrix = lambda path: {"tables": {t: {"title": f"title {t}"} for t in tables},
+                                     "profiles": {"smoke": {"note": SMOKE_NOTE}}}
     fake.expand = lambda m, tables, profile, seeds: [e for e in entries if e.table in tables]
     monkeypatch.setitem(sys.modules, "bench.matrix", fake)
-    results, out = tmp_path / "results", tmp_path / "tables"
+
+
+def test_main_writes_tables_figures_and_verdicts(tmp_path, monkeypatch, capsys):
+    entries = seeds(2, "SID", "LOL", ("Original", "+Taylor"), 2)
+    _fake_matrix(monkeypatch, entries)
+    results = tmp_path / "results"
     results.mkdir()
     for e in entries:
         (results / f"{e.key}.json").write_text(json.dumps(ok(e, psnr=20.0 + e.seed, ssim=0.7)))
     (results / "junk.json").write_text("{")
-    assert aggregate.main(["--results", str(results), "--tables", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["published_inconsistencies.md", "table2.md", "table2.tex"]
+    assert aggregate.main(["--results", str(results)]) == 0
+    out = results / "tables"                                 # not ./tables
+    assert sorted(p.name for p in out.iterdir()) == [
+        "published_inconsistencies.md", "table2.md", "table2.tex", "table2_curves.png",
+        "table2_gains.png", "verdicts.md"]
     assert "junk.json" in capsys.readouterr().err
     assert "| SID     | LOL        | +Taylor " in (out / "table2.md").read_text()
     assert "0.8955 (Tables 1, 6) vs 0.8925 (Tables 8, 11)" in (out / "published_inconsistencies.md").read_text()
 
 
+def test_default_tables_folder_depends_on_the_results_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert aggregate.parse_args([]).tables == "tables"
+    assert aggregate.parse_args(["--results", "./results"]).tables == "tables"
+    assert aggregate.parse_args(["--results", "other"]).tables == "other/tables"
+    assert aggregate.parse_args(["--results", "other", "--tables", "t"]).tables == "t"
+
+
 def test_main_reports_a_bad_published_file_in_one_line(tmp_path, monkeypatch, capsys):
-    fake = types.ModuleType("bench.matrix")
-    fake.load_matrix = fake.expand = lambda *a, **k: []
-    monkeypatch.setitem(sys.modules, "bench.matrix", fake)
+    _fake_matrix(monkeypatch, [])
     bad = tmp_path / "published.yaml"
     bad.write_text("tables: {}\n")
     assert aggregate.main(["--published", str(bad), "--tables", str(tmp_path / "t")]) == 2

@@ -1,0 +1,94 @@
+"""bench.figures: the gains and curves figures of a table are written and readable."""
+import math
+
+import numpy as np
+import pytest
+
+from bench.aggregate import build_table, group_by_config
+from bench.figures import median_curve, plot_curves, plot_gains
+from bench.published import load_published
+from bench.spec import DataSpec, EvalSpec, Recipe, RunSpec, pairs
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+RECIPE = Recipe(loss="l1", patch_size=32, batch_size=2, lr=1e-3, iterations=10)
+
+
+class Entry:
+    """The fields of bench.matrix.Entry the aggregator reads; the spec is unique per row."""
+
+    def __init__(self, table, model, dataset, label, seed=0):
+        self.table, self.model, self.dataset, self.label, self.seed = table, model, dataset, label, seed
+        data = DataSpec("fake", pairs({"model": model, "dataset": dataset, "label": label}))
+        self.spec = RunSpec(task="denoise", data=data, baseline="dncnn", recipe=RECIPE,
+                            evaluation=EvalSpec(("psnr", "ssim")), seed=seed)
+        self.key, self.config_key = self.spec.key, self.spec.config_key
+
+
+entry = Entry
+
+
+def ok(e, **metrics):
+    return {"key": e.key, "config_key": e.config_key, "status": "ok", "spec": e.spec.to_dict(),
+            "lambda": 0.1, "metrics": {"mean": metrics, "per_image": {}}}
+
+
+def _records(entries, with_val):
+    out = []
+    for e in entries:
+        bump = 0.0 if e.label == "Original" else 0.1 * (len(e.label) % 5) - 0.1
+        record = ok(e, psnr=37.0 + bump + 0.02 * e.seed * (1 + len(e.label) % 3), ssim=0.89)
+        record["curve"] = {"points": [[i, 0.5 * math.exp(-i / 200) + 0.02 - 0.001 * bump + 0.001 * e.seed, 0.01]
+                                      for i in range(0, 1000, 20)]}
+        if with_val:
+            record["curve"]["val"] = [[i, {"psnr": 30 + 7 * (1 - math.exp(-i / 300)) + bump}]
+                                      for i in range(0, 1001, 250)]
+        out.append(record)
+    return out
+
+
+@pytest.fixture(scope="module")
+def view():
+    published = load_published()
+    labels = list(published["tables"][1]["blocks"][0]["rows"])
+    entries = [entry(1, m, "SIDD", label, s) for m in ("DnCNN", "MPRNet") for label in labels for s in range(3)]
+    entries = [e for e in entries if not (e.label == "+Reverse" and e.seed > 0)]   # one seed only
+    return build_table(1, published, entries, group_by_config(_records(entries, True)), "smoke",
+                       profile_note="smoke note")
+
+
+def _png(path):
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC and len(data) > 20_000          # a real, non-trivial image
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return width, height
+
+
+def test_gains_figure_is_written(tmp_path, view):
+    path = plot_gains(view, tmp_path / "sub" / "table1_gains.png")
+    width, height = _png(path)
+    assert width > 600 and height > 300
+    assert [p.name for p in path.parent.iterdir()] == ["table1_gains.png"]    # no temp file left
+
+
+def test_curves_figure_has_a_validation_row_only_with_val_curves(tmp_path, view):
+    _, with_val = _png(plot_curves(view, tmp_path / "val.png"))
+    published = load_published()
+    entries = [entry(1, "DnCNN", "SIDD", label, s) for label in ("Original", "+CDC") for s in range(2)]
+    plain = build_table(1, published, entries, group_by_config(_records(entries, False)), "smoke")
+    _, without_val = _png(plot_curves(plain, tmp_path / "plain.png"))
+    assert with_val > without_val * 1.5                           # a second row of panels
+
+
+def test_figures_of_a_table_with_missing_rows_still_render(tmp_path):
+    published = load_published()
+    entries = [entry(3, "SFINet", "GaoFen2", label) for label in ("Original", "+INN", "+CDC")]
+    view = build_table(3, published, entries, group_by_config([ok(entries[0], psnr=40.0, ssim=0.9,
+                                                                     sam=0.05, ergas=2.0)]), "smoke")
+    _png(plot_gains(view, tmp_path / "g.png"))
+    _png(plot_curves(view, tmp_path / "c.png"))
+
+
+def test_median_curve_takes_the_median_over_seeds_per_iteration():
+    x, y = median_curve([{0: 1.0, 10: 0.5}, {0: 3.0, 10: float("nan")}, {0: 2.0, 20: 0.1}])
+    assert x.tolist() == [0, 10, 20]
+    assert np.allclose(y, [2.0, 0.5, 0.1])
