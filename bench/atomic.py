@@ -36,7 +36,11 @@ def write_json(path, obj) -> None:
 
 
 def write_text(path, text: str) -> None:
-    _replace_from_temp(path, lambda handle: handle.write(text.encode()))
+    write_bytes(path, text.encode())
+
+
+def write_bytes(path, data: bytes) -> None:
+    _replace_from_temp(path, lambda handle: handle.write(data))
 
 
 def torch_save(path, obj) -> None:

@@ -1,8 +1,15 @@
 """Executors: train the specs one after another, or fan them out over local devices
-(one worker process per GPU slot), writing each ``results/<key>.json`` atomically as it ends.
+(one worker process per slot), writing each ``results/<key>.json`` atomically as it ends.
 
-A run that raises is recorded as ``failed`` with its error and the others go on; an
-interruption (Ctrl-C, SIGTERM) checkpoints the run in flight and writes no JSON for it.
+Safety rules (each tested):
+- A run is claimed before it trains (``results/<key>.claim``, created exclusively, holding the
+  owner's host and pid): a second invocation skips runs that a live process holds and takes over
+  the claim of a dead one.
+- A results file counts as finished only if it is a valid record of that very spec; anything else
+  (``{"status": "ok"}``, ``[1, 2]``, a truncated file) is named in one line, moved aside, and redone.
+- The checkpoint is removed only after the result is written: no finished training is lost.
+- A run that raises is recorded as ``failed`` with its error and the others go on; an
+  interruption (Ctrl-C, SIGTERM) checkpoints the run in flight and writes no JSON for it.
 """
 from __future__ import annotations
 
@@ -10,6 +17,9 @@ import json
 import multiprocessing
 import os
 import signal
+import socket
+import sys
+import time
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,18 +27,110 @@ from pathlib import Path
 from .atomic import write_json
 from .dataroot import root_for
 from .provenance import device_name, git_commit, versions
+from .spec import RunSpec
+
+RECORD_FIELDS = ("key", "config_key", "status", "spec")
 
 
 def result_path(results_dir, key: str) -> Path:
     return Path(results_dir) / f"{key}.json"
 
 
-def is_finished(results_dir, key: str) -> bool:
-    try:
-        return json.loads(result_path(results_dir, key).read_text()).get("status") == "ok"
-    except (OSError, ValueError):
-        return False
+def weights_path(results_dir, key: str) -> Path:
+    return Path(results_dir) / f"{key}.weights.pt"
 
+
+def _record_problem(record, spec: RunSpec) -> str | None:
+    """Why ``record`` is not a finished result of ``spec`` (None if it is one)."""
+    if not isinstance(record, dict):
+        return f"not a JSON object but {type(record).__name__}"
+    missing = [f for f in RECORD_FIELDS if f not in record]
+    if missing:
+        return f"no {missing[0]!r} field"
+    if record["key"] != spec.key:
+        return f"its key {record['key']!r} is not this run's {spec.key!r}"
+    try:
+        recorded = RunSpec.from_dict(record["spec"]).key
+    except (ValueError, TypeError) as err:
+        return f"its spec does not parse ({err})"
+    if recorded != spec.key:
+        return "its recorded spec is another run's"
+    if record["status"] == "ok" and not isinstance((record.get("metrics") or {}).get("mean"), dict):
+        return "status ok without metrics.mean"
+    return None
+
+
+def is_finished(results_dir, spec: RunSpec, warn=None) -> bool:
+    """True for a valid 'ok' record of this spec. An invalid file is moved aside (one line)."""
+    path = result_path(results_dir, spec.key)
+    if not path.exists():
+        return False
+    try:
+        record = json.loads(path.read_text())
+        problem = _record_problem(record, spec)
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        problem = f"unreadable ({type(err).__name__})"
+    if problem is None:
+        return record["status"] == "ok"
+    aside = path.with_name(f"{path.name}.invalid-{int(time.time())}")
+    path.replace(aside)
+    (warn or _warn)(f"warning: {path} is not a valid result ({problem}); moved to {aside.name}, the run is redone")
+    return False
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+# ----- claims ---------------------------------------------------------------------------------
+
+def _claim_path(results_dir, key: str) -> Path:
+    return Path(results_dir) / f"{key}.claim"
+
+
+def _alive(owner: dict) -> bool:
+    if owner.get("host") != socket.gethostname():
+        return True  # another machine's process: trust its claim
+    try:
+        os.kill(int(owner["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, KeyError, ValueError, TypeError):
+        return True
+    stat = Path(f"/proc/{owner['pid']}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z")  # zombies are dead
+
+
+def claim(results_dir, key: str) -> bool:
+    """Take the run for this process; False if a live process holds it. A dead owner's claim
+    is taken over."""
+    path = _claim_path(results_dir, key)
+    me = {"host": socket.gethostname(), "pid": os.getpid()}
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                owner = json.loads(path.read_text())
+            except (OSError, ValueError):
+                owner = {}
+            if owner == me:
+                return True
+            if owner and _alive(owner):
+                return False
+            path.unlink(missing_ok=True)  # stale: its owner died
+            continue
+        with os.fdopen(fd, "w") as handle:
+            json.dump(me, handle)
+        return True
+    return False
+
+
+def release(results_dir, key: str) -> None:
+    _claim_path(results_dir, key).unlink(missing_ok=True)
+
+
+# ----- one run --------------------------------------------------------------------------------
 
 def record(spec, status: str, measured: dict | None = None, error: str | None = None, device=None) -> dict:
     return {
@@ -40,27 +142,43 @@ def record(spec, status: str, measured: dict | None = None, error: str | None = 
     }
 
 
-def run_one(spec, args, device) -> dict:
-    """Train one spec and write its JSON; any exception but an interruption is a 'failed' record."""
+def keeps_weights(args, spec) -> bool:
+    choice = getattr(args, "keep_weights", "auto")
+    return choice == "always" or (choice == "auto" and spec.profile != "smoke")
+
+
+def run_one(spec, args, device) -> dict | None:
+    """Train one spec and write its JSON; any exception but an interruption is a 'failed' record.
+    Returns None (and trains nothing) when another live process holds the run."""
     import torch
 
     from . import train
 
+    if not claim(args.results, spec.key):
+        return None
+    checkpoint = Path(args.checkpoints) / f"{spec.key}.pt"
     try:
-        measured = train.run(spec, data_root=root_for(args.data_roots, spec.dataset), device=device,
-                             checkpoint_dir=args.checkpoints, progress=not args.quiet and args.jobs == 1,
-                             workers=args.workers)
-        result = record(spec, "ok", measured, device=device)
-    except KeyboardInterrupt:
-        raise
-    except Exception as err:  # noqa: BLE001 - isolation: one failure never stops the others
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
-        last = traceback.extract_tb(err.__traceback__)[-1]
-        message = f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})"
-        result = record(spec, "failed", error=message, device=device)
-    write_json(result_path(args.results, spec.key), result)
-    return result
+        try:
+            measured = train.run(spec, data_root=root_for(args.data_roots, spec.data.name), device=device,
+                                 checkpoint_dir=args.checkpoints, progress=not args.quiet and args.jobs == 1,
+                                 workers=args.workers,
+                                 weights_path=weights_path(args.results, spec.key) if keeps_weights(args, spec)
+                                 else None)
+            result = record(spec, "ok", measured, device=device)
+        except KeyboardInterrupt:
+            raise
+        except Exception as err:  # noqa: BLE001 - isolation: one failure never stops the others
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            last = traceback.extract_tb(err.__traceback__)[-1]
+            message = f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})"
+            result = record(spec, "failed", error=message, device=device)
+        write_json(result_path(args.results, spec.key), result)
+        if result["status"] == "ok":
+            checkpoint.unlink(missing_ok=True)  # only now: the result is safely on disk
+        return result
+    finally:
+        release(args.results, spec.key)
 
 
 def interrupt_on_sigterm() -> None:
@@ -81,7 +199,7 @@ def worker_devices(device, jobs: int) -> list:
 
 
 def execute(todo, args, device):
-    """Yield each spec's result record as it finishes."""
+    """Yield each spec's result record as it finishes (None for a run another process holds)."""
     if args.jobs <= 1:
         for spec in todo:
             yield run_one(spec, args, device)
@@ -91,26 +209,43 @@ def execute(todo, args, device):
     for spec in todo:
         tasks.put(spec)
     devices = worker_devices(device, args.jobs)
-    threads = max(1, (os.cpu_count() or 1) // len(devices))
-    workers = [context.Process(target=_worker, args=(str(d), threads, args, tasks, results), daemon=True)
+    workers = [context.Process(target=_worker, args=(str(d), args.threads, args, tasks, results), daemon=True)
                for d in devices]
     for worker in workers:
         tasks.put(None)  # one stop marker per worker
         worker.start()
+    finished = False
     try:
         for _ in todo:
             yield results.get()
+        finished = True
     finally:
+        if not finished:  # interrupted: each worker checkpoints its run in flight on SIGTERM
+            for worker in workers:
+                if worker.is_alive():
+                    worker.terminate()
         for worker in workers:
-            worker.join(timeout=60)
+            worker.join(timeout=120)
             if worker.is_alive():
-                worker.terminate()
+                worker.kill()
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this worker when its parent dies, even by SIGKILL (no orphan training)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _worker(device: str, threads: int, args, tasks, results) -> None:
     import torch
 
+    _die_with_parent()
     interrupt_on_sigterm()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into SIGTERM for us
     torch.set_num_threads(threads)
     device = torch.device(device)
     if device.type == "cuda":

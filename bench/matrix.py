@@ -1,36 +1,38 @@
 """Load, validate and expand bench/matrix.yaml into run specs.
 
     m = load_matrix("bench/matrix.yaml")          # MatrixError (one line) on any bad value
-    entries = expand(m, tables=[1], profile="smoke", seeds=[0])
+    entries = expand(m, tables=[1], profile="study", seeds=[0, 1, 2], models=["DnCNN"])
 
-Validation happens here, before anything trains: an unknown key, table, model, data set,
-prior or label is a one-line error naming the table, the row and the bad value.
+Everything is validated here, before anything trains: an unknown or repeated key, table,
+model, data set, auxiliary term or label, a value of the wrong type, is a one-line error
+naming the table, the row and the bad value. The row-label grammar is in labels.py.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass
+import types
+import typing
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import yaml
 
-from .spec import PriorSpec, RunSpec, freeze
+from .labels import Label, parse_label
+from .metric_table import METRICS
+from .spec import (AMP_MODES, DISTANCES, NIQE_CONVERSIONS, SSIM_STYLES, AuxiliarySpec, DataSpec, EvalSpec,
+                   Recipe, RunSpec, Schedule, pairs)
 
 DEFAULT_MATRIX = Path(__file__).with_name("matrix.yaml")
 
-PRIOR_NAMES = {"Taylor": "taylor", "CDC": "cdc", "INN": "inn", "Reverse": "reverse"}
 TOP_KEYS = {"lambda", "models", "datasets", "profiles", "tables"}
 TABLE_KEYS = {"title", "blocks"}
 BLOCK_KEYS = {"models", "datasets", "rows"}
-DATASET_KEYS = {"task", "metrics", "paper", "smoke"}
-PROFILE_KEYS = {"recipe", "baseline_overrides", "prior_options", "dataset_options", "val_images", "lambda"}
-RECIPE_KEYS = {"iterations", "epochs", "batch_size", "patch_size", "lr", "scheduler", "epoch_iterations",
-               "optimizer", "betas", "weight_decay", "grad_clip", "loss"}
-METRICS = {"psnr", "ssim", "niqe", "sam", "ergas"}
-
-# One modifier a "+"-separated part; see the header of matrix.yaml.
-_PRIOR_PART = re.compile(r"^(?P<name>[A-Za-z]+)(?:\((?P<depth>\d)\))?$")
-_NUMBER_PART = re.compile(r"^Number\((?P<depths>\d+)\)$")
+DATASET_KEYS = {"task", "metrics", "conventions"}         # + one source per profile name
+CONVENTION_KEYS = {"ssim_style", "niqe_convert", "distance"}
+PROFILE_KEYS = {"note", "recipe", "baseline_options", "prior_options", "dataset_options", "evaluation",
+                "lambda", "ratio"}
+EVAL_KEYS = {"val_images", "every"}
+RECIPE_KEYS = {f.name for f in fields(Recipe)} - {"source", "note"}
+SCHEDULE_KEYS = {f.name for f in fields(Schedule)}
 
 
 class MatrixError(ValueError):
@@ -41,7 +43,7 @@ class MatrixError(ValueError):
 class Entry:
     """One cell of one table: a printed row for one model and data set, one seed."""
 
-    table: int
+    table: int | str
     model: str
     dataset: str
     label: str
@@ -51,52 +53,36 @@ class Entry:
     config_key: str
 
 
-def parse_label(label: str) -> tuple[PriorSpec | None, str | None]:
-    """A printed row label -> (prior, strategy). Raises ValueError naming the bad part."""
-    if label == "Original":
-        return None, None
-    if not label.startswith("+"):
-        raise ValueError(f"label {label!r} must be 'Original' or start with '+'")
-    first, *mods = label[1:].split("+")
-    match = _PRIOR_PART.match(first)
-    if not match or match["name"] not in PRIOR_NAMES:
-        raise ValueError(f"unknown prior {first!r} in label {label!r}; expected one of "
-                         f"{', '.join(PRIOR_NAMES)} (optionally with a depth, e.g. CDC(3))")
-    depth = int(match["depth"]) if match["depth"] else 5
-    fields = {"name": PRIOR_NAMES[match["name"]], "depth": depth}
-    strategy = "once"
-    has_depth_marker = False
-    for mod in mods:
-        number = _NUMBER_PART.match(mod)
-        if mod == "epochR":
-            strategy = "epochR"
-        elif mod == "Depth":
-            has_depth_marker = True
-        elif mod == "Transformer":
-            fields["arch"] = "transformer"
-        elif mod == "xavier":
-            fields["init"] = "xavier"
-        elif number:
-            fields["number"] = tuple(int(d) for d in number["depths"])
-        else:
-            raise ValueError(f"unknown modifier {mod!r} in label {label!r}; expected epochR, Depth, "
-                             "Transformer, xavier or Number(<depths>)")
-    if has_depth_marker != (match["depth"] is not None):
-        raise ValueError(f"label {label!r}: '+Depth' and a '(depth)' after the prior go together")
-    return PriorSpec(**fields), strategy
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML that refuses a repeated mapping key (PyYAML keeps the last one silently)."""
+
+
+def _unique_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"repeated key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
 def load_matrix(path: str | Path = DEFAULT_MATRIX) -> dict:
     path = Path(path)
     try:
-        matrix = yaml.safe_load(path.read_text())
+        matrix = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except FileNotFoundError:
         raise MatrixError(f"{path}: matrix file not found") from None
     except yaml.YAMLError as err:
-        raise MatrixError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
+        raise MatrixError(f"{path}: not valid YAML ({' '.join(str(err).split())})") from None
     _validate(matrix, str(path))
     return matrix
 
+
+# ----- validation ---------------------------------------------------------------------------
 
 def _fail(where: str, message: str):
     raise MatrixError(f"{where}: {message}")
@@ -105,9 +91,48 @@ def _fail(where: str, message: str):
 def _check_keys(where: str, mapping, allowed: set):
     if not isinstance(mapping, dict):
         _fail(where, f"expected a mapping, got {type(mapping).__name__}")
-    unknown = sorted(set(mapping) - allowed)
+    unknown = sorted(set(mapping) - allowed, key=str)
     if unknown:
         _fail(where, f"unknown key {unknown[0]!r}; expected one of {', '.join(sorted(allowed))}")
+
+
+def _names(where: str, value) -> list[str]:
+    """A list of distinct names (models, data sets, rows)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        _fail(where, f"expected a list of names, got {value!r}")
+    repeated = sorted({v for v in value if value.count(v) > 1})
+    if repeated:
+        _fail(where, f"{repeated[0]!r} is listed twice")
+    return value
+
+
+def _check_lambda(where: str, value):
+    if isinstance(value, dict):
+        for name, lam in value.items():
+            _check_lambda(f"{where}.{name}", lam)
+    elif value != "auto" and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+        _fail(where, f"expected a non-negative number, 'auto' or a map prior -> lambda, got {value!r}")
+
+
+def _check_type(where: str, hint, value):
+    """A recipe value against the Recipe field's type (int, float, str, tuple, Schedule)."""
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    if value is None:
+        if type(None) not in options:
+            _fail(where, "must not be null")
+        return
+    for option in options:
+        origin = typing.get_origin(option) or option
+        if origin is Schedule and isinstance(value, dict):
+            _check_keys(where, value, SCHEDULE_KEYS)
+            return
+        if origin is tuple and isinstance(value, list):
+            return
+        if origin is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return
+        if origin in (int, str) and isinstance(value, origin) and not isinstance(value, bool):
+            return
+    _fail(where, f"expected {getattr(hint, '__name__', hint)}, got {value!r}")
 
 
 def _validate(m, where: str):
@@ -115,68 +140,137 @@ def _validate(m, where: str):
     from data import DATASETS
 
     _check_keys(where, m, TOP_KEYS)
-    for key in TOP_KEYS - {"lambda"}:
+    for key in sorted(TOP_KEYS - {"lambda"}):
         if key not in m:
             _fail(where, f"missing top-level key {key!r}")
+    _check_lambda(f"{where}: lambda", m.get("lambda", 0.1))
+    _check_keys(f"{where}: models", m["models"], set(m["models"]))
     for model, baseline in m["models"].items():
-        if baseline not in BASELINES:
+        if not isinstance(baseline, str) or baseline not in BASELINES:
             _fail(f"{where}: models.{model}", f"unknown baseline {baseline!r}; expected one of "
                   f"{', '.join(BASELINES)}")
+    profiles = m["profiles"]
+    _check_keys(f"{where}: profiles", profiles, set(profiles))
+    for name, profile in profiles.items():
+        _validate_profile(f"{where}: profiles.{name}", profile)
     for name, ds in m["datasets"].items():
         at = f"{where}: datasets.{name}"
-        _check_keys(at, ds, DATASET_KEYS)
-        bad = sorted(set(ds.get("metrics", [])) - METRICS)
-        if bad:
-            _fail(at, f"unknown metric {bad[0]!r}; expected one of {', '.join(sorted(METRICS))}")
-        for profile in ("paper", "smoke"):
-            source = ds.get(profile) or {}
+        _check_keys(at, ds, DATASET_KEYS | set(profiles))
+        for metric in _names(f"{at}.metrics", ds.get("metrics")):
+            if metric not in METRICS:
+                _fail(at, f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")
+        conventions = ds.get("conventions", {})
+        _check_keys(f"{at}.conventions", conventions, CONVENTION_KEYS)
+        for key, allowed in (("ssim_style", SSIM_STYLES), ("niqe_convert", NIQE_CONVERSIONS),
+                             ("distance", DISTANCES)):
+            if key in conventions and conventions[key] not in allowed:
+                _fail(f"{at}.conventions.{key}", f"expected one of {', '.join(allowed)}, got {conventions[key]!r}")
+        for profile in profiles:
+            source = ds.get(profile)
+            _check_keys(f"{at}.{profile}", source, {"name", "options"})
             if source.get("name") not in DATASETS:
                 _fail(f"{at}.{profile}", f"unknown data set {source.get('name')!r}; expected one of "
                       f"{', '.join(DATASETS)}")
-    for name, profile in m["profiles"].items():
-        at = f"{where}: profiles.{name}"
-        _check_keys(at, profile, PROFILE_KEYS)
-        if name not in ("paper", "smoke"):
-            _fail(at, "profile names are 'paper' and 'smoke' (the data sets table has one column each)")
-        if isinstance(profile.get("recipe"), dict):
-            _check_keys(f"{at}.recipe", profile["recipe"], RECIPE_KEYS)
-        elif profile.get("recipe") != "baseline":
-            _fail(f"{at}.recipe", "expected a mapping or 'baseline'")
+            if DATASETS[source["name"]].task != ds.get("task"):
+                _fail(f"{at}.{profile}", f"data set {source['name']!r} is {DATASETS[source['name']].task}, "
+                      f"not {ds.get('task')!r}")
     for number, table in m["tables"].items():
-        at = f"{where}: table {number}"
-        if not isinstance(number, int):
-            _fail(at, "table numbers are integers")
-        _check_keys(at, table, TABLE_KEYS)
-        for block in table["blocks"]:
-            _check_keys(at, block, BLOCK_KEYS)
+        _validate_table(f"{where}: table {number}", m, table, BASELINES)
+
+
+def _validate_profile(at: str, profile):
+    _check_keys(at, profile, PROFILE_KEYS)
+    recipe = profile.get("recipe", {})
+    _check_keys(f"{at}.recipe", recipe, RECIPE_KEYS)
+    hints = typing.get_type_hints(Recipe)
+    for key, value in recipe.items():
+        _check_type(f"{at}.recipe.{key}", hints[key], value)
+    _check_keys(f"{at}.evaluation", profile.get("evaluation", {}), EVAL_KEYS)
+    for key, value in profile.get("evaluation", {}).items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            _fail(f"{at}.evaluation.{key}", f"expected a positive integer or null, got {value!r}")
+    options = profile.get("baseline_options", {})
+    if options != "smoke":
+        _check_keys(f"{at}.baseline_options", options, set(options))
+    _check_lambda(f"{at}.lambda", profile.get("lambda", 0.1))
+
+
+def _validate_table(at: str, m: dict, table, baselines):
+    _check_keys(at, table, TABLE_KEYS)
+    if not isinstance(table.get("blocks"), list):
+        _fail(at, "blocks: expected a list")
+    for block in table["blocks"]:
+        _check_keys(at, block, BLOCK_KEYS)
+        for model in _names(f"{at}.models", block.get("models")):
+            if model not in m["models"]:
+                _fail(at, f"unknown model {model!r}; expected one of {', '.join(m['models'])}")
+        for dataset in _names(f"{at}.datasets", block.get("datasets")):
+            if dataset not in m["datasets"]:
+                _fail(at, f"unknown data set {dataset!r}; expected one of {', '.join(m['datasets'])}")
+            task = m["datasets"][dataset]["task"]
             for model in block["models"]:
-                if model not in m["models"]:
-                    _fail(at, f"unknown model {model!r}; expected one of {', '.join(m['models'])}")
-            for dataset in block["datasets"]:
-                if dataset not in m["datasets"]:
-                    _fail(at, f"unknown data set {dataset!r}; expected one of {', '.join(m['datasets'])}")
-                task = m["datasets"][dataset]["task"]
-                for model in block["models"]:
-                    model_task = BASELINES[m["models"][model]].task
-                    if model_task != task:
-                        _fail(at, f"model {model!r} is a {model_task} network, data set {dataset!r} "
-                              f"is {task}")
-            for label in block["rows"]:
-                try:
-                    parse_label(label)
-                except ValueError as err:
-                    _fail(f"{at}, row {label!r}", str(err))
+                model_task = baselines[m["models"][model]].task
+                if model_task != task:
+                    _fail(at, f"model {model!r} is a {model_task} network, data set {dataset!r} is {task}")
+        keys = {}
+        for label in _names(f"{at}.rows", block.get("rows")):
+            try:
+                parsed = parse_label(label)
+                if parsed.auxiliary is not None:
+                    _validate_auxiliary(parsed.auxiliary)
+            except ValueError as err:
+                _fail(f"{at}, row {label!r}", str(err))
+            if parsed in keys:
+                _fail(f"{at}, row {label!r}", f"means the same run as row {keys[parsed]!r}")
+            keys[parsed] = label
 
 
-def _resolve_recipe(profile: dict, baseline_cls) -> dict:
-    """The baseline's published recipe with the profile's fields on top (smoke keeps the loss)."""
-    recipe = {k: v for k, v in asdict(baseline_cls.recipe).items() if k not in ("source", "note")}
-    recipe["epoch_iterations"] = None
-    if isinstance(profile["recipe"], dict):
-        recipe.update(profile["recipe"])
-        if "iterations" in profile["recipe"]:
-            recipe["epochs"] = None
-    return recipe
+def _validate_auxiliary(aux: AuxiliarySpec) -> None:
+    """What build_auxiliary would refuse, refused now (priors build nothing here: cheap)."""
+    from priors import LOSSES, PRIORS, validate
+
+    from .train import auxiliary_options
+
+    options = auxiliary_options(aux)
+    if aux.name in PRIORS:
+        validate(aux.name, **{k: v for k, v in options.items() if k != "distance"})
+    else:
+        unknown = sorted(set(options) - set(LOSSES[aux.name].OPTIONS))
+        if unknown:
+            raise ValueError(f"unknown option {unknown[0]!r} for loss {aux.name!r}")
+
+
+# ----- expansion ----------------------------------------------------------------------------
+
+def _lambda(m: dict, profile: dict, label: Label, name: str):
+    """Row > profile > matrix; a map is looked up by the term's name."""
+    if label.lam is not None:
+        return label.lam
+    value = profile.get("lambda", m.get("lambda", 0.1))
+    if isinstance(value, dict):
+        value = value.get(name, 0.1)
+    return value if value == "auto" else float(value)
+
+
+def _recipe(baseline_cls, profile: dict) -> Recipe:
+    """The baseline's published recipe with the profile's fields on top (dataclasses.replace)."""
+    changes = dict(profile.get("recipe", {}))
+    if "scheduler" in changes:
+        changes["scheduler"] = Schedule(**{k: tuple(v) if isinstance(v, list) else v
+                                           for k, v in changes["scheduler"].items()})
+    changes = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
+    if "iterations" in changes:
+        changes.setdefault("epochs", None)
+    elif "epochs" in changes:
+        changes.setdefault("iterations", None)
+    return replace(baseline_cls.recipe, **changes)
+
+
+def _baseline_options(profile: dict, baseline: str, baseline_cls) -> dict:
+    options = profile.get("baseline_options", {})
+    if options == "smoke":
+        return dict(baseline_cls.SMOKE_OVERRIDES)
+    return dict(options.get(baseline, {}))
 
 
 def build_spec(m: dict, model: str, dataset: str, label: str, profile_name: str, seed: int) -> RunSpec:
@@ -185,44 +279,66 @@ def build_spec(m: dict, model: str, dataset: str, label: str, profile_name: str,
     profile = m["profiles"][profile_name]
     baseline = m["models"][model]
     baseline_cls = BASELINES[baseline]
-    source = m["datasets"][dataset][profile_name]
-    prior, strategy = parse_label(label)
-    if prior is not None:
-        options = dict(profile.get("prior_options", {}).get(prior.name, {}))
-        prior = PriorSpec(prior.name, prior.depth, prior.arch, prior.init, prior.number, freeze(options))
-    overrides = baseline_cls.SMOKE_OVERRIDES if profile.get("baseline_overrides") == "smoke" else {}
-    recipe = _resolve_recipe(profile, baseline_cls)
-    recipe["val_images"] = profile.get("val_images", "all")
-    recipe["metrics"] = list(m["datasets"][dataset]["metrics"])
-    lam = float(profile.get("lambda", m.get("lambda", 0.1)))
+    ds = m["datasets"][dataset]
+    source = ds[profile_name]
+    conventions = ds.get("conventions", {})
+    parsed = parse_label(label)
+    auxiliary = parsed.auxiliary
+    if auxiliary is not None:
+        options = {**profile.get("prior_options", {}).get(auxiliary.name, {}), **dict(auxiliary.options)}
+        auxiliary = replace(auxiliary, lam=_lambda(m, profile, parsed, auxiliary.name),
+                            distance=conventions.get("distance", "l1"),
+                            ratio=float(profile.get("ratio", auxiliary.ratio)), options=pairs(options))
+    evaluation = EvalSpec(tuple(ds["metrics"]), ssim_style=conventions.get("ssim_style", "basicsr"),
+                          niqe_convert=conventions.get("niqe_convert", "y"), **profile.get("evaluation", {}))
     return RunSpec(
-        task=m["datasets"][dataset]["task"], dataset=source["name"], baseline=baseline, prior=prior,
-        strategy=strategy, lam=lam if prior is not None else 0.0, seed=seed, profile=profile_name,
-        recipe=freeze(recipe),
-        dataset_options=freeze({**profile.get("dataset_options", {}), **source.get("options", {})}),
-        baseline_overrides=freeze(overrides),
+        task=ds["task"], data=DataSpec(source["name"], pairs({**profile.get("dataset_options", {}),
+                                                               **source.get("options", {})})),
+        baseline=baseline, recipe=_recipe(baseline_cls, profile), evaluation=evaluation, seed=seed,
+        auxiliary=auxiliary, baseline_options=pairs(_baseline_options(profile, baseline, baseline_cls)),
+        profile=profile_name,
     )
 
 
-def expand(m: dict, tables=None, profile: str = "smoke", seeds=(0,)) -> list[Entry]:
-    """Every (table, model, data set, row, seed) cell with its resolved spec, in printed order."""
+def table_id(value: str | int, m: dict) -> int | str:
+    """A --table argument ("1", "controls") as the matrix's table id; MatrixError if unknown."""
+    for number in m["tables"]:
+        if str(number) == str(value):
+            return number
+    raise MatrixError(f"unknown table {value!r}; the matrix has tables {', '.join(map(str, m['tables']))}")
+
+
+def expand(m: dict, tables=None, profile: str = "smoke", seeds=(0,), models=None, rows=None) -> list[Entry]:
+    """Every (table, model, data set, row, seed) cell with its resolved spec, in printed order.
+
+    models / rows filter by exact printed names; a name that none of the chosen tables prints
+    is a MatrixError listing the valid ones."""
     if profile not in m["profiles"]:
         raise MatrixError(f"unknown profile {profile!r}; expected one of {', '.join(m['profiles'])}")
-    wanted = list(m["tables"]) if not tables else list(tables)
-    for number in wanted:
-        if number not in m["tables"]:
-            raise MatrixError(f"unknown table {number!r}; the matrix has tables "
-                              f"{', '.join(map(str, m['tables']))}")
+    wanted = [table_id(t, m) for t in tables] if tables else list(m["tables"])
+    blocks = [(number, block) for number in wanted for block in m["tables"][number]["blocks"]]
+    for kind, chosen, valid in (("model", models, {x for _, b in blocks for x in b["models"]}),
+                                ("row", rows, {x for _, b in blocks for x in b["rows"]})):
+        unknown = sorted(set(chosen or ()) - valid)
+        if unknown:
+            raise MatrixError(f"unknown {kind} {unknown[0]!r} in tables {', '.join(map(str, wanted))}; "
+                              f"expected one of {', '.join(sorted(valid))}")
     entries = []
-    for number in wanted:
-        for block in m["tables"][number]["blocks"]:
-            for model in block["models"]:
-                for dataset in block["datasets"]:
-                    for label in block["rows"]:
-                        for seed in seeds:
+    for number, block in blocks:
+        for model in block["models"]:
+            if models and model not in models:
+                continue
+            for dataset in block["datasets"]:
+                for label in block["rows"]:
+                    if rows and label not in rows:
+                        continue
+                    for seed in seeds:
+                        try:
                             spec = build_spec(m, model, dataset, label, profile, seed)
-                            entries.append(Entry(number, model, dataset, label, seed, spec,
-                                                 spec.key, spec.config_key))
+                        except ValueError as err:  # e.g. a recipe value Recipe refuses
+                            raise MatrixError(f"table {number}, {model} on {dataset}, row {label!r}, profile "
+                                              f"{profile!r}: {err}") from None
+                        entries.append(Entry(number, model, dataset, label, seed, spec, spec.key, spec.config_key))
     return entries
 
 
@@ -232,3 +348,7 @@ def unique_specs(entries) -> list[RunSpec]:
     for entry in entries:
         seen.setdefault(entry.key, entry.spec)
     return list(seen.values())
+
+
+__all__ = ["AMP_MODES", "DEFAULT_MATRIX", "Entry", "MatrixError", "build_spec", "expand", "load_matrix",
+           "parse_label", "table_id", "unique_specs"]

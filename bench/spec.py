@@ -1,93 +1,192 @@
-"""Run specs: the frozen, fully resolved description of one training run, and its key.
+"""Run specs: the typed, frozen description of one training run, and its stable key.
 
-A spec holds exactly what determines a run's result (design.md, "Data flow"): task, data
-set, baseline, prior, strategy, lambda, seed and the resolved recipe. Its key is a stable
-hash of those fields, so a configuration printed in several tables is trained once.
+    spec = RunSpec(task="denoise", data=DataSpec("embedded_denoise"), baseline="dncnn",
+                   recipe=DnCNN.recipe, evaluation=EvalSpec(("psnr", "ssim")), seed=0)
+    spec.key, spec.config_key, spec.to_dict(), RunSpec.from_dict(record["spec"])
+
+A spec holds what determines a run's numbers (docs/design.md, "Run specs and keys"): data set,
+baseline, auxiliary term (random-weight prior or weight-free loss), recipe, evaluation
+conventions and seed. Nothing else is looked up at training time.
+
+Keys are stable by construction: the key is a hash of the spec with every field that equals
+its declared default left out, and of no field marked ``key=False`` (documentation, profile
+name, progress reporting). So adding a field whose default reproduces today's behaviour leaves
+every existing key unchanged, and results that cost GPU-hours are never orphaned. The rule that
+follows: a default is never changed once released; a new behaviour is a new value.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+
+from baselines.base import Recipe, Schedule
+
+# Fields of these names hold keyword options as sorted (name, value) pairs (hashable dicts).
+PAIR_FIELDS = ("options", "baseline_options")
+AMP_MODES = ("off", "bf16", "fp16")
+SSIM_STYLES = ("basicsr", "matlab")
+NIQE_CONVERSIONS = ("y", "gray")
+DISTANCES = ("l1", "l2")
+STRATEGIES = ("once", "epochR", "iterR")
+
+
+def not_in_key(default=MISSING, **kwargs):
+    """A field that is recorded but does not change the run's numbers."""
+    return field(default=default, metadata={"key": False}, **kwargs)
 
 
 @dataclass(frozen=True)
-class PriorSpec:
-    """Which random-weight prior (priors.build_prior keywords)."""
+class DataSpec:
+    name: str                                   # data.get_dataset name
+    options: tuple[tuple[str, object], ...] = ()
 
-    name: str  # taylor | cdc | inn | reverse
+
+@dataclass(frozen=True)
+class AuxiliarySpec:
+    """The term added to the pixel loss (paper Eq. 20, 2nd term): a random-weight prior
+    (taylor, cdc, inn, reverse, random_cnn) or a weight-free loss (fft, ssim, edge, charbonnier)."""
+
+    name: str
+    lam: float | str = 0.1                      # lambda of Eq. 20, or "auto" (calibrated, see ratio)
+    strategy: str = "once"                      # once | epochR | iterR (priors only)
     depth: int = 5
-    arch: str = "cnn"  # cnn | transformer
-    init: str = "kaiming"  # kaiming | xavier
-    number: tuple[int, ...] | None = None  # parallel branch depths, Tables 10-11
-    options: tuple[tuple[str, object], ...] = ()  # extra build_prior keywords (e.g. Taylor width)
+    arch: str = "cnn"                           # cnn | transformer
+    init: str = "kaiming"                       # kaiming | xavier
+    number: tuple[int, ...] | None = None       # parallel branch depths, Tables 10-11
+    distance: str = "l1"                        # Eq. 20 allows l1 or l2 between prior features
+    ratio: float = 0.1                          # lam "auto": aux gradient / pixel gradient on batch 1
+    options: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class EvalSpec:
+    metrics: tuple[str, ...]
+    val_images: int | None = None               # first N validation items; None: all
+    ssim_style: str = "basicsr"                 # basicsr (valid region, per channel) | matlab
+    niqe_convert: str = "y"                     # RGB -> Y (BasicSR) | gray (MATLAB rgb2gray)
+    every: int | None = not_in_key(None)        # also validate every N iterations (curve only)
 
 
 @dataclass(frozen=True)
 class RunSpec:
     task: str
-    dataset: str  # data.get_dataset name
-    baseline: str  # baselines.build_baseline name
-    prior: PriorSpec | None  # None: the "Original" row (plain pixel loss)
-    strategy: str | None  # once | epochR | iterR; None without a prior
-    lam: float  # lambda of paper Eq. 20; 0 without a prior
+    data: DataSpec
+    baseline: str
+    recipe: Recipe
+    evaluation: EvalSpec
     seed: int
-    profile: str
-    recipe: tuple[tuple[str, object], ...] = field(default=())  # resolved recipe (sorted items)
-    dataset_options: tuple[tuple[str, object], ...] = ()
-    baseline_overrides: tuple[tuple[str, object], ...] = ()
+    auxiliary: AuxiliarySpec | None = None      # None: the "Original" row (plain pixel loss)
+    baseline_options: tuple[tuple[str, object], ...] = ()
+    amp: str = "off"                            # autocast dtype: off | bf16 | fp16
+    profile: str = not_in_key("")
 
     def to_dict(self) -> dict:
-        return _jsonable(asdict(self))
+        """Every field, JSON-ready (option pairs as mappings)."""
+        return _plain(self, keyed_only=False)
+
+    def key_dict(self) -> dict:
+        """What the key hashes: non-default fields that change numbers."""
+        return _plain(self, keyed_only=True)
 
     @property
     def key(self) -> str:
-        return spec_hash(self.to_dict())
+        return spec_hash(self.key_dict())
 
     @property
     def config_key(self) -> str:
         """Key of the configuration regardless of seed: all seeds of one row share it."""
-        return config_key(self.to_dict())
+        return spec_hash({k: v for k, v in self.key_dict().items() if k != "seed"})
 
-    def recipe_dict(self) -> dict:
-        return dict(self.recipe)
+    @property
+    def iterations(self) -> int:
+        return self.recipe.iterations or self.recipe.epochs * self.recipe.epoch_iterations
 
     def with_seed(self, seed: int) -> "RunSpec":
         return replace(self, seed=seed)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunSpec":
+        """The spec of a recorded run (``record["spec"]``); unknown fields are a ValueError."""
+        return _build(cls, data, "spec")
 
-def _jsonable(obj):
-    """Plain JSON types, with (key, value) pair tuples turned into dicts for readability."""
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
+
+def _default(f):
+    if f.default is not MISSING:
+        return f.default
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    return MISSING
+
+
+def _plain(obj, keyed_only: bool):
+    if is_dataclass(obj):
+        out = {}
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            if keyed_only and (not f.metadata.get("key", True) or value == _default(f)):
+                continue
+            out[f.name] = {k: _plain(v, keyed_only) for k, v in value} if f.name in PAIR_FIELDS \
+                else _plain(value, keyed_only)
+        return out
     if isinstance(obj, (list, tuple)):
-        if obj and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in obj):
-            return {k: _jsonable(v) for k, v in obj}
-        return [_jsonable(v) for v in obj]
+        return [_plain(v, keyed_only) for v in obj]
     return obj
 
 
-def spec_hash(spec: dict) -> str:
-    canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+def spec_hash(data: dict) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def config_key(spec: dict) -> str:
-    return spec_hash({k: v for k, v in spec.items() if k != "seed"})
+def config_key(spec_dict: dict) -> str:
+    """The config key of a recorded spec (what the aggregator groups seeds by)."""
+    return RunSpec.from_dict(spec_dict).config_key
 
 
-def freeze(mapping: dict | None) -> tuple[tuple[str, object], ...]:
-    """A dict as sorted (key, value) pairs, nested dicts and lists frozen too (hashable)."""
-    def _freeze(v):
-        if isinstance(v, dict):
-            return freeze(v)
-        if isinstance(v, list):
-            return tuple(_freeze(x) for x in v)
-        return v
-
-    return tuple(sorted((str(k), _freeze(v)) for k, v in (mapping or {}).items()))
+def pairs(mapping: dict | None) -> tuple[tuple[str, object], ...]:
+    """Keyword options as sorted (name, value) pairs, lists made tuples (hashable)."""
+    return tuple(sorted((str(k), _tuples(v)) for k, v in (mapping or {}).items()))
 
 
-def thaw(pairs) -> dict:
-    """Inverse of :func:`freeze` for one level (nested values stay tuples)."""
-    return {k: v for k, v in pairs}
+def _tuples(value):
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return pairs(value)
+    return value
+
+
+def _build(cls, data, where: str):
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: expected a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ValueError(f"{where}: unknown field {unknown[0]!r}; expected one of {', '.join(known)}")
+    values = {}
+    for name, value in data.items():
+        if name in PAIR_FIELDS:
+            values[name] = pairs(value)
+        else:
+            values[name] = _convert(hints[name], value, f"{where}.{name}")
+    return cls(**values)
+
+
+def _convert(hint, value, where: str):
+    """A JSON value as the field's type: nested dataclasses rebuilt, lists made tuples."""
+    if value is None:
+        return None
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union \
+        else (hint,)
+    for option in options:
+        if is_dataclass(option) and isinstance(value, dict):
+            return _build(option, value, where)
+    return _tuples(value)
+
+
+__all__ = ["AuxiliarySpec", "DataSpec", "EvalSpec", "Recipe", "RunSpec", "Schedule", "config_key", "pairs",
+           "spec_hash", "AMP_MODES", "SSIM_STYLES", "NIQE_CONVERSIONS", "DISTANCES", "STRATEGIES"]

@@ -1,17 +1,26 @@
-"""One training run: ``run(spec)`` trains a baseline with (or without) a random-weight prior
-loss (paper Eq. 20), evaluates it on the validation set and returns the measured record.
+"""One training run in named steps: build -> restore -> train loop (checkpointing) -> evaluate.
 
-Resumable: a checkpoint (model, optimizer, schedule, RNG, data position) is written every
-``checkpoint_every`` iterations and on interruption; a run started again with the same spec
-continues from it and ends with the same numbers as an uninterrupted run.
+``run(spec)`` trains a baseline with (or without) an auxiliary term (paper Eq. 20), evaluates it
+on the validation set and returns the measured part of the record. It is resumable: a checkpoint
+(model, optimizer, schedule, RNG, losses, calibrated lambda) is written every ``checkpoint_every``
+iterations and on interruption; a run started again with the same spec continues from it and ends
+with the same numbers as an uninterrupted run. The data position and the RNG are restored by one
+call (``BatchStream.resume``), so their order cannot be got wrong.
+
+The loop never waits for the device inside an iteration: losses are accumulated on the device and
+read every ``SYNC_EVERY`` iterations (and at checkpoints), which is also when a non-finite loss is
+caught, with the first bad iteration named.
 """
 from __future__ import annotations
 
+import math
 import random
 import signal
+import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,28 +30,33 @@ from tqdm import tqdm
 
 from baselines import build_baseline
 from data import get_dataset
-from priors import RandomPriorLoss
+from priors import PRIORS, build_auxiliary
 
-from . import metrics as metric_fns
 from .atomic import torch_save
 from .losses import pixel_loss
+from .metric_table import score
 from .schedule import build_scheduler
-from .spec import RunSpec, thaw
+from .spec import RunSpec
+
+SYNC_EVERY = 50          # iterations between reads of the device-side loss buffer (one host sync)
+AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class RunFailure(RuntimeError):
+    """A run that cannot go on (non-finite loss, ...); recorded as failed, the others go on."""
 
 
 @contextmanager
 def interruptible():
     """Ctrl-C / SIGTERM during training: finish the iteration in flight, then stop (the loop
     checks ``flag["stop"]``), so the checkpoint lies on an iteration boundary and a resumed run
-    ends with the same numbers. A second signal interrupts at once."""
+    ends with the same numbers. Further signals are ignored until the checkpoint is written."""
     flag = {"stop": False}
     if threading.current_thread() is not threading.main_thread():
         yield flag
         return
 
     def request_stop(signum, frame):
-        if flag["stop"]:
-            raise KeyboardInterrupt
         flag["stop"] = True
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -53,16 +67,17 @@ def interruptible():
             signal.signal(sig, handler)
 
 
-class RunFailure(RuntimeError):
-    """A run that cannot go on (non-finite loss, ...); recorded as failed, the others go on."""
-
-
 def resolve_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise ValueError(f"--device {name}: expected auto, cpu, cuda or cuda:N")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("--device cuda: no CUDA device is available on this machine")
-    return torch.device(name)
+        raise ValueError(f"--device {name}: no CUDA device is available on this machine")
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"--device {name}: expected auto, cpu, cuda or cuda:N") from None
 
 
 def seed_everything(seed: int) -> None:
@@ -71,10 +86,24 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _inputs_and_target(batch: dict, task: str, device):
+def inputs_and_target(batch: dict, task: str, device):
     if task == "pansharpen":
         return (batch["lrms"].to(device), batch["pan"].to(device)), batch["target"].to(device)
     return (batch["input"].to(device),), batch["target"].to(device)
+
+
+class Repeated(torch.utils.data.Dataset):
+    """A training set listed ``times`` times, so that a set with fewer items than the batch size
+    (6 embedded photos, batch 8) still fills whole batches; each item is a fresh random crop."""
+
+    def __init__(self, dataset, times: int):
+        self.dataset, self.times = dataset, times
+
+    def __len__(self):
+        return len(self.dataset) * self.times
+
+    def __getitem__(self, index):
+        return self.dataset[index % len(self.dataset)]
 
 
 class BatchStream:
@@ -82,22 +111,25 @@ class BatchStream:
     generator seeded with (seed, p), so the position (pass, batch) is all a resume needs."""
 
     def __init__(self, dataset, batch_size: int, seed: int, workers: int):
+        if len(dataset) < batch_size:
+            dataset = Repeated(dataset, -(-batch_size // len(dataset)))
         self.dataset, self.batch_size, self.seed, self.workers = dataset, batch_size, seed, workers
-        self.batches_per_pass = max(len(dataset) // batch_size, 1)
-        self.drop_last = len(dataset) >= batch_size
+        self.batches_per_pass = len(dataset) // batch_size
 
     def _loader(self, pass_index: int):
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + pass_index)
-        return DataLoader(self.dataset, batch_size=self.batch_size, shuffle=True, drop_last=self.drop_last,
+        return DataLoader(self.dataset, batch_size=self.batch_size, shuffle=True, drop_last=True,
                           generator=generator, num_workers=self.workers)
 
-    def from_iteration(self, iteration: int):
-        """An iterator of batches starting at ``iteration``. The consumed part of its pass is
-        skipped now, not lazily, so the caller can restore the RNG state right after."""
+    def resume(self, iteration: int, rng_state: torch.Tensor | None = None):
+        """Batches from ``iteration`` on. The consumed part of the pass is skipped first, and only
+        then is the RNG the run had at ``iteration`` restored (skipping draws augmentations)."""
         pass_index, skip = divmod(iteration, self.batches_per_pass)
         current = iter(self._loader(pass_index))
         for _ in range(skip):
             next(current)
+        if rng_state is not None:
+            torch.set_rng_state(rng_state)
         return self._continue(current, pass_index)
 
     def _continue(self, current, pass_index: int):
@@ -107,153 +139,286 @@ class BatchStream:
             current = iter(self._loader(pass_index))
 
 
+def open_datasets(spec: RunSpec, data_root=None):
+    """The spec's (train, val) data sets; a missing or malformed set raises DatasetError here."""
+    options = dict(spec.data.options)
+    return tuple(get_dataset(spec.data.name, split, root=data_root, patch_size=spec.recipe.patch_size, **options)
+                 for split in ("train", "val"))
+
+
+def build_optimizer(spec: RunSpec, parameters):
+    r = spec.recipe
+    if r.optimizer == "adam":
+        return torch.optim.Adam(parameters, lr=r.lr, betas=tuple(r.betas), weight_decay=r.weight_decay)
+    if r.optimizer == "adamw":
+        return torch.optim.AdamW(parameters, lr=r.lr, betas=tuple(r.betas), weight_decay=r.weight_decay)
+    if r.optimizer == "sgd":
+        return torch.optim.SGD(parameters, lr=r.lr, momentum=r.betas[0], weight_decay=r.weight_decay)
+    raise ValueError(f"recipe optimizer: unknown {r.optimizer!r}; expected adam, adamw or sgd")
+
+
+def build_auxiliary_term(spec: RunSpec, channels: int):
+    """The spec's auxiliary term (prior or weight-free loss), or None for Original."""
+    a = spec.auxiliary
+    if a is None:
+        return None
+    weight = 0.0 if a.lam == "auto" else a.lam     # "auto": set by calibration on the first batch
+    return build_auxiliary(a.name, weight=weight, seed=spec.seed, strategy=a.strategy,
+                           **auxiliary_options(a, channels))
+
+
+def auxiliary_options(a, channels: int = 3) -> dict:
+    """build_auxiliary keywords of an AuxiliarySpec: prior knobs for priors, options for losses."""
+    if a.name in PRIORS:
+        return {"distance": a.distance, "depth": a.depth, "arch": a.arch, "init": a.init, "number": a.number,
+                "in_channels": channels, **dict(a.options)}
+    return dict(a.options)
+
+
+# ----- step 1: build --------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    """Everything one training run holds; the checkpoint is its serialisable part."""
+
+    spec: RunSpec
+    device: torch.device
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    criterion: object
+    auxiliary: torch.nn.Module | None
+    stream: BatchStream
+    val_set: object
+    train_size: int
+    losses: list = field(default_factory=list)      # [iteration, total, auxiliary] per iteration
+    val_curve: list = field(default_factory=list)   # [iteration, {metric: value}] (evaluation.every)
+    calibration: dict = field(default_factory=dict)  # lambda and measured ratio of lam "auto"
+
+
+def build(spec: RunSpec, data_root, device, workers: int) -> Run:
+    seed_everything(spec.seed)
+    train_set, val_set = open_datasets(spec, data_root)
+    model = build_baseline(spec.baseline, **dict(spec.baseline_options)).to(device)
+    optimizer = build_optimizer(spec, model.parameters())
+    scheduler = build_scheduler(optimizer, spec.recipe.scheduler, spec.recipe.lr, spec.recipe.epoch_iterations)
+    return Run(spec, device, model, optimizer, scheduler, pixel_loss(spec.recipe.loss),
+               build_auxiliary_term(spec, model.out_channels),
+               BatchStream(train_set, spec.recipe.batch_size, spec.seed, workers), val_set, len(train_set))
+
+
+# ----- step 2: restore and checkpoint ---------------------------------------------------------
+
+def save_checkpoint(run: Run, path: Path, iteration: int) -> None:
+    torch_save(path, {"key": run.spec.key, "iteration": iteration, "model": run.model.state_dict(),
+                      "optimizer": run.optimizer.state_dict(), "scheduler": run.scheduler.state_dict(),
+                      "losses": run.losses, "val_curve": run.val_curve, "calibration": run.calibration,
+                      "rng": torch.get_rng_state()})
+
+
+def restore(run: Run, path: Path, warn=None) -> tuple[int, torch.Tensor | None]:
+    """Load the checkpoint if there is one: (iteration to start at, RNG state to resume with).
+    A corrupt, truncated or foreign checkpoint is moved aside with a one-line warning, and the
+    run starts over."""
+    if not path.exists():
+        return 0, None
+    try:
+        state = torch.load(path, map_location=run.device, weights_only=False)
+        if not isinstance(state, dict) or state.get("key") != run.spec.key:
+            raise ValueError(f"it belongs to run {state.get('key') if isinstance(state, dict) else '?'}")
+        run.model.load_state_dict(state["model"])
+        run.optimizer.load_state_dict(state["optimizer"])
+        run.scheduler.load_state_dict(state["scheduler"])
+    except Exception as err:  # noqa: BLE001 - any unreadable checkpoint means: start over
+        aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+        path.replace(aside)
+        (warn or _warn)(f"warning: checkpoint {path} is unusable ({type(err).__name__}: "
+                        f"{' '.join(str(err).split())[:120]}); moved to {aside.name}, run restarts")
+        seed_everything(run.spec.seed)  # the RNG as a fresh run has it after build
+        return 0, None
+    run.losses, run.val_curve = state["losses"], state.get("val_curve", [])
+    run.calibration = state.get("calibration", {})
+    if run.auxiliary is not None and "lambda" in run.calibration:
+        run.auxiliary.weight = run.calibration["lambda"]
+    return state["iteration"], state["rng"]
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+# ----- step 3: the training loop --------------------------------------------------------------
+
+def _calibrate(run: Run, output: torch.Tensor, target: torch.Tensor) -> None:
+    """lambda "auto": the auxiliary gradient on this batch is `ratio` x the pixel term's."""
+    lam, measured = run.auxiliary.calibrate(lambda y, gt: run.criterion([y], gt), output.detach().float(),
+                                            target.float(), ratio=run.spec.auxiliary.ratio)
+    run.calibration = {"lambda": float(lam), "ratio": float(measured), "target_ratio": run.spec.auxiliary.ratio}
+
+
+class LossBuffer:
+    """Per-iteration (total, auxiliary) losses kept on the device; ``flush`` copies them to the
+    host in one transfer and fails the run at the first non-finite value."""
+
+    def __init__(self):
+        self.iterations, self.values = [], []
+
+    def add(self, iteration: int, total: torch.Tensor, auxiliary: torch.Tensor) -> None:
+        self.iterations.append(iteration)
+        self.values.append(torch.stack([total.detach().float(), auxiliary.detach().float()]))
+
+    def flush(self, losses: list) -> None:
+        if not self.values:
+            return
+        rows = torch.stack(self.values).cpu().tolist()
+        for iteration, (total, aux) in zip(self.iterations, rows):
+            if not math.isfinite(total):
+                raise RunFailure(f"non-finite loss ({total}) at iteration {iteration}")
+            losses.append((iteration, total, aux))
+        self.iterations, self.values = [], []
+
+
+def train_step(run: Run, iteration: int, batch: dict, autocast, scaler) -> tuple[torch.Tensor, torch.Tensor]:
+    spec, aux = run.spec, run.auxiliary
+    if aux is not None:  # both hooks are idempotent and no-ops for other strategies
+        aux.new_epoch(iteration // spec.recipe.epoch_iterations)  # epochR
+        aux.step(iteration)  # iterR
+    inputs, target = inputs_and_target(batch, spec.task, run.device)
+    with autocast:
+        outputs = run.model.forward_train(*inputs)
+        pixel = run.criterion(outputs, target)
+        if aux is not None and spec.auxiliary.lam == "auto" and not run.calibration:
+            _calibrate(run, outputs[0], target)
+        extra = aux(outputs[0], target) if aux is not None else torch.zeros((), device=run.device)
+        loss = pixel + extra
+    run.optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    if spec.recipe.grad_clip:
+        scaler.unscale_(run.optimizer)
+        torch.nn.utils.clip_grad_norm_(run.model.parameters(), spec.recipe.grad_clip)
+    scaler.step(run.optimizer)
+    scaler.update()
+    run.scheduler.step()
+    return loss, extra
+
+
+def train_loop(run: Run, start: int, rng_state, checkpoint: Path, checkpoint_every: int, progress: bool,
+               stop_after: int | None) -> None:
+    """Iterations start..end; checkpoints on schedule; on a stop request, checkpoint then
+    KeyboardInterrupt. ``stop_after`` (tests) requests the stop after that many iterations."""
+    spec, iterations = run.spec, run.spec.iterations
+    batches = run.stream.resume(start, rng_state)
+    amp = AMP_DTYPES.get(spec.amp)
+    autocast = torch.autocast(run.device.type, dtype=amp) if amp else nullcontext()
+    scaler = torch.amp.GradScaler(run.device.type, enabled=spec.amp == "fp16")
+    buffer = LossBuffer()
+    run.model.train()
+    bar = tqdm(range(start, iterations), desc=f"{spec.baseline} {spec.key[:8]}", leave=False,
+               disable=not progress, initial=start, total=iterations)
+    try:
+        with interruptible() as interrupt:
+            for iteration in bar:
+                loss, extra = train_step(run, iteration, next(batches), autocast, scaler)
+                buffer.add(iteration, loss, extra)
+                done = iteration + 1
+                stop = interrupt["stop"] or (stop_after is not None and done - start >= stop_after)
+                due = done % checkpoint_every == 0 and done < iterations
+                if stop or due or done % SYNC_EVERY == 0 or done == iterations:
+                    buffer.flush(run.losses)
+                if spec.evaluation.every and done % spec.evaluation.every == 0 and done < iterations:
+                    run.val_curve.append([done, evaluate(run)["mean"]])
+                if stop:
+                    save_checkpoint(run, checkpoint, done)
+                    raise KeyboardInterrupt
+                if due:
+                    save_checkpoint(run, checkpoint, done)
+    finally:
+        bar.close()
+
+
+# ----- step 4: evaluate -----------------------------------------------------------------------
+
 def _to_image(t: torch.Tensor, quantise: bool) -> np.ndarray:
     """CHW tensor in [0, 1] -> HWC array in [0, 255] (uint8 when the task's outputs are 8-bit)."""
-    arr = t.detach().clamp(0, 1).permute(1, 2, 0).cpu().double().numpy() * 255.0
+    arr = t.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().double().numpy() * 255.0
     return np.round(arr).astype(np.uint8) if quantise else arr
 
 
 @torch.no_grad()
-def evaluate(model, val_set, task: str, metric_names, max_images, device) -> dict:
-    """Per-image and mean metrics on the validation set, in the reference conventions
-    (spec/data_and_metrics.md): RGB 0-255 for SIDD/LOL (8-bit outputs), band data range for
-    pan-sharpening."""
+def evaluate(run: Run) -> dict:
+    """Per-image and mean metrics on the validation set, in the run's conventions
+    (docs/metrics.md): RGB 0-255 for 8-bit outputs, the band data range for pan-sharpening.
+    A NaN metric (e.g. NIQE of a flat output) is left out of the mean and counted in "nan"."""
+    spec, model = run.spec, run.model
+    ev = spec.evaluation
     model.eval()
-    count = len(val_set) if max_images in (None, "all") else min(int(max_images), len(val_set))
-    quantise = task != "pansharpen"
+    count = len(run.val_set) if ev.val_images is None else min(ev.val_images, len(run.val_set))
+    quantise = spec.task != "pansharpen"
     per_image = {}
     for index in range(count):
-        item = val_set[index]
+        item = run.val_set[index]
         batch = {k: v.unsqueeze(0) if torch.is_tensor(v) else v for k, v in item.items()}
-        inputs, target = _inputs_and_target(batch, task, device)
-        pred = _to_image(model(*inputs)[0], quantise)
-        gt = _to_image(target[0], quantise)
-        scores = {}
-        for name in metric_names:
-            if name == "niqe":
-                scores[name] = float(metric_fns.niqe(pred))
-            elif name == "ergas":
-                scores[name] = float(metric_fns.ergas(pred, gt, ratio=4))
-            else:
-                scores[name] = float(getattr(metric_fns, name)(pred, gt))
-        per_image[str(item.get("name", index))] = scores
-    mean = {name: float(np.mean([s[name] for s in per_image.values()])) for name in metric_names}
+        inputs, target = inputs_and_target(batch, spec.task, run.device)
+        pred, gt = _to_image(model(*inputs)[0], quantise), _to_image(target[0], quantise)
+        per_image[str(item.get("name", index))] = {
+            name: score(name, pred, gt, ssim_style=ev.ssim_style, niqe_convert=ev.niqe_convert)
+            for name in ev.metrics}
     model.train()
-    return {"mean": mean, "per_image": per_image}
+    mean, nan = {}, {}
+    for name in ev.metrics:
+        values = [s[name] for s in per_image.values()]
+        finite = [v for v in values if math.isfinite(v)]
+        mean[name] = float(np.mean(finite)) if finite else math.nan
+        if len(finite) < len(values):
+            nan[name] = len(values) - len(finite)
+    return {"mean": mean, "nan": nan, "per_image": per_image}
 
 
-def _curve_summary(losses: list[tuple[int, float, float]], max_points: int = 100) -> dict:
+def _curve_summary(run: Run, max_points: int = 200) -> dict:
+    losses = run.losses
     if not losses:
-        return {}
+        return {"val": run.val_curve}
     totals = [total for _, total, _ in losses]
     tail = totals[-max(len(totals) // 10, 1):]
     stride = max(len(losses) // max_points, 1)
     return {
         "first": totals[0], "last": totals[-1], "min": min(totals), "mean_last_10pct": float(np.mean(tail)),
-        "points": [[it, round(total, 6), round(prior, 6)] for it, total, prior in losses[::stride]],
+        "points": [[it, round(total, 6), round(aux, 6)] for it, total, aux in losses[::stride]],
+        "val": run.val_curve,
     }
 
 
-def open_datasets(spec: RunSpec, data_root=None):
-    """The spec's (train, val) data sets; a missing or malformed set raises DatasetError here."""
-    patch_size = spec.recipe_dict()["patch_size"]
-    options = thaw(spec.dataset_options)
-    return tuple(get_dataset(spec.dataset, split, root=data_root, patch_size=patch_size, **options)
-                 for split in ("train", "val"))
-
-
-def build_prior_loss(spec: RunSpec, channels: int):
-    if spec.prior is None:
-        return None
-    p = spec.prior
-    return RandomPriorLoss(p.name, weight=spec.lam, strategy=spec.strategy, distance="l1", seed=spec.seed,
-                           depth=p.depth, arch=p.arch, init=p.init, number=p.number, in_channels=channels,
-                           **thaw(p.options))
-
+# ----- the whole run --------------------------------------------------------------------------
 
 def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints", progress=True,
-        workers: int = 0, checkpoint_every: int | None = None, stop_after: int | None = None) -> dict:
-    """Train and evaluate one spec; returns the record's measured part.
-
-    ``stop_after`` (tests) stops after that many iterations exactly as Ctrl-C does: checkpoint at
-    the iteration boundary, then KeyboardInterrupt.
-    """
+        workers: int = 0, checkpoint_every: int | None = None, stop_after: int | None = None,
+        weights_path: str | Path | None = None) -> dict:
+    """Train and evaluate one spec; returns the record's measured part. The checkpoint is left
+    in place (at the last iteration) for the caller to remove once the result is safely written,
+    so no finished training is ever lost. ``weights_path``: also save the final weights there."""
     device = torch.device(device)
-    recipe = spec.recipe_dict()
     started = time.time()
-    seed_everything(spec.seed)
-    train_set, val_set = open_datasets(spec, data_root)
-    model = build_baseline(spec.baseline, **thaw(spec.baseline_overrides)).to(device)
-    stream = BatchStream(train_set, recipe["batch_size"], spec.seed, workers)
-    epoch_iterations = recipe.get("epoch_iterations") or stream.batches_per_pass
-    iterations = recipe["iterations"] or recipe["epochs"] * epoch_iterations
-    optimizer = torch.optim.Adam(model.parameters(), lr=recipe["lr"], betas=tuple(recipe["betas"]),
-                                 weight_decay=recipe["weight_decay"])
-    scheduler = build_scheduler(optimizer, thaw(recipe["scheduler"]), recipe["lr"], epoch_iterations)
-    criterion = pixel_loss(recipe["loss"])
-    prior_loss = build_prior_loss(spec, model.out_channels)
     checkpoint = Path(checkpoint_dir) / f"{spec.key}.pt"
-    checkpoint_every = checkpoint_every or max(min(iterations // 10, 5000), 1)
-
-    start_iteration, losses = 0, []
-    if checkpoint.exists():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        start_iteration, losses = state["iteration"], state["losses"]
-
-    def save(iteration):
-        torch_save(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                                "scheduler": scheduler.state_dict(), "iteration": iteration, "losses": losses,
-                                "rng": torch.get_rng_state(), "key": spec.key})
-
-    batches = stream.from_iteration(start_iteration)
-    if start_iteration:  # the data position is restored; now the RNG the run had at that point
-        torch.set_rng_state(state["rng"])
-    model.train()
-    bar = tqdm(range(start_iteration, iterations), desc=f"{spec.baseline} {spec.key[:8]}", leave=False,
-               disable=not progress, initial=start_iteration, total=iterations)
-    try:
-        with interruptible() as interrupt:
-            for iteration in bar:
-                if prior_loss is not None:  # both hooks are idempotent and no-ops for other strategies
-                    prior_loss.new_epoch(iteration // epoch_iterations)  # epochR
-                    prior_loss.step(iteration)  # iterR
-                inputs, target = _inputs_and_target(next(batches), spec.task, device)
-                outputs = model.forward_train(*inputs)
-                pixel = criterion(outputs, target)
-                prior = prior_loss(outputs[0], target) if prior_loss is not None else torch.zeros((), device=device)
-                loss = pixel + prior
-                if not torch.isfinite(loss):
-                    raise RunFailure(f"non-finite loss ({loss.item()}) at iteration {iteration}")
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if recipe.get("grad_clip"):
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), recipe["grad_clip"])
-                optimizer.step()
-                scheduler.step()
-                losses.append((iteration, float(loss.item()), float(prior.item())))
-                done = iteration + 1
-                if interrupt["stop"] or (stop_after is not None and done - start_iteration >= stop_after):
-                    save(done)
-                    raise KeyboardInterrupt
-                if done % checkpoint_every == 0 and done < iterations:
-                    save(done)
-    finally:
-        bar.close()
-    if start_iteration < iterations:
-        save(iterations)  # an interruption during evaluation resumes here, not at the last periodic save
-
-    evaluation = evaluate(model, val_set, spec.task, recipe["metrics"], recipe.get("val_images"), device)
-    checkpoint.unlink(missing_ok=True)
+    current = build(spec, data_root, device, workers)
+    start, rng_state = restore(current, checkpoint)
+    iterations = spec.iterations
+    if start < iterations:
+        every = checkpoint_every or max(min(iterations // 10, 5000), 1)
+        train_loop(current, start, rng_state, checkpoint, every, progress, stop_after)
+        save_checkpoint(current, checkpoint, iterations)  # an interrupted evaluation resumes here
+    evaluation = evaluate(current)
+    if weights_path is not None:
+        torch_save(Path(weights_path), current.model.state_dict())
     return {
         "metrics": evaluation,
-        "curve": _curve_summary(losses),
+        "curve": _curve_summary(current),
+        "lambda": current.calibration.get("lambda", spec.auxiliary.lam) if spec.auxiliary else None,
+        "calibration": current.calibration or None,
         "iterations": iterations,
-        "epoch_iterations": epoch_iterations,
-        "train_images": len(train_set),
+        "epoch_iterations": spec.recipe.epoch_iterations,
+        "train_images": current.train_size,
         "val_images": len(evaluation["per_image"]),
-        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters": sum(p.numel() for p in current.model.parameters()),
+        "threads": torch.get_num_threads(),
         "wall_time_s": round(time.time() - started, 3),
     }

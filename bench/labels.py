@@ -1,0 +1,115 @@
+"""The grammar of row labels: a printed label -> the auxiliary term it names.
+
+    Original                    plain pixel loss (no auxiliary term)
+    +<Prior>[(depth)]           random-weight prior: Taylor | CDC | INN | Reverse | RandomCNN
+                                (depth default 5; Tables 6-7 print CDC(3), INN(7), ...)
+    +<Loss>                     weight-free loss: FFT | SSIM | Edge | Charbonnier (controls table)
+    +epochR                     prior re-initialised at every epoch (paper Sec. 2.3); else "once"
+    +Depth                      marks a non-default depth (goes with the "(depth)")
+    +Transformer                transformer body instead of CNN (Tables 4-5)
+    +xavier                     Xavier-normal initialisation instead of Kaiming (Tables 8-9)
+    +Number(357)                parallel branches of depths 3, 5, 7 (Tables 10-11)
+    +lambda(0.01) | +lambda(auto)   this row's lambda (Eq. 20); auto = calibrated (docs/priors.md)
+    +theta(1)                   CDC's theta (Eq. 14 is theta = 1)
+    +additive                   INN with additive coupling (Eq. 12)
+Each modifier at most once. Labels are the paper's, exactly as printed, where it prints them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .spec import AuxiliarySpec, pairs
+
+PRIOR_NAMES = {"Taylor": "taylor", "CDC": "cdc", "INN": "inn", "Reverse": "reverse", "RandomCNN": "random_cnn"}
+LOSS_NAMES = {"FFT": "fft", "SSIM": "ssim", "Edge": "edge", "Charbonnier": "charbonnier"}
+REFERENCE_LABEL = "Original"
+
+_HEAD = re.compile(r"^(?P<name>[A-Za-z]+)(?:\((?P<depth>\d+)\))?$")
+_CALL = re.compile(r"^(?P<name>[A-Za-z]+)\((?P<arg>[^()]*)\)$")
+_PRIOR_ONLY = ("epochR", "Depth", "Transformer", "xavier", "Number", "theta", "additive")
+_TAKES_ARGUMENT = ("Number", "lambda", "theta")
+
+
+@dataclass(frozen=True)
+class Label:
+    auxiliary: AuxiliarySpec | None      # lam left at its default: the matrix decides unless `lam` is set
+    lam: float | str | None = None       # from +lambda(...)
+
+
+def _number(arg: str, label: str) -> tuple[int, ...]:
+    if not arg.isdigit() or len(arg) < 2:
+        raise ValueError(f"label {label!r}: Number(...) takes two or more branch depths as digits, e.g. Number(357)")
+    return tuple(int(d) for d in arg)
+
+
+def _lam(arg: str, label: str) -> float | str:
+    if arg == "auto":
+        return arg
+    try:
+        value = float(arg)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise ValueError(f"label {label!r}: lambda(...) takes a non-negative number or auto, got {arg!r}")
+    return value
+
+
+def parse_label(label: str) -> Label:
+    """A row label -> Label. Raises ValueError naming the bad part."""
+    if label == REFERENCE_LABEL:
+        return Label(None)
+    if not isinstance(label, str) or not label.startswith("+"):
+        raise ValueError(f"label {label!r} must be {REFERENCE_LABEL!r} or start with '+'")
+    first, *mods = label[1:].split("+")
+    head = _HEAD.match(first)
+    known = {**PRIOR_NAMES, **LOSS_NAMES}
+    if not head or head["name"] not in known:
+        raise ValueError(f"unknown term {first!r} in label {label!r}; expected one of {', '.join(known)} "
+                         "(a prior optionally with a depth, e.g. CDC(3))")
+    is_loss = head["name"] in LOSS_NAMES
+    fields: dict = {"name": known[head["name"]]}
+    options: dict = {}
+    lam = None
+    depth_marker = False
+    seen = set()
+    for mod in mods:
+        call = _CALL.match(mod)
+        word, arg = (call["name"], call["arg"]) if call else (mod, None)
+        if word in seen:
+            raise ValueError(f"label {label!r}: modifier {word!r} is given twice")
+        seen.add(word)
+        if is_loss and word in _PRIOR_ONLY:
+            raise ValueError(f"label {label!r}: {word!r} applies to priors, not to the weight-free {first} loss")
+        if word in _PRIOR_ONLY + ("lambda",) and (arg is not None) != (word in _TAKES_ARGUMENT):
+            raise ValueError(f"label {label!r}: modifier {mod!r} " + (
+                f"needs an argument, e.g. {word}(...)" if arg is None else "takes no argument"))
+        if word == "epochR":
+            fields["strategy"] = "epochR"
+        elif word == "Depth":
+            depth_marker = True
+        elif word == "Transformer":
+            fields["arch"] = "transformer"
+        elif word == "xavier":
+            fields["init"] = "xavier"
+        elif word == "additive":
+            options["coupling"] = "additive"
+        elif word == "Number":
+            fields["number"] = _number(arg, label)
+        elif word == "lambda":
+            lam = _lam(arg, label)
+        elif word == "theta":
+            try:
+                options["theta"] = float(arg)
+            except ValueError:
+                raise ValueError(f"label {label!r}: theta(...) takes a number, got {arg!r}") from None
+        else:
+            raise ValueError(f"unknown modifier {mod!r} in label {label!r}; expected epochR, Depth, Transformer, "
+                             "xavier, Number(<depths>), lambda(<value>|auto), theta(<value>) or additive")
+    if head["depth"] is not None:
+        if is_loss:
+            raise ValueError(f"label {label!r}: a weight-free loss has no depth")
+        fields["depth"] = int(head["depth"])
+    if depth_marker != (head["depth"] is not None):
+        raise ValueError(f"label {label!r}: '+Depth' and a '(depth)' after the prior go together")
+    return Label(AuxiliarySpec(**fields, options=pairs(options)), lam)
