@@ -28,7 +28,10 @@ class DnCNN(Baseline):
     KAIR puts a bias on every conv (559,363 parameters); ``bias=False`` drops it from the
     middle convs, as the paper's BN design implies (558,403). BatchNorm keeps KAIR's
     ``momentum=0.9, eps=1e-4`` (in PyTorch's convention the newest batch weighs 0.9 in the
-    running statistics). No size constraint, so no padding.
+    running statistics). ``bn_momentum`` changes that: the study profile uses 0.1 (PyTorch's
+    default), because with batches of 8 small crops KAIR's 0.9 makes the evaluation-time
+    statistics those of the last batch alone, a noise that swamps small gains. No size
+    constraint, so no padding.
     """
 
     task = "denoise"
@@ -37,17 +40,20 @@ class DnCNN(Baseline):
     recipe = _RECIPE
     SMOKE_OVERRIDES = {"depth": 5, "width": 16}
 
-    def __init__(self, channels: int = 3, width: int = 64, depth: int = 17, bias: bool = True):
+    def __init__(self, channels: int = 3, width: int = 64, depth: int = 17, bias: bool = True,
+                 bn_momentum: float = 0.9):
         super().__init__()
         for name, value, least in (("channels", channels, 1), ("width", width, 1), ("depth", depth, 2)):
             if not isinstance(value, int) or value < least:
                 raise ValueError(f"{name}: expected an int >= {least}, got {value!r}")
+        if isinstance(bn_momentum, bool) or not isinstance(bn_momentum, (int, float)) or not 0 < bn_momentum <= 1:
+            raise ValueError(f"bn_momentum: expected a number in (0, 1], got {bn_momentum!r}")
         self.in_channels = self.out_channels = channels
         layers = [nn.Conv2d(channels, width, 3, padding=1, bias=True), nn.ReLU(inplace=True)]
         for _ in range(depth - 2):
             layers += [
                 nn.Conv2d(width, width, 3, padding=1, bias=bias),
-                nn.BatchNorm2d(width, momentum=0.9, eps=1e-4),  # KAIR basicblock 'B'
+                nn.BatchNorm2d(width, momentum=bn_momentum, eps=1e-4),  # KAIR basicblock 'B'
                 nn.ReLU(inplace=True),
             ]
         layers.append(nn.Conv2d(width, channels, 3, padding=1, bias=True))

@@ -202,3 +202,17 @@ def test_pad_uses_reflection_when_possible():
 def test_pad_rejects_bad_multiple():
     with pytest.raises(ValueError, match="multiple"):
         pad_to_multiple(torch.rand(1, 3, 4, 4), 0)
+
+
+def test_dncnn_bn_momentum_defaults_to_kair_and_is_an_option():
+    from torch import nn
+
+    from baselines import build_baseline
+
+    def momenta(net):
+        return {m.momentum for m in net.modules() if isinstance(m, nn.BatchNorm2d)}
+
+    assert momenta(build_baseline("dncnn", depth=4, width=8)) == {0.9}
+    assert momenta(build_baseline("dncnn", depth=4, width=8, bn_momentum=0.1)) == {0.1}
+    with pytest.raises(ValueError, match="bn_momentum"):
+        build_baseline("dncnn", bn_momentum=0)
