@@ -1,0 +1,163 @@
+"""The submitting side: queue the runs still to do as one job array (one task per run) through
+submitit, then watch the results folder and the queue, yielding each run's record as its task
+ends, like ``bench.executor.execute`` (docs/cluster.md)."""
+from __future__ import annotations
+
+import copy
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..atomic import write_json
+from ..executor import is_finished, record, result_path
+from . import ledger
+from .ledger import Layout
+from .options import MAX_REQUEUES_ON_TIMEOUT, executor_parameters
+from .queue import SlurmError, final_state, is_live, queue_states
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+QUEUE_FAILURES_TOLERATED = 30   # consecutive failed squeue calls while waiting (controller restarts)
+
+
+def execute(todo, args, device=None):
+    """Yield each spec's result record as its Slurm task ends (None for a run that another live
+    process holds). ``device`` is unused: each task resolves ``--device`` on its node. With
+    ``--no-wait`` it submits, prints the job id and yields nothing."""
+    if not todo:
+        return
+    try:
+        jobs = submit(todo, args)
+    except (ValueError, SlurmError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if getattr(args, "no_wait", False):
+        return
+    try:
+        yield from watch(todo, jobs, Layout(Path(args.results).resolve()), args.slurm_poll)
+    except KeyboardInterrupt:
+        print(f"\nstopped waiting; the Slurm jobs ({', '.join(sorted(set(array_ids(jobs.values()))))}) keep "
+              "running: the same command waits for them again", file=sys.stderr)
+        raise
+
+
+def submit(todo, args) -> dict[str, str]:
+    """Submit the runs not already pending or running in Slurm; key -> job id of every run."""
+    try:
+        import submitit
+    except ImportError:
+        raise ValueError("--executor slurm needs submitit: .venv/bin/pip install -r requirements.txt") from None
+    from .task import RunTask
+
+    layout = Layout(Path(args.results).resolve())
+    params = executor_parameters(args, REPO_ROOT)
+    with ledger.locked(layout) as entries:
+        states = queue_states()
+        queued = {s.key: entries[s.key]["job_id"] for s in todo
+                  if is_live(entries.get(s.key, {}).get("job_id"), states)}
+        new = [s for s in todo if s.key not in queued]
+        if queued:
+            say(f"{len(queued)} run(s) already queued or running in Slurm job(s) "
+                f"{', '.join(sorted(set(array_ids(queued.values()))))}: not submitted again")
+        if not new:
+            return queued
+        try:
+            executor = submitit.SlurmExecutor(folder=layout.jobs, max_num_timeout=MAX_REQUEUES_ON_TIMEOUT)
+            executor.update_parameters(**params)
+            jobs = executor.map_array(RunTask(task_args(args)), new)
+        except RuntimeError as err:  # no srun; sbatch refused (submitit's FailedJobError)
+            raise ValueError(f"Slurm submission failed: {' '.join(str(err).split())}") from None
+        submitted_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for spec, job in zip(new, jobs):
+            entries[spec.key] = {"job_id": job.job_id, "submitted_at": submitted_at,
+                                 "log": str(layout.run_log(spec.key)), "stdout": str(job.paths.stdout)}
+    say(f"submitted Slurm job {array_ids(job.job_id for job in jobs)[0]}: {len(new)} run(s), one task each; "
+        f"logs in {layout.results / 'logs'}/<key>/run.log")
+    return {**queued, **{spec.key: job.job_id for spec, job in zip(new, jobs)}}
+
+
+def say(message: str) -> None:
+    """A line above run.py's progress bar."""
+    from tqdm import tqdm
+
+    tqdm.write(message, file=sys.stdout)
+    sys.stdout.flush()
+
+
+def task_args(args):
+    """The options a task needs, with every path made absolute (tasks start in the repository)."""
+    out = copy.copy(args)
+    out.results = str(Path(args.results).resolve())
+    out.checkpoints = str(Path(args.checkpoints).resolve())
+    out.data_roots = {name: str(Path(folder).resolve()) for name, folder in (args.data_roots or {}).items()}
+    return out
+
+
+def array_ids(job_ids) -> list[str]:
+    """``["12_0", "12_1", "13"]`` -> ``["12", "12", "13"]``."""
+    return [str(job_id).split("_")[0] for job_id in job_ids]
+
+
+def watch(todo, jobs: dict[str, str], layout: Layout, poll: float):
+    """Yield records as tasks end: a fresh results file, or a failed record for a task that
+    left the queue without one. Queue first, files second: a task writes before it ends."""
+    pending = {spec.key: spec for spec in todo if spec.key in jobs}
+    failures = 0
+    while pending:
+        try:
+            states = queue_states()
+            failures = 0
+        except SlurmError as err:
+            failures += 1
+            if failures > QUEUE_FAILURES_TOLERATED:
+                raise
+            print(f"warning: {err} (retrying)", file=sys.stderr)
+            time.sleep(poll)
+            continue
+        for key, spec in list(pending.items()):
+            job_id = jobs[key]
+            result = fresh_record(layout, spec, job_id)
+            if result is None:
+                if is_live(job_id, states):
+                    continue
+                result = ended_without_record(layout, spec, job_id, states.get(job_id))  # None: held
+            del pending[key]
+            yield result
+        if pending:
+            time.sleep(poll)
+
+
+def fresh_record(layout: Layout, spec, job_id: str) -> dict | None:
+    """The run's record if this submission produced it: any valid 'ok' record (the run was not
+    finished when it was submitted), or a failed one that names this job."""
+    path = result_path(layout.results, spec.key)
+    if not path.exists():
+        return None
+    if is_finished(layout.results, spec):
+        return json.loads(path.read_text())
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(result, dict) and (result.get("slurm") or {}).get("job_id") == job_id:
+        return result
+    return None
+
+
+def ended_without_record(layout: Layout, spec, job_id: str, state: str | None) -> dict | None:
+    """A task that left the queue without a fresh record: None when it found the run held by
+    another live process, else a failed record naming its final state and logs (written)."""
+    note = ledger.read_note(layout, spec.key)
+    if note.get("job_id") == job_id and note.get("state") == "held":
+        return None
+    result = fresh_record(layout, spec, job_id)  # written between the queue check and now
+    if result is not None:
+        return result
+    state = state or final_state(job_id)
+    stdout = ledger.read(layout).get(spec.key, {}).get("stdout", str(layout.slurm / "jobs"))
+    result = record(spec, "failed", error=f"Slurm task {job_id} ended {state} without a result; "
+                                          f"logs: {layout.run_log(spec.key)} and {stdout}")
+    result["slurm"] = {"job_id": job_id, "state": state, "log": str(layout.run_log(spec.key)), "stdout": stdout}
+    write_json(result_path(layout.results, spec.key), result)
+    return result

@@ -1,0 +1,201 @@
+"""One Slurm array task: train one run through ``bench.executor.run_one`` on the node it lands on.
+
+Signals (docs/cluster.md, "Pre-emption and time limits"):
+- SIGTERM (``scontrol requeue``, pre-emption, ``scancel``): the run stops at an iteration boundary
+  and checkpoints (``bench.train.interruptible``); the task exits and Slurm requeues or cancels it.
+- SIGUSR2 (submitit's warning before the time limit, ``--signal=USR2@90``): the same stop, then
+  submitit's own handler requeues the task (``scontrol requeue``) with its timeout count.
+A requeued task starts again here and ``train.run`` resumes from the checkpoint, so the final
+numbers equal an uninterrupted run's.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import signal
+import socket
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import submitit
+
+from ..atomic import write_json
+from ..executor import claim, is_finished, record, release, result_path, run_one
+from .ledger import Layout, read_note, write_note
+from .queue import SlurmError, is_live, queue_states
+
+
+class RunTask(submitit.helpers.Checkpointable):
+    """The callable submitted once per run; ``checkpoint`` (inherited) resubmits it unchanged,
+    as the training state lives in the run's checkpoint file."""
+
+    def __init__(self, args):
+        self.args = args
+
+    def __call__(self, spec):
+        return run_task(spec, self.args)
+
+
+def run_task(spec, args) -> dict | None:
+    """Train ``spec``; the record gets a ``slurm`` field (job id, attempt, host, log). Returns
+    None when another live process holds the run."""
+    job_id = submitit.JobEnvironment().job_id
+    layout = Layout(Path(args.results))
+    redirect_output(layout.run_log(spec.key))
+    attempt = int(os.environ.get("SLURM_RESTART_COUNT", "0")) + 1
+    checkpoint = Path(args.checkpoints) / f"{spec.key}.pt"
+    resumed = checkpoint_iteration(checkpoint)
+    say(f"=== Slurm task {job_id} on {socket.gethostname()}, attempt {attempt}: run {spec.key} "
+        + (f"resumes from iteration {resumed}" if resumed is not None else "starts from iteration 0"))
+    info = {"job_id": job_id, "attempt": attempt, "host": socket.gethostname(), "log": str(layout.run_log(spec.key))}
+    if is_finished(args.results, spec):  # requeued after its result was written: nothing to redo
+        say("already finished")
+        return json.loads(result_path(args.results, spec.key).read_text())
+    clear_stale_claim(layout, spec.key, job_id)
+    write_note(layout, spec.key, job_id, "starting")  # before the claim: a claim of ours always has a note
+    if not claim(args.results, spec.key):
+        write_note(layout, spec.key, job_id, "held")
+        say("held by another live process: not trained here")
+        return None
+    write_note(layout, spec.key, job_id, "running")
+    guard = StopOnSignals()
+    try:
+        result = train_here(spec, args)
+    except KeyboardInterrupt:
+        write_note(layout, spec.key, job_id, "interrupted")
+        say("interrupted: checkpointed at an iteration boundary")
+        refusal = guard.requeue_or_exit()  # returns only when submitit refuses to requeue
+        result = record(spec, "failed", error=refusal)
+    finally:
+        release(args.results, spec.key)
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)  # done: a late warning has nothing to stop
+    result["slurm"] = info
+    write_json(result_path(args.results, spec.key), result)
+    write_note(layout, spec.key, job_id, result["status"])
+    say(f"=== {result['status']}" + (f": {result['error']}" if result["error"] else
+                                      f": {json.dumps(result['metrics']['mean'])}"))
+    return result
+
+
+def train_here(spec, args) -> dict:
+    try:
+        device = task_device(args)
+    except ValueError as err:  # e.g. --device cuda on a node without one
+        return record(spec, "failed", error=str(err))
+    return run_one(spec, task_args(args, device), device)
+
+
+class StopOnSignals:
+    """SIGTERM / SIGUSR2 -> KeyboardInterrupt outside training; inside it (where
+    ``train.interruptible`` owns SIGTERM) SIGUSR2 is passed on as its stop request."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.usr2 = False
+        self.submitit_usr2 = signal.getsignal(signal.SIGUSR2)  # checkpoint + scontrol requeue + exit
+        signal.signal(signal.SIGTERM, self._on_term)
+        signal.signal(signal.SIGUSR2, self._on_usr2)
+
+    def _on_term(self, signum, frame):
+        if os.getpid() == self.pid:  # forked data-loader workers inherit the handler: not theirs
+            raise KeyboardInterrupt
+
+    def _on_usr2(self, signum, frame):
+        if os.getpid() != self.pid:
+            return
+        self.usr2 = True
+        handler = signal.getsignal(signal.SIGTERM)
+        if handler == self._on_term or not callable(handler):
+            raise KeyboardInterrupt
+        handler(signal.SIGTERM, frame)  # interruptible(): finish the iteration, checkpoint, stop
+
+    def requeue_or_exit(self) -> str:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the requeue itself sends SIGTERM: we are leaving
+        if self.usr2 and callable(self.submitit_usr2):
+            try:
+                self.submitit_usr2(signal.SIGUSR2, None)  # exits the process after requeueing
+            except Exception as err:  # noqa: BLE001 - e.g. timed out too many times
+                return f"not requeued after the time-limit signal: {err}"
+        raise SystemExit(128 + signal.SIGTERM)  # Slurm requeues (scontrol requeue, pre-emption) or cancels
+
+
+def task_args(args, device):
+    """The runner's options for one run on this node: threads and loader workers from the
+    task's CPUs when not given, no per-iteration bar in the log."""
+    import torch
+
+    cpus = int(os.environ.get("SLURM_CPUS_PER_TASK", "1"))
+    out = copy.copy(args)
+    out.quiet, out.jobs = True, 1
+    out.threads = args.threads or cpus
+    torch.set_num_threads(out.threads)
+    if args.workers is None:
+        out.workers = min(4, cpus - 1) if device.type == "cuda" else 0
+    return out
+
+
+def task_device(args):
+    """``--device`` resolved on the compute node (Slurm exposes the run's GPU as cuda:0)."""
+    import torch
+
+    from ..train import resolve_device
+
+    device = resolve_device(args.device)
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", 0)
+    return device
+
+
+def checkpoint_iteration(path: Path) -> int | None:
+    """The iteration a checkpoint resumes at (for the log), None without a readable one."""
+    if not path.exists():
+        return None
+    import torch
+
+    try:
+        return int(torch.load(path, map_location="cpu", weights_only=False, mmap=True)["iteration"])
+    except Exception:  # noqa: BLE001 - train.restore reports an unusable checkpoint itself
+        return None
+
+
+def clear_stale_claim(layout: Layout, key: str, job_id: str) -> None:
+    """A claim left by a task Slurm killed (SIGKILL, node failure) names a process on another
+    node, which ``executor.claim`` must trust. It is stale when the note says a task of ours
+    made it and that task is this one's earlier attempt or no longer in the queue."""
+    note = read_note(layout, key)
+    claim_file = Path(layout.results) / f"{key}.claim"
+    try:
+        owner = json.loads(claim_file.read_text())
+    except (OSError, ValueError):
+        return
+    if not note or owner != {"host": note.get("host"), "pid": note.get("pid")}:
+        return
+    if note.get("job_id") != job_id:
+        try:
+            if is_live(note["job_id"], queue_states()):
+                return
+        except SlurmError:
+            return
+    say(f"removing the claim of an earlier task ({note.get('job_id')} on {note.get('host')})")
+    claim_file.unlink(missing_ok=True)
+
+
+def redirect_output(path: Path) -> None:
+    """Everything this process prints from now on goes to the run's log (appended)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def say(message: str) -> None:
+    print(f"[{now()}] {message}", flush=True)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
