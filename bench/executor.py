@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import queue
 import signal
 import socket
 import sys
@@ -149,7 +150,7 @@ def keeps_weights(args, spec) -> bool:
 
 def run_one(spec, args, device) -> dict | None:
     """Train one spec and write its JSON; any exception but an interruption is a 'failed' record.
-    Returns None (and trains nothing) when another live process holds the run."""
+    Returns None (and trains nothing) when another live process holds the run or has finished it."""
     import torch
 
     from . import train
@@ -158,10 +159,11 @@ def run_one(spec, args, device) -> dict | None:
         return None
     checkpoint = Path(args.checkpoints) / f"{spec.key}.pt"
     try:
+        if is_finished(args.results, spec):  # another process finished it since this one listed it
+            return None
         try:
             measured = train.run(spec, data_root=root_for(args.data_roots, spec.data.name), device=device,
                                  checkpoint_dir=args.checkpoints, progress=not args.quiet and args.jobs == 1,
-                                 workers=args.workers,
                                  weights_path=weights_path(args.results, spec.key) if keeps_weights(args, spec)
                                  else None)
             result = record(spec, "ok", measured, device=device)
@@ -198,6 +200,26 @@ def worker_devices(device, jobs: int) -> list:
     return [device] * jobs
 
 
+class WorkersLost(RuntimeError):
+    """Every worker process ended with runs unaccounted for (a crash, the out-of-memory killer)."""
+
+
+def _next_result(results, workers, poll: float = 1.0):
+    """The next record from the workers; WorkersLost, not a wait forever, once none is alive."""
+    while True:
+        try:
+            return results.get(timeout=poll)
+        except queue.Empty:
+            if any(worker.is_alive() for worker in workers):
+                continue
+            try:
+                return results.get(timeout=poll)  # one queued just before its worker ended
+            except queue.Empty:
+                codes = ", ".join(str(worker.exitcode) for worker in workers)
+                raise WorkersLost(f"every worker process ended (exit codes {codes}) with runs unfinished; "
+                                  "the same command resumes them from their checkpoints") from None
+
+
 def execute(todo, args, device):
     """Yield each spec's result record as it finishes (None for a run another process holds)."""
     if args.jobs <= 1:
@@ -217,7 +239,7 @@ def execute(todo, args, device):
     finished = False
     try:
         for _ in todo:
-            yield results.get()
+            yield _next_result(results, workers)
         finished = True
     finally:
         if not finished:  # interrupted: each worker checkpoints its run in flight on SIGTERM

@@ -16,6 +16,7 @@ Each modifier at most once. Labels are the paper's, exactly as printed, where it
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -50,7 +51,7 @@ def _lam(arg: str, label: str) -> float | str:
         value = float(arg)
     except ValueError:
         value = -1.0
-    if value < 0:
+    if not math.isfinite(value) or value < 0:
         raise ValueError(f"label {label!r}: lambda(...) takes a non-negative number or auto, got {arg!r}")
     return value
 
@@ -102,7 +103,11 @@ def parse_label(label: str) -> Label:
             try:
                 options["theta"] = float(arg)
             except ValueError:
-                raise ValueError(f"label {label!r}: theta(...) takes a number, got {arg!r}") from None
+                options["theta"] = math.nan
+            if not math.isfinite(options["theta"]):
+                raise ValueError(f"label {label!r}: theta(...) takes a finite number, got {arg!r}")
+        elif _HEAD.match(mod) and _HEAD.match(mod)["name"] in known:
+            raise ValueError(f"label {label!r}: a second term {mod!r}; a row adds one auxiliary term")
         else:
             raise ValueError(f"unknown modifier {mod!r} in label {label!r}; expected epochR, Depth, Transformer, "
                              "xavier, Number(<depths>), lambda(<value>|auto), theta(<value>) or additive")

@@ -9,6 +9,9 @@ naming the table, the row and the bad value. The row-label grammar is in labels.
 """
 from __future__ import annotations
 
+import functools
+import inspect
+import math
 import types
 import typing
 from dataclasses import dataclass, fields, replace
@@ -106,11 +109,15 @@ def _names(where: str, value) -> list[str]:
     return value
 
 
-def _check_lambda(where: str, value):
-    if isinstance(value, dict):
+def _check_lambda(where: str, value, in_map: bool = False):
+    if isinstance(value, dict) and not in_map:
+        from priors import auxiliary_names
+
+        _check_keys(where, value, set(auxiliary_names()))
         for name, lam in value.items():
-            _check_lambda(f"{where}.{name}", lam)
-    elif value != "auto" and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            _check_lambda(f"{where}.{name}", lam, in_map=True)
+    elif value != "auto" and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not math.isfinite(value) or value < 0):
         _fail(where, f"expected a non-negative number, 'auto' or a map prior -> lambda, got {value!r}")
 
 
@@ -152,7 +159,13 @@ def _validate(m, where: str):
     profiles = m["profiles"]
     _check_keys(f"{where}: profiles", profiles, set(profiles))
     for name, profile in profiles.items():
-        _validate_profile(f"{where}: profiles.{name}", profile)
+        _validate_profile(f"{where}: profiles.{name}", profile, BASELINES)
+        for baseline in sorted(set(m["models"].values())):  # what Recipe refuses, refused at load
+            try:
+                recipe = _recipe(BASELINES[baseline], profile)
+                _check_recipe(recipe)
+            except (ValueError, TypeError) as err:
+                _fail(f"{where}: profiles.{name}.recipe", f"{err} (resolved on {baseline}'s recipe)")
     for name, ds in m["datasets"].items():
         at = f"{where}: datasets.{name}"
         _check_keys(at, ds, DATASET_KEYS | set(profiles))
@@ -178,7 +191,18 @@ def _validate(m, where: str):
         _validate_table(f"{where}: table {number}", m, table, BASELINES)
 
 
-def _validate_profile(at: str, profile):
+def _check_recipe(recipe: Recipe) -> None:
+    """What training would refuse of a resolved recipe: loss name, schedule, iteration count."""
+    from .losses import pixel_loss
+    from .schedule import lr_factor
+
+    pixel_loss(recipe.loss)
+    if recipe.total_iterations is None:
+        raise ValueError("epochs: an epoch-counted recipe needs epoch_iterations")
+    lr_factor(recipe.scheduler, 0, recipe.epoch_iterations, recipe.lr)
+
+
+def _validate_profile(at: str, profile, baselines):
     _check_keys(at, profile, PROFILE_KEYS)
     recipe = profile.get("recipe", {})
     _check_keys(f"{at}.recipe", recipe, RECIPE_KEYS)
@@ -191,7 +215,16 @@ def _validate_profile(at: str, profile):
             _fail(f"{at}.evaluation.{key}", f"expected a positive integer or null, got {value!r}")
     options = profile.get("baseline_options", {})
     if options != "smoke":
-        _check_keys(f"{at}.baseline_options", options, set(options))
+        _check_keys(f"{at}.baseline_options", options, set(baselines))
+        for baseline, kwargs in options.items():
+            accepted = inspect.signature(baselines[baseline]).parameters
+            if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+                _check_keys(f"{at}.baseline_options.{baseline}", kwargs, set(accepted))
+    from priors import auxiliary_names
+
+    _check_keys(f"{at}.prior_options", profile.get("prior_options", {}), set(auxiliary_names()))
+    for name, kwargs in profile.get("prior_options", {}).items():
+        _check_keys(f"{at}.prior_options.{name}", kwargs, set(kwargs))  # a mapping
     _check_lambda(f"{at}.lambda", profile.get("lambda", 0.1))
 
 
@@ -223,21 +256,36 @@ def _validate_table(at: str, m: dict, table, baselines):
             if parsed in keys:
                 _fail(f"{at}, row {label!r}", f"means the same run as row {keys[parsed]!r}")
             keys[parsed] = label
+            for name, profile in m["profiles"].items():  # the term with each profile's options
+                if parsed.auxiliary is not None:
+                    try:
+                        _validate_auxiliary(_with_profile_options(parsed.auxiliary, profile))
+                    except ValueError as err:
+                        _fail(f"{at}, row {label!r}, profile {name!r}", str(err))
 
 
 def _validate_auxiliary(aux: AuxiliarySpec) -> None:
-    """What build_auxiliary would refuse, refused now (priors build nothing here: cheap)."""
-    from priors import LOSSES, PRIORS, validate
+    """What build_auxiliary would refuse, refused now: the term is built once on the CPU (tens of
+    ms, cached), since only building finds e.g. Number(12) for CDC, whose layers need depth >= 2."""
+    _build_once(replace(aux, lam=0.1))
+
+
+@functools.lru_cache(maxsize=None)
+def _build_once(aux: AuxiliarySpec) -> None:
+    from priors import build_auxiliary
 
     from .train import auxiliary_options
 
-    options = auxiliary_options(aux)
-    if aux.name in PRIORS:
-        validate(aux.name, **{k: v for k, v in options.items() if k != "distance"})
-    else:
-        unknown = sorted(set(options) - set(LOSSES[aux.name].OPTIONS))
-        if unknown:
-            raise ValueError(f"unknown option {unknown[0]!r} for loss {aux.name!r}")
+    try:
+        build_auxiliary(aux.name, weight=0.0, seed=0, strategy=aux.strategy, **auxiliary_options(aux))
+    except TypeError as err:  # e.g. an option of the wrong type
+        raise ValueError(" ".join(str(err).split())) from None
+
+
+def _with_profile_options(aux: AuxiliarySpec, profile: dict) -> AuxiliarySpec:
+    """The term with the profile's prior_options under the label's own options."""
+    options = {**profile.get("prior_options", {}).get(aux.name, {}), **dict(aux.options)}
+    return replace(aux, options=pairs(options))
 
 
 # ----- expansion ----------------------------------------------------------------------------
@@ -285,10 +333,10 @@ def build_spec(m: dict, model: str, dataset: str, label: str, profile_name: str,
     parsed = parse_label(label)
     auxiliary = parsed.auxiliary
     if auxiliary is not None:
-        options = {**profile.get("prior_options", {}).get(auxiliary.name, {}), **dict(auxiliary.options)}
-        auxiliary = replace(auxiliary, lam=_lambda(m, profile, parsed, auxiliary.name),
+        auxiliary = replace(_with_profile_options(auxiliary, profile),
+                            lam=_lambda(m, profile, parsed, auxiliary.name),
                             distance=conventions.get("distance", "l1"),
-                            ratio=float(profile.get("ratio", auxiliary.ratio)), options=pairs(options))
+                            ratio=float(profile.get("ratio", auxiliary.ratio)))
     evaluation = EvalSpec(tuple(ds["metrics"]), ssim_style=conventions.get("ssim_style", "basicsr"),
                           niqe_convert=conventions.get("niqe_convert", "y"), **profile.get("evaluation", {}))
     return RunSpec(

@@ -114,19 +114,28 @@ def dry_run_lines(entries, todo_keys) -> list[str]:
 
 
 def main(argv=None) -> int:
+    """The run; Ctrl-C at any point (checks, imports, training) is one line and exit 130."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("\ninterrupted; finished runs are kept and the same command goes on from there", file=sys.stderr)
+        return 130
+
+
+def _main(argv=None) -> int:
     args = parse_args(argv)
     try:
         matrix = load_matrix(args.matrix)
         entries = expand(matrix, tables=args.table, profile=args.profile, seeds=range(max(args.seeds, 1)),
                          models=args.model, rows=args.row)
-        if args.amp != "off":
-            from dataclasses import replace
-
-            entries = [replace(e, spec=replace(e.spec, amp=args.amp)) for e in entries]
-            entries = [replace(e, key=e.spec.key, config_key=e.spec.config_key) for e in entries]
+        check_args(args, unique_specs(entries))
+        device = _resolve_execution(args)
+        entries = [_with_execution(e, args) for e in entries]
         specs = unique_specs(entries)
-        check_args(args, specs)
     except (MatrixError, InputError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:  # a bad device, Slurm option, ...
         print(f"error: {err}", file=sys.stderr)
         return 2
     from .executor import is_finished
@@ -142,15 +151,6 @@ def main(argv=None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     try:
-        import torch
-
-        from .train import resolve_device
-
-        device = resolve_device(args.device)
-        args.threads = args.threads or max(1, (os.cpu_count() or 1) // args.jobs)
-        torch.set_num_threads(args.threads)
-        if args.workers is None:
-            args.workers = 4 if device.type == "cuda" else 0
         args.data_roots = parse_roots(args.data_root)
         check_results_folder(args.results)
         check_data(todo, args.data_roots)
@@ -158,7 +158,7 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     status = _train(todo, specs, args, device)
-    if status in (0, 1) and not args.no_render:
+    if status in (0, 1) and not args.no_render and not getattr(args, "no_wait", False):
         from . import aggregate
 
         aggregate.main(["--results", args.results, "--matrix", args.matrix, "--profile", args.profile]
@@ -166,10 +166,41 @@ def main(argv=None) -> int:
     return status
 
 
+def _resolve_execution(args):
+    """Device, threads and loader workers. Under Slurm the device and threads are each task's,
+    resolved on its node; the loader workers are fixed here, since they are part of the key."""
+    from .slurm.options import check_args as check_slurm_args
+
+    check_slurm_args(args)
+    if args.executor == "slurm":
+        from .slurm.options import loader_workers, run_gpus
+
+        args.workers = loader_workers(args, run_gpus(args))
+        return None
+    import torch
+
+    from .train import resolve_device
+
+    device = resolve_device(args.device)
+    args.threads = args.threads or max(1, (os.cpu_count() or 1) // args.jobs)
+    torch.set_num_threads(args.threads)
+    if args.workers is None:
+        args.workers = 4 if device.type == "cuda" else 0
+    return device
+
+
+def _with_execution(entry, args):
+    """The entry's spec with the options that change its numbers: amp and loader workers."""
+    from dataclasses import replace
+
+    spec = replace(entry.spec, amp=args.amp, loader_workers=args.workers)
+    return replace(entry, spec=spec, key=spec.key, config_key=spec.config_key)
+
+
 def _train(todo, specs, args, device) -> int:
     from tqdm import tqdm
 
-    from .executor import execute, interrupt_on_sigterm
+    from .executor import WorkersLost, execute, interrupt_on_sigterm
     from .provenance import device_name
 
     interrupt_on_sigterm()
@@ -186,13 +217,19 @@ def _train(todo, specs, args, device) -> int:
             if result["status"] != "ok":
                 failed.append(result)
                 tqdm.write(f"FAILED {result['key']} {result['spec']['baseline']}: {result['error']}")
+    except WorkersLost as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"\ninterrupted: {done} run(s) finished, the run(s) in flight checkpointed; the same command "
               "resumes them", file=sys.stderr)
         return 130
-    print(f"done in {time.time() - started:.1f} s on {device_name(device)} ({args.threads} threads): "
+    if getattr(args, "no_wait", False):
+        return 0
+    where = "Slurm" if device is None else f"{device_name(device)} ({args.threads} threads)"
+    print(f"done in {time.time() - started:.1f} s on {where}: "
           f"{done - len(failed)} ok, {len(failed)} failed, {len(specs) - len(todo)} skipped"
-          + (f", {held} held by another live process" if held else ""))
+          + (f", {held} left to (or done by) another live process" if held else ""))
     for result in failed:
         print(f"  failed {result['key']}: {result['error']}")
     return 1 if failed else 0

@@ -81,6 +81,7 @@ class RunSpec:
     auxiliary: AuxiliarySpec | None = None      # None: the "Original" row (plain pixel loss)
     baseline_options: tuple[tuple[str, object], ...] = ()
     amp: str = "off"                            # autocast dtype: off | bf16 | fp16
+    loader_workers: int = 0                     # data-loader processes: their RNG streams change the crops
     profile: str = not_in_key("")
 
     def to_dict(self) -> dict:

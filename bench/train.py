@@ -92,6 +92,13 @@ def inputs_and_target(batch: dict, task: str, device):
     return (batch["input"].to(device),), batch["target"].to(device)
 
 
+def _leave_stop_signals_to_the_main_process(worker_id: int) -> None:
+    """Slurm and Ctrl-C signal every process of the job: a loader worker must not die of it, or
+    the run fails instead of checkpointing at its next iteration boundary."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR2):
+        signal.signal(sig, signal.SIG_IGN)
+
+
 class Repeated(torch.utils.data.Dataset):
     """A training set listed ``times`` times, so that a set with fewer items than the batch size
     (6 embedded photos, batch 8) still fills whole batches; each item is a fresh random crop."""
@@ -119,7 +126,8 @@ class BatchStream:
     def _loader(self, pass_index: int):
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + pass_index)
         return DataLoader(self.dataset, batch_size=self.batch_size, shuffle=True, drop_last=True,
-                          generator=generator, num_workers=self.workers)
+                          generator=generator, num_workers=self.workers,
+                          worker_init_fn=_leave_stop_signals_to_the_main_process if self.workers else None)
 
     def resume(self, iteration: int, rng_state: torch.Tensor | None = None):
         """Batches from ``iteration`` on. The consumed part of the pass is skipped first, and only
@@ -196,7 +204,7 @@ class Run:
     calibration: dict = field(default_factory=dict)  # lambda and measured ratio of lam "auto"
 
 
-def build(spec: RunSpec, data_root, device, workers: int) -> Run:
+def build(spec: RunSpec, data_root, device) -> Run:
     seed_everything(spec.seed)
     train_set, val_set = open_datasets(spec, data_root)
     model = build_baseline(spec.baseline, **dict(spec.baseline_options)).to(device)
@@ -204,7 +212,7 @@ def build(spec: RunSpec, data_root, device, workers: int) -> Run:
     scheduler = build_scheduler(optimizer, spec.recipe.scheduler, spec.recipe.lr, spec.recipe.epoch_iterations)
     return Run(spec, device, model, optimizer, scheduler, pixel_loss(spec.recipe.loss),
                build_auxiliary_term(spec, model.out_channels),
-               BatchStream(train_set, spec.recipe.batch_size, spec.seed, workers), val_set, len(train_set))
+               BatchStream(train_set, spec.recipe.batch_size, spec.seed, spec.loader_workers), val_set, len(train_set))
 
 
 # ----- step 2: restore and checkpoint ---------------------------------------------------------
@@ -391,7 +399,7 @@ def _curve_summary(run: Run, max_points: int = 200) -> dict:
 # ----- the whole run --------------------------------------------------------------------------
 
 def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints", progress=True,
-        workers: int = 0, checkpoint_every: int | None = None, stop_after: int | None = None,
+        checkpoint_every: int | None = None, stop_after: int | None = None,
         weights_path: str | Path | None = None) -> dict:
     """Train and evaluate one spec; returns the record's measured part. The checkpoint is left
     in place (at the last iteration) for the caller to remove once the result is safely written,
@@ -399,8 +407,11 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
     device = torch.device(device)
     started = time.time()
     checkpoint = Path(checkpoint_dir) / f"{spec.key}.pt"
-    current = build(spec, data_root, device, workers)
+    current = build(spec, data_root, device)
+    had_checkpoint = checkpoint.exists()
     start, rng_state = restore(current, checkpoint)
+    if had_checkpoint and not checkpoint.exists():  # moved aside: it may have half-loaded the model
+        current = build(spec, data_root, device)
     iterations = spec.iterations
     if start < iterations:
         every = checkpoint_every or max(min(iterations // 10, 5000), 1)

@@ -1,6 +1,7 @@
 """CUDA behaviour (skipped where there is no GPU, as in CI): the prior follows the model onto the
-GPU, works under fp16 autocast, its batched ensembles equal the looped ones, and a run trains."""
-import dataclasses
+GPU, works under fp16 autocast, its batched ensembles equal the looped ones, and a run trains
+(in fp32 and under --amp)."""
+from dataclasses import replace
 
 import pytest
 import torch
@@ -10,7 +11,7 @@ from priors import RandomPriorLoss, build_prior
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
-@pytest.mark.parametrize("name", ["taylor", "cdc", "inn", "reverse"])
+@pytest.mark.parametrize("name", ["taylor", "cdc", "inn", "reverse", "random_cnn"])
 def test_prior_loss_on_cuda_under_autocast(name):
     crit = RandomPriorLoss(name, width=8) if name == "taylor" else RandomPriorLoss(name)
     gt = torch.rand(2, 3, 32, 32, device="cuda")
@@ -35,10 +36,33 @@ def test_batched_ensemble_equals_looped_on_cuda(name):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 
-def test_a_smoke_run_trains_on_cuda(tmp_path):
-    import bench.train
+@pytest.fixture(scope="module")
+def smoke_cdc():
     from bench.matrix import expand, load_matrix
 
-    entry = next(e for e in expand(load_matrix(), tables=[1]) if e.label == "+CDC+epochR")
-    result = bench.train.run(entry.spec, device="cuda", checkpoint_dir=tmp_path, progress=False)
-    assert result["metrics"]["mean"]["psnr"] > 10
+    entry = next(e for e in expand(load_matrix(), tables=[1], profile="smoke", models=["DnCNN"])
+                 if e.label == "+CDC+epochR")
+    return entry.spec
+
+
+def test_a_smoke_run_trains_on_cuda_and_resumes_exactly(smoke_cdc, tmp_path):
+    import bench.train
+
+    full = bench.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "a", progress=False)
+    assert full["metrics"]["mean"]["psnr"] > 10
+    with pytest.raises(KeyboardInterrupt):
+        bench.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "b", progress=False, stop_after=5)
+    resumed = bench.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "b", progress=False)
+    for a, b in zip(resumed["curve"]["points"], full["curve"]["points"]):
+        assert a[0] == b[0] and a[1:] == pytest.approx(b[1:], rel=1e-3, abs=1e-5)
+    assert resumed["metrics"]["mean"] == pytest.approx(full["metrics"]["mean"], rel=1e-3)  # cuDNN may differ
+
+
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+def test_amp_runs_train_on_cuda(smoke_cdc, tmp_path, amp):
+    import bench.train
+
+    spec = replace(smoke_cdc, amp=amp)
+    result = bench.train.run(spec, device="cuda", checkpoint_dir=tmp_path, progress=False)
+    assert all(torch.isfinite(torch.tensor(v)) for v in result["metrics"]["mean"].values())
+    assert result["metrics"]["mean"]["psnr"] > 10 and result["curve"]["last"] < result["curve"]["first"] * 10

@@ -1,41 +1,21 @@
-"""The matrix: label grammar, validation before training, expansion and dedup."""
+"""The matrix: validation before training (one line naming where), expansion, filters, dedup."""
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bench.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, parse_label, unique_specs
-from bench.spec import PriorSpec, config_key, spec_hash
+from bench.spec import config_key, spec_hash
 
-# Rows per table as printed in the paper (models x data sets x labels).
-PRINTED_ROWS = {1: 18, 2: 18, 3: 20, 4: 10, 5: 10, 6: 14, 7: 14, 8: 10, 9: 10, 10: 14, 11: 14}
+# Cells per table as printed in the paper (models x data sets x labels), plus our two extra tables.
+PRINTED_ROWS = {1: 18, 2: 18, 3: 20, 4: 10, 5: 10, 6: 14, 7: 14, 8: 10, 9: 10, 10: 14, 11: 14,
+                "controls": 36, "lambda": 17}
 
 
 @pytest.fixture(scope="module")
 def matrix():
     return load_matrix()
-
-
-def test_label_grammar():
-    assert parse_label("Original") == (None, None)
-    assert parse_label("+Taylor") == (PriorSpec("taylor"), "once")
-    assert parse_label("+INN+epochR") == (PriorSpec("inn"), "epochR")
-    assert parse_label("+CDC(3)+epochR+Depth") == (PriorSpec("cdc", depth=3), "epochR")
-    assert parse_label("+INN+epochR+Transformer") == (PriorSpec("inn", arch="transformer"), "epochR")
-    assert parse_label("+CDC+epochR+xavier") == (PriorSpec("cdc", init="xavier"), "epochR")
-    assert parse_label("+CDC+epochR+Number(357)") == (PriorSpec("cdc", number=(3, 5, 7)), "epochR")
-
-
-@pytest.mark.parametrize("label, fragment", [
-    ("+Foo", "unknown prior 'Foo'"),
-    ("+CDC+epochX", "unknown modifier 'epochX'"),
-    ("+CDC(3)+epochR", "'+Depth'"),
-    ("+CDC+Depth", "'+Depth'"),
-    ("CDC", "must be 'Original'"),
-])
-def test_bad_labels_are_named(label, fragment):
-    with pytest.raises(ValueError, match=fragment.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")):
-        parse_label(label)
 
 
 def test_every_printed_row_is_in_the_matrix(matrix):
@@ -44,68 +24,172 @@ def test_every_printed_row_is_in_the_matrix(matrix):
     for e in entries:
         counts[e.table] = counts.get(e.table, 0) + 1
     assert counts == PRINTED_ROWS
+    for e in entries:  # the resolved term is the label's (lambda, options, distance from the matrix)
+        label, resolved = parse_label(e.label).auxiliary, e.spec.auxiliary
+        assert (label is None) == (resolved is None)
+        if label is not None:
+            knobs = ("name", "strategy", "depth", "arch", "init", "number")
+            assert [getattr(resolved, k) for k in knobs] == [getattr(label, k) for k in knobs]
 
 
 def test_shared_configurations_are_trained_once(matrix):
     entries = expand(matrix, profile="smoke")
-    by_key = {}
-    for e in entries:
-        by_key.setdefault(e.key, set()).add(e.table)
-    # DnCNN "Original" on SIDD is printed in Tables 1, 4, 6, 8 and 11: one run.
-    dncnn_original = {e.key for e in entries if e.model == "DnCNN" and e.label == "Original"}
-    assert len(dncnn_original) == 1
-    assert by_key[dncnn_original.pop()] == {1, 4, 6, 8, 11}
-    # Distinct rows stay distinct: the number of unique runs is the number of distinct
-    # (model, data set, configuration) cells.
-    distinct = {(e.model, e.dataset, e.spec.prior, e.spec.strategy) for e in entries}
-    assert len(unique_specs(entries)) == len(distinct)
     # WorldView-II and GaoFen2 stand-ins differ, so their rows are separate runs.
     t3 = [e for e in entries if e.table == 3 and e.model == "SFINet" and e.label == "Original"]
     assert len({e.key for e in t3}) == 2
+    assert len(unique_specs(entries)) == len({e.key for e in entries}) < len(entries)
 
 
 def test_seeds_share_config_key_not_key(matrix):
     entries = expand(matrix, tables=[1], profile="smoke", seeds=[0, 1])
     a, b = [e for e in entries if e.model == "DnCNN" and e.label == "+CDC"]
+    assert (a.seed, b.seed) == (0, 1)
     assert a.key != b.key and a.config_key == b.config_key
     assert config_key(a.spec.to_dict()) == a.config_key
-    assert spec_hash(a.spec.to_dict()) == a.key
+    assert spec_hash(a.spec.key_dict()) == a.key
 
 
 def test_profiles_resolve_different_recipes(matrix):
     smoke = expand(matrix, tables=[1], profile="smoke")[0].spec
     paper = expand(matrix, tables=[1], profile="paper")[0].spec
-    assert smoke.dataset == "embedded_denoise" and paper.dataset == "sidd"
-    assert paper.recipe_dict()["iterations"] == 300_000  # DnCNN's published recipe
-    assert smoke.recipe_dict()["loss"] == paper.recipe_dict()["loss"] == "l1"
+    assert smoke.data.name == "embedded_denoise" and paper.data.name == "sidd"
+    assert paper.recipe.iterations == 300_000  # DnCNN's published recipe
+    assert smoke.recipe.iterations == 24 and smoke.recipe.epochs is None
+    assert smoke.recipe.loss == paper.recipe.loss == "l1"
+    assert dict(smoke.baseline_options) == {"depth": 5, "width": 16}  # DnCNN.SMOKE_OVERRIDES
+    assert smoke.evaluation.val_images == 2 and paper.evaluation.val_images is None
     assert smoke.key != paper.key
 
 
-def _write_variant(tmp_path, edit) -> Path:
-    m = yaml.safe_load(Path(DEFAULT_MATRIX).read_text())
-    edit(m)
+def test_lambda_resolution(matrix):
+    cells = {e.label: e.spec for e in expand(matrix, tables=["lambda"], profile="smoke")}
+    assert cells["Original"].auxiliary is None
+    assert cells["+Taylor"].auxiliary.lam == 0.1                # the matrix's lambda
+    assert cells["+Taylor+lambda(0.01)"].auxiliary.lam == 0.01  # the row's
+    assert cells["+Taylor+lambda(auto)"].auxiliary.lam == "auto"
+    assert dict(cells["+Taylor"].auxiliary.options) == {"width": 8}  # smoke prior_options
+    assert len({s.key for s in cells.values()}) == len(cells)
+
+
+# ----- filters ------------------------------------------------------------------------------
+
+def test_model_and_row_filters_select_cells(matrix):
+    entries = expand(matrix, tables=["1"], profile="smoke", models=["DnCNN"], rows=["Original", "+CDC"])
+    assert [(e.table, e.model, e.label) for e in entries] == [(1, "DnCNN", "Original"), (1, "DnCNN", "+CDC")]
+    assert len(expand(matrix, tables=["controls"], profile="smoke")) == 36
+    assert {e.label for e in expand(matrix, tables=["lambda"], profile="smoke")} >= {
+        "+CDC+lambda(0.01)", "+INN+lambda(auto)"}
+
+
+@pytest.mark.parametrize("kind, value, fragment", [
+    ("models", ["ResNet"], "unknown model 'ResNet' in tables 1; expected one of DnCNN, MPRNet"),
+    ("rows", ["+FFT"], "unknown row '+FFT' in tables 1; expected one of"),
+])
+def test_unknown_filter_lists_the_valid_names(matrix, kind, value, fragment):
+    with pytest.raises(MatrixError) as err:
+        expand(matrix, tables=[1], **{kind: value})
+    assert fragment in str(err.value) and "\n" not in str(err.value)
+    if kind == "rows":
+        assert "+CDC+epochR" in str(err.value) and "Original" in str(err.value)
+
+
+def test_unknown_table_and_profile(matrix):
+    with pytest.raises(MatrixError, match="unknown table '12'"):
+        expand(matrix, tables=["12"])
+    with pytest.raises(MatrixError, match="unknown profile 'fast'"):
+        expand(matrix, profile="fast")
+
+
+# ----- validation: one line naming where ----------------------------------------------------
+
+def _write(tmp_path, edit=None, text=None) -> Path:
     path = tmp_path / "matrix.yaml"
-    path.write_text(yaml.safe_dump(m, sort_keys=False))
+    if text is None:
+        m = yaml.safe_load(Path(DEFAULT_MATRIX).read_text())
+        edit(m)
+        text = yaml.safe_dump(m, sort_keys=False)
+    path.write_text(text)
     return path
 
 
+def _block(m, table=1):
+    return m["tables"][table]["blocks"][0]
+
+
 @pytest.mark.parametrize("edit, fragment", [
-    (lambda m: m["tables"][2]["blocks"][0]["rows"].append("+Bogus+epochR"), "table 2, row '+Bogus+epochR'"),
-    (lambda m: m["tables"][4]["blocks"][0]["models"].append("ResNet"), "table 4: unknown model 'ResNet'"),
-    (lambda m: m["tables"][1]["blocks"][0]["datasets"].append("LOL"), "table 1: model 'DnCNN' is a denoise"),
-    (lambda m: m["tables"][1]["blocks"][0].update(colour="red"), "table 1: unknown key 'colour'"),
+    (lambda m: _block(m, 2)["rows"].append("+Bogus+epochR"), "table 2, row '+Bogus+epochR': unknown term 'Bogus'"),
+    (lambda m: _block(m)["rows"].append("+CDC+INN"), "table 1, row '+CDC+INN'"),
+    (lambda m: _block(m)["rows"].append("+CDC+epochR+epochR"), "modifier 'epochR' is given twice"),
+    (lambda m: _block(m)["rows"].append("+CDC"), "table 1.rows: '+CDC' is listed twice"),
+    (lambda m: _block(m)["rows"].append("+CDC(5)+Depth"), "row '+CDC(5)+Depth': means the same run as row '+CDC'"),
+    (lambda m: _block(m)["models"].append("DnCNN"), "table 1.models: 'DnCNN' is listed twice"),
+    (lambda m: _block(m)["datasets"].append("SIDD"), "table 1.datasets: 'SIDD' is listed twice"),
+    (lambda m: _block(m).update(models="DnCNN"), "table 1.models: expected a list of names, got 'DnCNN'"),
+    (lambda m: _block(m).update(models=[["DnCNN", "MPRNet"]]), "table 1.models: expected a list of names"),
+    (lambda m: m["models"].update(DnCNN=["dncnn"]), "models.DnCNN: unknown baseline ['dncnn']"),
+    (lambda m: _block(m, 4)["models"].append("ResNet"), "table 4: unknown model 'ResNet'"),
+    (lambda m: _block(m)["datasets"].append("LOL"), "table 1: model 'DnCNN' is a denoise"),
+    (lambda m: _block(m).update(colour="red"), "table 1: unknown key 'colour'"),
     (lambda m: m["datasets"]["SIDD"]["smoke"].update(name="sidd_small"), "unknown data set 'sidd_small'"),
     (lambda m: m["models"].update(UNet="unet"), "unknown baseline 'unet'"),
+    (lambda m: m.update({"lambda": "fast"}), "lambda: expected a non-negative number, 'auto' or a map"),
+    (lambda m: m.update({"lambda": float("nan")}), "lambda: expected a non-negative number"),
+    (lambda m: m["profiles"]["smoke"].update({"lambda": "1e-3"}), "profiles.smoke.lambda: expected a non-negative"),
+    (lambda m: m.update({"lambda": {"cdc": 0.2, "inn": "x"}}), "lambda.inn: expected a non-negative number"),
+    (lambda m: m.update({"lambda": {"cdx": 0.2}}), "lambda: unknown key 'cdx'"),
+    (lambda m: m["profiles"]["smoke"]["recipe"].update(batch_size="8"), "profiles.smoke.recipe.batch_size: expected int"),
+    (lambda m: m["profiles"]["smoke"]["recipe"].update(lr="fast"), "profiles.smoke.recipe.lr: expected float"),
+    (lambda m: m["profiles"]["smoke"]["recipe"].update(scheduler={"type": "cosine"}),
+     "profiles.smoke.recipe: scheduler.type: expected one of"),
+    (lambda m: m["profiles"]["smoke"]["recipe"].update(scheduler={"type": "cosine_restart"}),
+     "profiles.smoke.recipe: scheduler.periods: required by type 'cosine_restart'"),
+    (lambda m: m["profiles"]["smoke"]["recipe"].update(loss="l3"), "profiles.smoke.recipe: recipe loss: unknown 'l3'"),
+    (lambda m: m["profiles"]["smoke"]["recipe"].update(colour="red"), "profiles.smoke.recipe: unknown key 'colour'"),
+    (lambda m: m["profiles"]["study"]["baseline_options"].update(dncnnn={"depth": 8}),
+     "profiles.study.baseline_options: unknown key 'dncnnn'"),
+    (lambda m: m["profiles"]["study"]["baseline_options"]["dncnn"].update(dept=8),
+     "profiles.study.baseline_options.dncnn: unknown key 'dept'"),
+    (lambda m: m["profiles"]["smoke"]["prior_options"].update(tayler={"width": 8}),
+     "profiles.smoke.prior_options: unknown key 'tayler'"),
+    (lambda m: m["profiles"]["smoke"]["prior_options"].update(cdc={"padding": "mirror"}),
+     "table 1, row '+CDC', profile 'smoke': padding must be one of"),
+    (lambda m: _block(m)["rows"].append("+Taylor(3)+Depth"), "row '+Taylor(3)+Depth': depth is not defined"),
 ])
-def test_validation_names_table_row_and_value(tmp_path, edit, fragment):
+def test_validation_is_one_line_naming_where(tmp_path, edit, fragment):
     with pytest.raises(MatrixError) as err:
-        load_matrix(_write_variant(tmp_path, edit))
+        load_matrix(_write(tmp_path, edit))
     message = str(err.value)
     assert fragment in message and "\n" not in message
 
 
-def test_unknown_table_and_profile(matrix):
-    with pytest.raises(MatrixError, match="unknown table 12"):
-        expand(matrix, tables=[12])
-    with pytest.raises(MatrixError, match="unknown profile 'fast'"):
-        expand(matrix, profile="fast")
+def test_a_repeated_yaml_key_is_refused(tmp_path):
+    text = Path(DEFAULT_MATRIX).read_text()
+    repeated = text.replace("\n  2:\n", "\n  1:\n", 1)  # two tables numbered 1: PyYAML would keep the last
+    assert repeated != text
+    with pytest.raises(MatrixError) as err:
+        load_matrix(_write(tmp_path, text=repeated))
+    message = str(err.value)
+    assert "repeated key 1" in message and re.search(r"line \d+", message) and "\n" not in message
+
+
+def test_number_with_a_depth_one_branch(tmp_path):
+    """Number(12) asks for a depth-1 branch: CDC's first and last layers need depth >= 2 (its
+    constructor refuses 1), INN builds one coupling block. Refused at load, or built, never
+    failing mid-run."""
+    from priors import build_prior
+
+    with pytest.raises(ValueError, match="depth must be an int >= 2 for cdc"):
+        build_prior("cdc", depth=1)
+    with pytest.raises(MatrixError) as err:
+        load_matrix(_write(tmp_path, lambda m: _block(m)["rows"].append("+CDC+epochR+Number(12)")))
+    assert "row '+CDC+epochR+Number(12)'" in str(err.value) and "depth" in str(err.value)
+
+    m = load_matrix(_write(tmp_path, lambda m: _block(m)["rows"].append("+INN+epochR+Number(12)")))
+    (spec,) = [e.spec for e in expand(m, tables=[1], models=["DnCNN"], rows=["+INN+epochR+Number(12)"])]
+    import torch
+
+    from bench.train import build_auxiliary_term
+
+    term = build_auxiliary_term(spec, 3)
+    gt = torch.rand(1, 3, 16, 16)
+    assert torch.isfinite(term(gt.flip(-1), gt)) and term(gt.flip(-1), gt) > 0

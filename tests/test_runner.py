@@ -1,13 +1,16 @@
-"""The runner: determinism, resume after interruption, skip, failure isolation, atomic writes."""
+"""The runner in process: determinism, resume after interruption, skip, failure isolation,
+non-finite losses, mixed precision, kept weights, checkpoint-after-result, calibrated lambda."""
 import json
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
 
+import bench.executor
 import bench.train
 from bench import run as runner
 from bench.atomic import write_json
@@ -17,9 +20,10 @@ TINY_RECIPE = {"iterations": 6, "batch_size": 2, "patch_size": 32, "lr": 0.001, 
                "epoch_iterations": 2}
 
 
-def tiny_matrix(tmp_path, rows=("Original", "+CDC+epochR"), model="DnCNN", dataset="SIDD") -> Path:
+def tiny_matrix(tmp_path, rows=("Original", "+CDC+epochR"), model="DnCNN", dataset="SIDD", **recipe) -> Path:
     m = yaml.safe_load(Path(DEFAULT_MATRIX).read_text())
-    m["profiles"]["smoke"].update(recipe=TINY_RECIPE, val_images=1, dataset_options={"max_side": 64})
+    m["profiles"]["smoke"].update(recipe={**TINY_RECIPE, **recipe}, evaluation={"val_images": 1},
+                                  dataset_options={"max_side": 64})
     m["tables"] = {1: {"title": "tiny", "blocks": [{"models": [model], "datasets": [dataset], "rows": list(rows)}]}}
     path = tmp_path / "matrix.yaml"
     path.write_text(yaml.safe_dump(m, sort_keys=False))
@@ -30,21 +34,31 @@ def specs_of(path, seeds=(0,)):
     return [e.spec for e in expand(load_matrix(path), profile="smoke", seeds=seeds)]
 
 
+def _main(tmp_path, matrix, *extra):
+    return runner.main(["--matrix", str(matrix), "--results", str(tmp_path / "results"),
+                        "--checkpoints", str(tmp_path / "ckpt"), "--quiet", "--device", "cpu", "--threads", "1",
+                        *extra])
+
+
+def _record(tmp_path, spec) -> dict:
+    return json.loads((tmp_path / "results" / f"{spec.key}.json").read_text())
+
+
 def test_same_spec_same_metrics_and_resume_matches(tmp_path):
     spec = specs_of(tiny_matrix(tmp_path))[1]  # +CDC+epochR: prior re-initialised every 2 iterations
     ckpt = tmp_path / "ckpt"
     full = bench.train.run(spec, checkpoint_dir=ckpt, progress=False)
-    again = bench.train.run(spec, checkpoint_dir=ckpt, progress=False)
-    assert full["metrics"] == again["metrics"]
-    assert full["curve"]["points"] == again["curve"]["points"]
+    again = bench.train.run(spec, checkpoint_dir=tmp_path / "again", progress=False)
+    assert full["metrics"] == again["metrics"] and full["curve"] == again["curve"]
+    (ckpt / f"{spec.key}.pt").unlink()  # the caller removes it once the result is written
 
     with pytest.raises(KeyboardInterrupt):
         bench.train.run(spec, checkpoint_dir=ckpt, progress=False, stop_after=3)
-    assert (ckpt / f"{spec.key}.pt").exists()
+    assert torch.load(ckpt / f"{spec.key}.pt", weights_only=False)["iteration"] == 3
     resumed = bench.train.run(spec, checkpoint_dir=ckpt, progress=False)
-    assert resumed["metrics"] == full["metrics"]
-    assert resumed["curve"]["points"] == full["curve"]["points"]
-    assert not (ckpt / f"{spec.key}.pt").exists()  # a finished run leaves no checkpoint
+    assert resumed["metrics"] == full["metrics"]  # bit-identical, per image too
+    assert resumed["curve"] == full["curve"]
+    assert [p[0] for p in resumed["curve"]["points"]] == list(range(6))
 
 
 def test_prior_changes_the_training(tmp_path):
@@ -59,11 +73,6 @@ def test_prior_changes_the_training(tmp_path):
     assert a["metrics"]["mean"] != b["metrics"]["mean"]
 
 
-def _main(tmp_path, matrix, *extra):
-    return runner.main(["--matrix", str(matrix), "--results", str(tmp_path / "results"),
-                        "--checkpoints", str(tmp_path / "ckpt"), "--quiet", "--device", "cpu", *extra])
-
-
 def test_failure_is_recorded_and_others_go_on_then_skip_and_retry(tmp_path, monkeypatch):
     matrix = tiny_matrix(tmp_path)
     original, with_prior = specs_of(matrix)
@@ -76,37 +85,67 @@ def test_failure_is_recorded_and_others_go_on_then_skip_and_retry(tmp_path, monk
 
     monkeypatch.setattr(bench.train, "run", flaky)
     assert _main(tmp_path, matrix) == 1
-    results = tmp_path / "results"
-    ok = json.loads((results / f"{original.key}.json").read_text())
-    bad = json.loads((results / f"{with_prior.key}.json").read_text())
+    ok, bad = _record(tmp_path, original), _record(tmp_path, with_prior)
     assert ok["status"] == "ok" and ok["metrics"]["mean"]["psnr"] > 0
-    assert ok["spec"]["baseline"] == "dncnn" and ok["versions"]["torch"] and ok["config_key"]
+    assert ok["spec"]["baseline"] == "dncnn" and ok["versions"]["torch"] and ok["config_key"] == original.config_key
+    assert ok["threads"] == 1 and ok["iterations"] == 6 and ok["val_images"] == 1
     assert bad["status"] == "failed" and "out of memory" in bad["error"]
+    assert list((tmp_path / "results" / "tables").glob("*.md"))  # rendered beside the results, not in tables/
 
     calls = []
     monkeypatch.setattr(bench.train, "run", lambda spec, **kw: calls.append(spec.key) or real_run(spec, **kw))
-    assert _main(tmp_path, matrix) == 0
+    assert _main(tmp_path, matrix, "--no-render") == 0
     assert calls == [with_prior.key]  # the finished run is skipped, the failed one retried
+    assert not list((tmp_path / "results").glob("*.claim"))
 
 
-def test_non_finite_loss_is_a_failed_run(tmp_path, monkeypatch):
-    matrix = tiny_matrix(tmp_path, rows=("Original",))
-    monkeypatch.setattr(bench.train, "pixel_loss", lambda name: lambda outputs, target: outputs[0].sum() * float("nan"))
-    assert _main(tmp_path, matrix) == 1
-    (result,) = (tmp_path / "results").glob("*.json")
-    assert "non-finite loss" in json.loads(result.read_text())["error"]
+def test_non_finite_loss_fails_the_run_naming_the_iteration(tmp_path, monkeypatch):
+    """NaN from iteration 3 (0-based) on: caught at the next sync, not at the end of training."""
+    (spec,) = specs_of(tiny_matrix(tmp_path, rows=("Original",), iterations=8))
+    real_loss, calls = bench.train.pixel_loss, []
+
+    def nan_from_iteration_3(name):
+        fn = real_loss(name)
+
+        def loss(outputs, target):
+            calls.append(1)
+            value = fn(outputs, target)
+            return value * float("nan") if len(calls) > 3 else value
+        return loss
+
+    monkeypatch.setattr(bench.train, "pixel_loss", nan_from_iteration_3)
+    monkeypatch.setattr(bench.train, "SYNC_EVERY", 2)
+    with pytest.raises(bench.train.RunFailure, match=r"non-finite loss \(nan\) at iteration 3$"):
+        bench.train.run(spec, checkpoint_dir=tmp_path / "ckpt", progress=False, checkpoint_every=100)
+    assert 4 <= len(calls) <= 3 + bench.train.SYNC_EVERY  # within SYNC_EVERY iterations, not at 8
+
+    monkeypatch.setattr(bench.train, "SYNC_EVERY", 50)  # the runner records it as a failed run
+    calls.clear()
+    assert _main(tmp_path, tiny_matrix(tmp_path, rows=("Original",), iterations=8), "--no-render") == 1
+    assert "non-finite loss (nan) at iteration 3" in _record(tmp_path, spec)["error"]
 
 
-def test_interrupted_run_writes_no_json(tmp_path, monkeypatch):
+def test_interrupted_run_writes_no_json(tmp_path, monkeypatch, capsys):
     matrix = tiny_matrix(tmp_path, rows=("Original",))
 
     def interrupted(spec, **kw):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(bench.train, "run", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        _main(tmp_path, matrix)
-    assert not list(tmp_path.glob("results/*.json"))
+    assert _main(tmp_path, matrix) == 130
+    assert not list(tmp_path.glob("results/*.json")) and not list(tmp_path.glob("results/tables"))
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("interrupted:") and len(err.splitlines()) == 1
+
+
+def test_ctrl_c_during_the_checks_is_exit_130(tmp_path, monkeypatch, capsys):
+    def pressed(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "check_data", pressed)
+    assert _main(tmp_path, tiny_matrix(tmp_path, rows=("Original",))) == 130
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "interrupted" in err
 
 
 def test_missing_real_data_fails_before_training(tmp_path, monkeypatch, capsys):
@@ -124,14 +163,6 @@ def test_atomic_write_leaves_old_file_and_no_temp(tmp_path):
         write_json(path, {"status": object()})
     assert json.loads(path.read_text()) == {"status": "ok"}
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
-
-
-def test_parallel_workers_write_every_result(tmp_path):
-    matrix = tiny_matrix(tmp_path, rows=("Original", "+INN", "+Reverse"))
-    assert _main(tmp_path, matrix, "--jobs", "2") == 0
-    results = [json.loads(p.read_text()) for p in (tmp_path / "results").glob("*.json")]
-    assert sorted(r["spec"]["prior"]["name"] if r["spec"]["prior"] else "-" for r in results) == ["-", "inn", "reverse"]
-    assert all(r["status"] == "ok" for r in results)
 
 
 def test_ctrl_c_stops_at_an_iteration_boundary_and_resumes_exactly(tmp_path, monkeypatch):
@@ -161,13 +192,11 @@ def test_ctrl_c_stops_at_an_iteration_boundary_and_resumes_exactly(tmp_path, mon
 def test_paper_profile_trains_on_a_real_layout(tmp_path):
     """The real-data path end to end: LOL's official layout under --data-root, a paper spec
     (shortened), NIQE included."""
-    import dataclasses
-
     import numpy as np
     from PIL import Image
 
     from bench.dataroot import root_for
-    from bench.spec import freeze
+    from bench.spec import pairs
 
     rng = np.random.default_rng(0)
     for split, count in (("our485", 4), ("eval15", 1)):
@@ -178,9 +207,83 @@ def test_paper_profile_trains_on_a_real_layout(tmp_path):
             Image.fromarray(high).save(tmp_path / "LOL" / split / "high" / f"{i}.png")
             Image.fromarray(high // 8).save(tmp_path / "LOL" / split / "low" / f"{i}.png")
     entry = next(e for e in expand(load_matrix(), tables=[2], profile="paper") if e.model == "SID" and e.label == "+INN")
-    recipe = {**entry.spec.recipe_dict(), **TINY_RECIPE}
-    spec = dataclasses.replace(entry.spec, recipe=freeze(recipe), baseline_overrides=freeze({"width": 8}))
+    recipe = replace(entry.spec.recipe, iterations=4, epochs=None, batch_size=2, patch_size=32, epoch_iterations=2)
+    spec = replace(entry.spec, recipe=recipe, baseline_options=pairs({"width": 8}))
     result = bench.train.run(spec, data_root=root_for({"*": str(tmp_path)}, "lol"), checkpoint_dir=tmp_path,
                              progress=False)
     assert result["train_images"] == 4 and result["val_images"] == 1
     assert set(result["metrics"]["mean"]) == {"psnr", "ssim", "niqe"}
+
+
+# ----- issue 13: mixed precision, kept weights ------------------------------------------------
+
+def test_amp_bf16_on_cpu_is_its_own_run(tmp_path):
+    matrix = tiny_matrix(tmp_path, rows=("+CDC",), iterations=4)
+    (spec,) = specs_of(matrix)
+    assert _main(tmp_path, matrix, "--amp", "bf16", "--no-render") == 0
+    amp = replace(spec, amp="bf16")
+    assert amp.key != spec.key and amp.config_key != spec.config_key
+    assert not (tmp_path / "results" / f"{spec.key}.json").exists()
+    record = _record(tmp_path, amp)
+    assert record["status"] == "ok" and record["spec"]["amp"] == "bf16" and record["key"] == amp.key
+    assert all(torch.isfinite(torch.tensor(v)) for v in record["metrics"]["mean"].values())
+
+
+def test_final_weights_kept_on_request_not_for_smoke_by_default(tmp_path):
+    from baselines import build_baseline
+
+    matrix = tiny_matrix(tmp_path, rows=("Original",), iterations=2)
+    (spec,) = specs_of(matrix)
+    weights = tmp_path / "results" / f"{spec.key}.weights.pt"
+    assert _main(tmp_path, matrix, "--no-render") == 0
+    assert not weights.exists()
+    (tmp_path / "results" / f"{spec.key}.json").unlink()
+    assert _main(tmp_path, matrix, "--no-render", "--keep-weights", "always") == 0
+    model = build_baseline(spec.baseline, **dict(spec.baseline_options))
+    model.load_state_dict(torch.load(weights, weights_only=True))  # every key, every shape
+
+
+def test_checkpoint_is_removed_only_after_the_result_is_written(tmp_path, monkeypatch):
+    matrix = tiny_matrix(tmp_path, rows=("Original",))
+    (spec,) = specs_of(matrix)
+    checkpoint = tmp_path / "ckpt" / f"{spec.key}.pt"
+
+    def disk_full(path, obj):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bench.executor, "write_json", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        _main(tmp_path, matrix, "--no-render")
+    assert torch.load(checkpoint, weights_only=False)["iteration"] == 6  # the finished training is kept
+    monkeypatch.undo()
+
+    def no_training(*args, **kwargs):
+        pytest.fail("retrained a finished run")
+
+    monkeypatch.setattr(bench.train, "train_loop", no_training)
+    assert _main(tmp_path, matrix, "--no-render") == 0  # evaluates the kept weights
+    record = _record(tmp_path, spec)
+    assert record["status"] == "ok" and len(record["curve"]["points"]) == 6
+    assert not checkpoint.exists()
+
+
+# ----- issue 10: the calibrated lambda --------------------------------------------------------
+
+def test_calibrated_lambda_is_recorded_and_survives_a_resume(tmp_path):
+    matrix = tiny_matrix(tmp_path, rows=("+INN+lambda(auto)",))
+    (spec,) = specs_of(matrix)
+    assert spec.auxiliary.lam == "auto"
+    assert _main(tmp_path, matrix, "--no-render") == 0
+    record = _record(tmp_path, spec)
+    calibration = record["calibration"]
+    assert set(calibration) == {"lambda", "ratio", "target_ratio"}
+    assert calibration["target_ratio"] == spec.auxiliary.ratio == 0.1
+    assert calibration["ratio"] == pytest.approx(calibration["target_ratio"], abs=1e-4)
+    assert record["lambda"] == calibration["lambda"] > 0
+
+    ckpt = tmp_path / "resume"
+    with pytest.raises(KeyboardInterrupt):
+        bench.train.run(spec, checkpoint_dir=ckpt, progress=False, stop_after=3)
+    resumed = bench.train.run(spec, checkpoint_dir=ckpt, progress=False)
+    assert resumed["lambda"] == record["lambda"] and resumed["calibration"] == calibration
+    assert resumed["metrics"]["mean"] == record["metrics"]["mean"]

@@ -71,6 +71,10 @@ def run_task(spec, args) -> dict | None:
     finally:
         release(args.results, spec.key)
         signal.signal(signal.SIGUSR2, signal.SIG_IGN)  # done: a late warning has nothing to stop
+    if result is None:  # finished by another process between the listing and the claim
+        write_note(layout, spec.key, job_id, "held")
+        say("finished by another process: not trained here")
+        return None
     result["slurm"] = info
     write_json(result_path(args.results, spec.key), result)
     write_note(layout, spec.key, job_id, result["status"])

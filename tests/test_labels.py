@@ -1,0 +1,76 @@
+"""The row-label grammar (bench/labels.py): each printed label -> the auxiliary term it names;
+each bad label -> one line naming the bad part."""
+import re
+
+import pytest
+
+from bench.labels import Label, parse_label
+from bench.spec import AuxiliarySpec
+
+
+def aux(name, **fields):
+    return AuxiliarySpec(name, **fields)
+
+
+@pytest.mark.parametrize("label, expected", [
+    ("Original", Label(None)),
+    ("+Taylor", Label(aux("taylor"))),
+    ("+CDC(3)+epochR+Depth", Label(aux("cdc", strategy="epochR", depth=3))),
+    ("+INN(7)+epochR+Depth", Label(aux("inn", strategy="epochR", depth=7))),
+    ("+INN+epochR+Transformer", Label(aux("inn", strategy="epochR", arch="transformer"))),
+    ("+CDC+epochR+xavier", Label(aux("cdc", strategy="epochR", init="xavier"))),
+    ("+CDC+epochR+Number(357)", Label(aux("cdc", strategy="epochR", number=(3, 5, 7)))),
+    ("+INN+epochR+Number(555)", Label(aux("inn", strategy="epochR", number=(5, 5, 5)))),
+    ("+RandomCNN", Label(aux("random_cnn"))),
+    ("+RandomCNN+epochR", Label(aux("random_cnn", strategy="epochR"))),
+    ("+Reverse+epochR", Label(aux("reverse", strategy="epochR"))),
+    ("+FFT", Label(aux("fft"))),
+    ("+SSIM", Label(aux("ssim"))),
+    ("+Edge", Label(aux("edge"))),
+    ("+Charbonnier", Label(aux("charbonnier"))),
+    ("+INN+lambda(auto)", Label(aux("inn"), lam="auto")),
+    ("+FFT+lambda(auto)", Label(aux("fft"), lam="auto")),
+    ("+CDC+lambda(0.01)", Label(aux("cdc"), lam=0.01)),
+    ("+Taylor+lambda(1)", Label(aux("taylor"), lam=1.0)),
+    ("+CDC+theta(1)", Label(aux("cdc", options=(("theta", 1.0),)))),
+    ("+INN+additive", Label(aux("inn", options=(("coupling", "additive"),)))),
+])
+def test_printed_labels_parse(label, expected):
+    parsed = parse_label(label)
+    assert parsed == expected
+    if parsed.auxiliary is not None:
+        assert parsed.auxiliary.lam == 0.1  # the label's lambda travels apart: the matrix resolves it
+
+
+def test_lambda_value_is_a_float():
+    assert isinstance(parse_label("+Taylor+lambda(1)").lam, float)
+
+
+@pytest.mark.parametrize("label, fragment", [
+    ("+Foo", "unknown term 'Foo'"),
+    ("+cdc", "unknown term 'cdc'"),
+    ("CDC", "must be 'Original' or start with '+'"),
+    ("+CDC+epochX", "unknown modifier 'epochX'"),
+    ("+CDC+INN", "a second term 'INN'"),
+    ("+CDC+epochR+epochR", "modifier 'epochR' is given twice"),
+    ("+CDC+lambda(1)+lambda(2)", "modifier 'lambda' is given twice"),
+    ("+FFT+epochR", "'epochR' applies to priors, not to the weight-free FFT loss"),
+    ("+SSIM+xavier", "'xavier' applies to priors"),
+    ("+FFT(3)", "a weight-free loss has no depth"),
+    ("+CDC+lambda(x)", "lambda(...) takes a non-negative number or auto, got 'x'"),
+    ("+CDC+lambda(-1)", "got '-1'"),
+    ("+CDC+lambda(nan)", "got 'nan'"),
+    ("+CDC+lambda(inf)", "got 'inf'"),
+    ("+CDC+lambda", "modifier 'lambda' needs an argument"),
+    ("+CDC+epochR(2)", "modifier 'epochR(2)' takes no argument"),
+    ("+CDC+Number(1)", "Number(...) takes two or more branch depths"),
+    ("+CDC+Number(3a)", "Number(...) takes two or more branch depths"),
+    ("+CDC+theta(x)", "theta(...) takes a finite number, got 'x'"),
+    ("+CDC(3)", "'+Depth' and a '(depth)' after the prior go together"),
+    ("+CDC(3)+epochR", "'+Depth' and a '(depth)'"),
+    ("+CDC+Depth", "'+Depth' and a '(depth)'"),
+])
+def test_bad_labels_are_one_line_naming_the_part(label, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)) as err:
+        parse_label(label)
+    assert "\n" not in str(err.value) and repr(label) in str(err.value)
