@@ -30,3 +30,27 @@ class PriorBase(nn.Module):
 
     def check_size(self, height: int, width: int) -> None:
         """Subclasses raise ValueError for spatial sizes they cannot take."""
+
+
+class LayerStackPrior(PriorBase):
+    """A prior that is a plain stack ``self.layers`` returning its last output, with the staged
+    interface the batched ensemble uses (enter -> stages -> leave): CDC and random_cnn."""
+
+    layers: nn.ModuleList
+
+    def enter(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    @property
+    def stages(self) -> nn.ModuleList:
+        return self.layers
+
+    def leave(self, z: torch.Tensor) -> list[torch.Tensor]:
+        return [z]
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        self.check_input(x)
+        z = self.enter(x)
+        for layer in self.stages:
+            z = layer(z)
+        return self.leave(z)

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .base import PriorBase
+from .base import LayerStackPrior
 
 # Flat 3x3 positions of the cross taps, in the order of the (1, 5) weight: top, left, centre, right, bottom.
 CROSS_TAPS = (1, 3, 4, 5, 7)
@@ -64,7 +64,7 @@ class CrossCDC(nn.Module):
         return list(out.chunk(len(layers), dim=1))
 
 
-class CDCPrior(PriorBase):
+class CDCPrior(LayerStackPrior):
     """``depth`` cross CDC layers in_channels -> width -> ... -> width -> in_channels (paper Eq. 14).
 
     Options: ``theta`` (0.8, the authors'; 1.0 is Eq. 14 exactly, 0 a plain conv), ``width`` (64),
@@ -91,21 +91,3 @@ class CDCPrior(PriorBase):
         self.in_channels = in_channels
         sizes = [in_channels] + [width] * (depth - 1) + [in_channels]
         self.layers = nn.ModuleList(CrossCDC(a, b, theta, padding) for a, b in zip(sizes[:-1], sizes[1:]))
-
-    # Staged interface (used by the batched ensemble): enter -> stages -> leave.
-    def enter(self, x: torch.Tensor) -> torch.Tensor:
-        return x
-
-    @property
-    def stages(self) -> nn.ModuleList:
-        return self.layers
-
-    def leave(self, z: torch.Tensor) -> list[torch.Tensor]:
-        return [z]
-
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        self.check_input(x)
-        z = self.enter(x)
-        for layer in self.layers:
-            z = layer(z)
-        return self.leave(z)

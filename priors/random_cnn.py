@@ -11,13 +11,12 @@ depth 3 = 40,320; 5 = 114,048; 7 = 187,776 (bias=True adds (depth-1)*width + in_
 """
 from __future__ import annotations
 
-import torch
 import torch.nn as nn
 
-from .base import PriorBase
+from .base import LayerStackPrior
 
 
-class RandomCNNPrior(PriorBase):
+class RandomCNNPrior(LayerStackPrior):
     """``forward(x) -> [conv_D(relu(... relu(conv_1(x))))]``; any spatial size works."""
 
     OPTIONS = ("width", "bias")
@@ -37,21 +36,3 @@ class RandomCNNPrior(PriorBase):
         convs = [nn.Conv2d(a, b, 3, padding=1, bias=bias) for a, b in zip(sizes[:-1], sizes[1:])]
         # One stage per layer (the ensemble's batched interface): conv + ReLU, the last conv alone.
         self.layers = nn.ModuleList([nn.Sequential(conv, nn.ReLU()) for conv in convs[:-1]] + [convs[-1]])
-
-    # Staged interface (used by the batched ensemble): enter -> stages -> leave.
-    def enter(self, x: torch.Tensor) -> torch.Tensor:
-        return x
-
-    @property
-    def stages(self) -> nn.ModuleList:
-        return self.layers
-
-    def leave(self, z: torch.Tensor) -> list[torch.Tensor]:
-        return [z]
-
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        self.check_input(x)
-        z = x
-        for layer in self.layers:
-            z = layer(z)
-        return [z]
