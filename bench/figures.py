@@ -122,11 +122,16 @@ def _loss_series(row) -> list[dict]:
 
 
 def _val_series(row, metric: str) -> list[dict]:
+    """Per seed {iteration: value}: the intermediate validations, then the final evaluation at
+    the last iteration (the record's metrics), so a curve ends where the table's number is."""
     out = []
     for record in row.measured.records:
         val = (record.get("curve") or {}).get("val") or []
-        out.append({int(it): float(v[metric]) for it, v in val
-                    if isinstance(v, dict) and v.get(metric) is not None})
+        series = {int(it): float(v[metric]) for it, v in val if isinstance(v, dict) and v.get(metric) is not None}
+        final = ((record.get("metrics") or {}).get("mean") or {}).get(metric)
+        if series and final is not None and isinstance(record.get("iterations"), int):
+            series[record["iterations"]] = float(final)
+        out.append(series)
     return [s for s in out if s]
 
 

@@ -92,3 +92,14 @@ def test_median_curve_takes_the_median_over_seeds_per_iteration():
     x, y = median_curve([{0: 1.0, 10: 0.5}, {0: 3.0, 10: float("nan")}, {0: 2.0, 20: 0.1}])
     assert x.tolist() == [0, 10, 20]
     assert np.allclose(y, [2.0, 0.5, 0.1])
+
+
+def test_validation_curve_ends_at_the_final_evaluation():
+    from types import SimpleNamespace
+
+    from bench.figures import _val_series
+
+    record = {"iterations": 1000, "metrics": {"mean": {"psnr": 32.5}},
+              "curve": {"val": [[250, {"psnr": 30.0}], [750, {"psnr": 32.0}]]}}
+    row = SimpleNamespace(measured=SimpleNamespace(records=(record,)))
+    assert _val_series(row, "psnr") == [{250: 30.0, 750: 32.0, 1000: 32.5}]
