@@ -23,7 +23,7 @@ class RandomPriorLoss(AuxiliaryTerm):
         recoverable (docs/priors.md); 0.1 keeps the prior term below the pixel term.
     strategy: "once" (weights drawn once), "epochR" (redrawn by ``new_epoch(epoch)``), "iterR"
         (redrawn by ``step(iteration)`` every ``every`` iterations). Weights for re-initialisation
-        block b are ``build_prior(..., seed=derive_seed(seed, b))``: reproducible and resumable.
+        draw d are ``build_prior(..., seed=derive_seed(seed, d))``: reproducible and resumable.
     distance: "l1" (mean absolute error) or "l2" (mean squared error), per output tensor.
     term_weights: one weight per prior output (e.g. Taylor's [O, f(x), g^1, g^2, g^3]); default 1.0
         each, as the authors used.
@@ -31,7 +31,7 @@ class RandomPriorLoss(AuxiliaryTerm):
 
     The prior is deliberately not a registered submodule: ``.parameters()`` never exposes its
     weights, so registering this loss inside a model cannot put them in an optimizer. It follows
-    y's device and dtype lazily; ``state_dict`` keeps the current block index and the weight.
+    y's device and dtype lazily; ``state_dict`` keeps the current draw index and the weight.
     """
 
     def __init__(self, name: str, weight: float = 0.1, strategy: str = "once", distance: str = "l1",
@@ -52,25 +52,25 @@ class RandomPriorLoss(AuxiliaryTerm):
         self.prior_kwargs = dict(prior_kwargs)
         self.in_channels = prior_kwargs.get("in_channels", 3)
         self._holder: list[nn.Module] = []   # a plain list keeps the prior out of .parameters()
-        self.block: int | None = None
+        self.draw: int | None = None   # index of the current weights: epoch (epochR), period (iterR)
         self._draw(0)
 
     @property
     def prior(self) -> nn.Module:
         return self._holder[0]
 
-    def _draw(self, block: int) -> None:
-        """Set the prior's weights to those of re-initialisation block ``block`` (no-op if current)."""
-        if block == self.block:
+    def _draw(self, draw: int) -> None:
+        """Set the prior's weights to those of re-initialisation ``draw`` (no-op if current)."""
+        if draw == self.draw:
             return
-        fresh = build_prior(self.name, seed=derive_seed(self.seed, block), **self.prior_kwargs)
+        fresh = build_prior(self.name, seed=derive_seed(self.seed, draw), **self.prior_kwargs)
         if self._holder:
             with torch.no_grad():        # copy into the current device/dtype copy
                 for old, new in zip(self.prior.state_dict().values(), fresh.state_dict().values()):
                     old.copy_(new)
         else:
             self._holder.append(fresh)
-        self.block = block
+        self.draw = draw
 
     def new_epoch(self, epoch: int) -> None:
         """Epoch hook. Under epochR the weights become f(seed, epoch); idempotent; no-op otherwise."""
@@ -85,11 +85,11 @@ class RandomPriorLoss(AuxiliaryTerm):
             self._draw(iteration // self.every)
 
     def get_extra_state(self):
-        return {**super().get_extra_state(), "block": self.block}
+        return {**super().get_extra_state(), "draw": self.draw}
 
     def set_extra_state(self, state) -> None:
         super().set_extra_state(state)
-        self._draw(int(state["block"]))
+        self._draw(int(state["draw"] if "draw" in state else state["block"]))  # "block": before the rename
 
     def _follow(self, y: torch.Tensor) -> nn.Module:
         """Move/cast the prior to y's device and floating dtype (only when they differ)."""

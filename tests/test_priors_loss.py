@@ -127,7 +127,7 @@ def test_state_dict_restores_the_current_block():
     restored = RandomPriorLoss("cdc", strategy="epochR", seed=5)
     crit.weight = 0.37                                      # e.g. a calibrated lambda
     restored.load_state_dict(crit.state_dict())
-    assert restored.block == 3 and same(weights(crit), weights(restored))
+    assert restored.draw == 3 and same(weights(crit), weights(restored))
     assert restored.weight == 0.37
 
 
