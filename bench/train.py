@@ -224,10 +224,14 @@ def save_checkpoint(run: Run, path: Path, iteration: int) -> None:
                       "rng": torch.get_rng_state()})
 
 
+class CheckpointUnusable(RuntimeError):
+    """The checkpoint was moved aside; the run starts over from a fresh build."""
+
+
 def restore(run: Run, path: Path, warn=None) -> tuple[int, torch.Tensor | None]:
     """Load the checkpoint if there is one: (iteration to start at, RNG state to resume with).
-    A corrupt, truncated or foreign checkpoint is moved aside with a one-line warning, and the
-    run starts over."""
+    A corrupt, truncated or foreign checkpoint is moved aside with a one-line warning and
+    CheckpointUnusable is raised: it may have half-loaded ``run``, which must be built anew."""
     if not path.exists():
         return 0, None
     try:
@@ -242,8 +246,7 @@ def restore(run: Run, path: Path, warn=None) -> tuple[int, torch.Tensor | None]:
         path.replace(aside)
         (warn or _warn)(f"warning: checkpoint {path} is unusable ({type(err).__name__}: "
                         f"{' '.join(str(err).split())[:120]}); moved to {aside.name}, run restarts")
-        seed_everything(run.spec.seed)  # the RNG as a fresh run has it after build
-        return 0, None
+        raise CheckpointUnusable(str(path)) from None
     run.losses, run.val_curve = state["losses"], state.get("val_curve", [])
     run.calibration = state.get("calibration", {})
     if run.auxiliary is not None and "lambda" in run.calibration:
@@ -408,10 +411,10 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
     started = time.time()
     checkpoint = Path(checkpoint_dir) / f"{spec.key}.pt"
     current = build(spec, data_root, device)
-    had_checkpoint = checkpoint.exists()
-    start, rng_state = restore(current, checkpoint)
-    if had_checkpoint and not checkpoint.exists():  # moved aside: it may have half-loaded the model
-        current = build(spec, data_root, device)
+    try:
+        start, rng_state = restore(current, checkpoint)
+    except CheckpointUnusable:
+        current, start, rng_state = build(spec, data_root, device), 0, None
     iterations = spec.iterations
     if start < iterations:
         every = checkpoint_every or max(min(iterations // 10, 5000), 1)
