@@ -101,6 +101,10 @@ class Recipe:
     ``charbonnier``, ``ssim_multiscale`` (1 - SSIM summed over the outputs of
     ``forward_train``). ``source`` and ``note`` are documentation only (``metadata key=False``:
     they do not change a run's numbers).
+
+    ``ema_decay`` (BasicSR's ``train.ema_decay``; 0 = off, the published recipes): when in
+    (0, 1), an exponential moving average of the weights, ``ema = decay * ema + (1 - decay) * w``
+    after every optimizer step, is what every evaluation scores (docs/design.md, "EMA").
     """
 
     loss: str
@@ -115,6 +119,7 @@ class Recipe:
     betas: tuple[float, float] = (0.9, 0.999)
     weight_decay: float = 0.0
     grad_clip: float | None = None
+    ema_decay: float = 0.0
     source: str = field(default="", metadata={"key": False})  # where the recipe was read
     note: str = field(default="", metadata={"key": False})
 
@@ -141,6 +146,9 @@ class Recipe:
             raise ValueError(f"weight_decay: expected a number >= 0, got {self.weight_decay!r}")
         if self.grad_clip is not None and not (_is_number(self.grad_clip) and self.grad_clip > 0):
             raise ValueError(f"grad_clip: expected a positive number or None, got {self.grad_clip!r}")
+        if not (_is_number(self.ema_decay) and 0 <= self.ema_decay < 1):
+            raise ValueError(f"ema_decay: expected a number in [0, 1) (0 = off), got {self.ema_decay!r}")
+        object.__setattr__(self, "ema_decay", float(self.ema_decay))
 
     @property
     def total_iterations(self) -> int | None:

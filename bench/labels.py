@@ -1,6 +1,8 @@
 """The grammar of row labels: a printed label -> the auxiliary term it names.
 
     Original                    plain pixel loss (no auxiliary term)
+    +Null                       the noise-floor control: Original plus Charbonnier at lambda 1e-4
+                                (below); takes no modifiers
     +<Prior>[(depth)]           random-weight prior: Taylor | CDC | INN | Reverse | RandomCNN
                                 (depth default 5; Tables 6-7 print CDC(3), INN(7), ...)
     +<Loss>                     weight-free loss: FFT | SSIM | Edge | Charbonnier (controls table)
@@ -13,6 +15,15 @@
     +theta(1)                   CDC's theta (Eq. 14 is theta = 1)
     +additive                   INN with additive coupling (Eq. 12)
 Each modifier at most once. Labels are the paper's, exactly as printed, where it prints them.
+
++Null perturbs Original's trajectory while leaving its objective all but unchanged, so its
+paired spread against Original (same seed: same start, same batches) is the design's noise
+floor. Its term is weight-free (building it draws nothing from the RNG, so pairing holds) and at
+lambda 1e-4: next to an L1 pixel loss the Charbonnier gradient is ~sign(y - gt), so the total
+gradient is the pixel one scaled by ~1.0001, which Adam's normalisation all but cancels; what is
+left are rounding differences that, like any perturbation, make trajectories diverge. It is the
+term and lambda behind the null measurements of issue 17. It is a run of its own (a distinct key
+from Original) and the same run as `+Charbonnier+lambda(0.0001)` (docs/design.md).
 """
 from __future__ import annotations
 
@@ -25,6 +36,8 @@ from .spec import AuxiliarySpec, pairs
 PRIOR_NAMES = {"Taylor": "taylor", "CDC": "cdc", "INN": "inn", "Reverse": "reverse", "RandomCNN": "random_cnn"}
 LOSS_NAMES = {"FFT": "fft", "SSIM": "ssim", "Edge": "edge", "Charbonnier": "charbonnier"}
 REFERENCE_LABEL = "Original"
+NULL_LABEL = "+Null"
+NULL_TERM, NULL_LAMBDA = "charbonnier", 1e-4    # see the module docstring
 
 _HEAD = re.compile(r"^(?P<name>[A-Za-z]+)(?:\((?P<depth>\d+)\))?$")
 _CALL = re.compile(r"^(?P<name>[A-Za-z]+)\((?P<arg>[^()]*)\)$")
@@ -60,6 +73,11 @@ def parse_label(label: str) -> Label:
     """A row label -> Label. Raises ValueError naming the bad part."""
     if label == REFERENCE_LABEL:
         return Label(None)
+    if label == NULL_LABEL:
+        return Label(AuxiliarySpec(NULL_TERM), NULL_LAMBDA)
+    if isinstance(label, str) and re.match(r"^\+Null\b", label):
+        raise ValueError(f"label {label!r}: {NULL_LABEL} takes no modifiers (it is Original plus "
+                         f"Charbonnier at lambda {NULL_LAMBDA:g}, the noise-floor control)")
     if not isinstance(label, str) or not label.startswith("+"):
         raise ValueError(f"label {label!r} must be {REFERENCE_LABEL!r} or start with '+'")
     first, *mods = label[1:].split("+")

@@ -32,7 +32,8 @@ BLOCK_KEYS = {"models", "datasets", "rows"}
 DATASET_KEYS = {"task", "metrics", "conventions"}         # + one source per profile name
 CONVENTION_KEYS = {"ssim_style", "niqe_convert", "distance"}
 PROFILE_KEYS = {"note", "recipe", "baseline_options", "prior_options", "dataset_options", "evaluation",
-                "lambda", "ratio"}
+                "lambda", "ratio", "seeds"}
+DEFAULT_SEEDS = 1        # seeds of a profile that declares none (the runner's --seeds overrides)
 EVAL_KEYS = {"val_images", "every"}
 RECIPE_KEYS = {f.name for f in fields(Recipe)} - {"source", "note"}
 SCHEDULE_KEYS = {f.name for f in fields(Schedule)}
@@ -204,6 +205,9 @@ def _check_recipe(recipe: Recipe) -> None:
 
 def _validate_profile(at: str, profile, baselines):
     _check_keys(at, profile, PROFILE_KEYS)
+    seeds = profile.get("seeds", DEFAULT_SEEDS)
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        _fail(f"{at}.seeds", f"expected a positive integer (seeds 0..N-1 per configuration), got {seeds!r}")
     recipe = profile.get("recipe", {})
     _check_keys(f"{at}.recipe", recipe, RECIPE_KEYS)
     hints = typing.get_type_hints(Recipe)
@@ -348,6 +352,13 @@ def build_spec(m: dict, model: str, dataset: str, label: str, profile_name: str,
     )
 
 
+def profile_seeds(m: dict, profile: str) -> int:
+    """How many seeds (0..N-1) a profile trains per configuration: its ``seeds``, else 1."""
+    if profile not in m["profiles"]:
+        raise MatrixError(f"unknown profile {profile!r}; expected one of {', '.join(m['profiles'])}")
+    return m["profiles"][profile].get("seeds", DEFAULT_SEEDS)
+
+
 def table_id(value: str | int, m: dict) -> int | str:
     """A --table argument ("1", "controls") as the matrix's table id; MatrixError if unknown."""
     for number in m["tables"]:
@@ -398,5 +409,5 @@ def unique_specs(entries) -> list[RunSpec]:
     return list(seen.values())
 
 
-__all__ = ["AMP_MODES", "DEFAULT_MATRIX", "Entry", "MatrixError", "build_spec", "expand", "load_matrix",
-           "parse_label", "table_id", "unique_specs"]
+__all__ = ["AMP_MODES", "DEFAULT_MATRIX", "DEFAULT_SEEDS", "Entry", "MatrixError", "build_spec", "expand",
+           "load_matrix", "parse_label", "profile_seeds", "table_id", "unique_specs"]

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from .dataroot import parse_roots, root_for
-from .matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, unique_specs
+from .matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, profile_seeds, unique_specs
 from .spec import AMP_MODES
 
 
@@ -27,7 +27,8 @@ def parse_args(argv=None):
     parser.add_argument("--row", action="append", help="only this printed row label, e.g. +CDC (repeatable)")
     parser.add_argument("--profile", default="smoke", help="smoke (default, CPU minutes), study (CPU, converged) "
                         "or paper (real data sets, published recipes)")
-    parser.add_argument("--seeds", type=int, default=1, help="number of seeds per configuration (0..K-1)")
+    parser.add_argument("--seeds", type=int, default=None, help="number of seeds per configuration (0..K-1); "
+                        "default: the profile's `seeds` in the matrix, else 1")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     parser.add_argument("--amp", default="off", choices=AMP_MODES,
                         help="mixed precision (autocast) dtype; off keeps the published fp32 recipes")
@@ -126,6 +127,8 @@ def _main(argv=None) -> int:
     args = parse_args(argv)
     try:
         matrix = load_matrix(args.matrix)
+        if args.seeds is None:
+            args.seeds = profile_seeds(matrix, args.profile)
         entries = expand(matrix, tables=args.table, profile=args.profile, seeds=range(max(args.seeds, 1)),
                          models=args.model, rows=args.row)
         check_args(args, unique_specs(entries))

@@ -2,10 +2,10 @@
 
 ``run(spec)`` trains a baseline with (or without) an auxiliary term (paper Eq. 20), evaluates it
 on the validation set and returns the measured part of the record. It is resumable: a checkpoint
-(model, optimizer, schedule, RNG, losses, calibrated lambda) is written every ``checkpoint_every``
-iterations and on interruption; a run started again with the same spec continues from it and ends
-with the same numbers as an uninterrupted run. The data position and the RNG are restored by one
-call (``BatchStream.resume``), so their order cannot be got wrong.
+(model, its EMA, optimizer, schedule, RNG, losses, calibrated lambda) is written every
+``checkpoint_every`` iterations and on interruption; a run started again with the same spec
+continues from it and ends with the same numbers as an uninterrupted run. The data position and
+the RNG are restored by one call (``BatchStream.resume``), so their order cannot be got wrong.
 
 The loop never waits for the device inside an iteration: losses are accumulated on the device and
 read every ``SYNC_EVERY`` iterations (and at checkpoints), which is also when a non-finite loss is
@@ -13,6 +13,7 @@ caught, with the first bad iteration named.
 """
 from __future__ import annotations
 
+import copy
 import math
 import random
 import signal
@@ -202,6 +203,32 @@ class Run:
     losses: list = field(default_factory=list)      # [iteration, total, auxiliary] per iteration
     val_curve: list = field(default_factory=list)   # [iteration, {metric: value}] (evaluation.every)
     calibration: dict = field(default_factory=dict)  # lambda and measured ratio of lam "auto"
+    ema: torch.nn.Module | None = None              # averaged weights (recipe.ema_decay > 0)
+
+    @property
+    def evaluated(self) -> torch.nn.Module:
+        """The network every evaluation scores: the EMA when the recipe keeps one."""
+        return self.model if self.ema is None else self.ema
+
+
+def make_ema(model: torch.nn.Module) -> torch.nn.Module:
+    """A frozen copy of ``model`` to average into (draws nothing from the RNG: pairing holds)."""
+    ema = copy.deepcopy(model).eval()
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    return ema
+
+
+@torch.no_grad()
+def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    """ema = decay * ema + (1 - decay) * weights, per parameter (as BasicSR's model_ema); buffers
+    (BatchNorm running statistics) are copied from the model, which BasicSR leaves at their
+    initial values in its EMA network."""
+    averaged, current = list(ema.parameters()), [p.detach() for p in model.parameters()]
+    torch._foreach_mul_(averaged, decay)
+    torch._foreach_add_(averaged, current, alpha=1 - decay)
+    for mine, theirs in zip(ema.buffers(), model.buffers()):
+        mine.copy_(theirs)
 
 
 def build(spec: RunSpec, data_root, device) -> Run:
@@ -212,16 +239,20 @@ def build(spec: RunSpec, data_root, device) -> Run:
     scheduler = build_scheduler(optimizer, spec.recipe.scheduler, spec.recipe.lr, spec.recipe.epoch_iterations)
     return Run(spec, device, model, optimizer, scheduler, pixel_loss(spec.recipe.loss),
                build_auxiliary_term(spec, model.out_channels),
-               BatchStream(train_set, spec.recipe.batch_size, spec.seed, spec.loader_workers), val_set, len(train_set))
+               BatchStream(train_set, spec.recipe.batch_size, spec.seed, spec.loader_workers), val_set, len(train_set),
+               ema=make_ema(model) if spec.recipe.ema_decay else None)
 
 
 # ----- step 2: restore and checkpoint ---------------------------------------------------------
 
 def save_checkpoint(run: Run, path: Path, iteration: int) -> None:
-    torch_save(path, {"key": run.spec.key, "iteration": iteration, "model": run.model.state_dict(),
-                      "optimizer": run.optimizer.state_dict(), "scheduler": run.scheduler.state_dict(),
-                      "losses": run.losses, "val_curve": run.val_curve, "calibration": run.calibration,
-                      "rng": torch.get_rng_state()})
+    state = {"key": run.spec.key, "iteration": iteration, "model": run.model.state_dict(),
+             "optimizer": run.optimizer.state_dict(), "scheduler": run.scheduler.state_dict(),
+             "losses": run.losses, "val_curve": run.val_curve, "calibration": run.calibration,
+             "rng": torch.get_rng_state()}
+    if run.ema is not None:
+        state["ema"] = run.ema.state_dict()
+    torch_save(path, state)
 
 
 class CheckpointUnusable(RuntimeError):
@@ -241,6 +272,8 @@ def restore(run: Run, path: Path, warn=None) -> tuple[int, torch.Tensor | None]:
         run.model.load_state_dict(state["model"])
         run.optimizer.load_state_dict(state["optimizer"])
         run.scheduler.load_state_dict(state["scheduler"])
+        if run.ema is not None:
+            run.ema.load_state_dict(state["ema"])
     except Exception as err:  # noqa: BLE001 - any unreadable checkpoint means: start over
         aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
         path.replace(aside)
@@ -310,6 +343,8 @@ def train_step(run: Run, iteration: int, batch: dict, autocast, scaler) -> tuple
     scaler.step(run.optimizer)
     scaler.update()
     run.scheduler.step()
+    if run.ema is not None:
+        update_ema(run.ema, run.model, spec.recipe.ema_decay)
     return loss, extra
 
 
@@ -359,8 +394,9 @@ def _to_image(t: torch.Tensor, quantise: bool) -> np.ndarray:
 def evaluate(run: Run) -> dict:
     """Per-image and mean metrics on the validation set, in the run's conventions
     (docs/metrics.md): RGB 0-255 for 8-bit outputs, the band data range for pan-sharpening.
-    A NaN metric (e.g. NIQE of a flat output) is left out of the mean and counted in "nan"."""
-    spec, model = run.spec, run.model
+    A NaN metric (e.g. NIQE of a flat output) is left out of the mean and counted in "nan".
+    With recipe.ema_decay > 0 the averaged weights are scored, not the raw ones."""
+    spec, model = run.spec, run.evaluated
     ev = spec.evaluation
     model.eval()
     count = len(run.val_set) if ev.val_images is None else min(ev.val_images, len(run.val_set))
@@ -374,7 +410,7 @@ def evaluate(run: Run) -> dict:
         per_image[str(item.get("name", index))] = {
             name: score(name, pred, gt, ssim_style=ev.ssim_style, niqe_convert=ev.niqe_convert)
             for name in ev.metrics}
-    model.train()
+    run.model.train()
     mean, nan = {}, {}
     for name in ev.metrics:
         values = [s[name] for s in per_image.values()]
@@ -406,7 +442,8 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
         weights_path: str | Path | None = None) -> dict:
     """Train and evaluate one spec; returns the record's measured part. The checkpoint is left
     in place (at the last iteration) for the caller to remove once the result is safely written,
-    so no finished training is ever lost. ``weights_path``: also save the final weights there."""
+    so no finished training is ever lost. ``weights_path``: also save the evaluated weights there
+    (the EMA when the recipe keeps one; the record's ``evaluated_weights`` says which)."""
     device = torch.device(device)
     started = time.time()
     checkpoint = Path(checkpoint_dir) / f"{spec.key}.pt"
@@ -421,8 +458,8 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
         train_loop(current, start, rng_state, checkpoint, every, progress, stop_after)
         save_checkpoint(current, checkpoint, iterations)  # an interrupted evaluation resumes here
     evaluation = evaluate(current)
-    if weights_path is not None:
-        torch_save(Path(weights_path), current.model.state_dict())
+    if weights_path is not None:  # the weights the metrics belong to
+        torch_save(Path(weights_path), current.evaluated.state_dict())
     return {
         "metrics": evaluation,
         "curve": _curve_summary(current),
@@ -433,6 +470,7 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
         "train_images": current.train_size,
         "val_images": len(evaluation["per_image"]),
         "parameters": sum(p.numel() for p in current.model.parameters()),
+        "evaluated_weights": "ema" if current.ema is not None else "model",
         "threads": torch.get_num_threads(),
         "wall_time_s": round(time.time() - started, 3),
     }

@@ -33,6 +33,7 @@ def aux(name, **fields):
     ("+CDC+lambda(0.01)", Label(aux("cdc"), lam=0.01)),
     ("+Taylor+lambda(1)", Label(aux("taylor"), lam=1.0)),
     ("+CDC+theta(1)", Label(aux("cdc", options=(("theta", 1.0),)))),
+    ("+Null", Label(aux("charbonnier"), lam=1e-4)),   # the noise-floor control
     ("+INN+additive", Label(aux("inn", options=(("coupling", "additive"),)))),
 ])
 def test_printed_labels_parse(label, expected):
@@ -69,8 +70,22 @@ def test_lambda_value_is_a_float():
     ("+CDC(3)", "'+Depth' and a '(depth)' after the prior go together"),
     ("+CDC(3)+epochR", "'+Depth' and a '(depth)'"),
     ("+CDC+Depth", "'+Depth' and a '(depth)'"),
+    ("+Null+epochR", "+Null takes no modifiers"),
+    ("+Null+lambda(0.1)", "+Null takes no modifiers"),
+    ("+Null(3)", "+Null takes no modifiers"),
+    ("+Nullx", "unknown term 'Nullx'"),
 ])
 def test_bad_labels_are_one_line_naming_the_part(label, fragment):
     with pytest.raises(ValueError, match=re.escape(fragment)) as err:
         parse_label(label)
     assert "\n" not in str(err.value) and repr(label) in str(err.value)
+
+
+def test_null_is_original_plus_a_negligible_weight_free_term():
+    """+Null: a term that draws no weights (pairing by seed holds) at a lambda far below any
+    effect, distinct from Original, and the same run as the explicit Charbonnier row."""
+    from priors import LOSSES
+
+    null = parse_label("+Null")
+    assert null != parse_label("Original") and null.auxiliary.name in LOSSES and null.lam == 1e-4
+    assert null == parse_label("+Charbonnier+lambda(0.0001)")

@@ -8,9 +8,10 @@ import yaml
 from bench.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, parse_label, unique_specs
 from bench.spec import config_key, spec_hash
 
-# Cells per table as printed in the paper (models x data sets x labels), plus our two extra tables.
-PRINTED_ROWS = {1: 18, 2: 18, 3: 20, 4: 10, 5: 10, 6: 14, 7: 14, 8: 10, 9: 10, 10: 14, 11: 14,
-                "controls": 36, "lambda": 17}
+# Cells per table as printed in the paper (models x data sets x labels), plus our two extra tables
+# and the unprinted +Null row (Table 1: one per model; controls: one per block).
+PRINTED_ROWS = {1: 18 + 2, 2: 18, 3: 20, 4: 10, 5: 10, 6: 14, 7: 14, 8: 10, 9: 10, 10: 14, 11: 14,
+                "controls": 36 + 2, "lambda": 17}
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +72,33 @@ def test_lambda_resolution(matrix):
     assert len({s.key for s in cells.values()}) == len(cells)
 
 
+def test_null_row_is_original_plus_charbonnier_at_1e_4_in_every_profile(matrix):
+    """The noise floor: in Table 1 and the controls, right after Original; its lambda is the
+    label's whatever the profile's; its own key; one run shared by both tables."""
+    for table in (1, "controls"):
+        for block in matrix["tables"][table]["blocks"]:
+            assert block["rows"][:2] == ["Original", "+Null"]
+    for profile in matrix["profiles"]:
+        cells = {(e.table, e.model, e.label): e for e in expand(matrix, tables=[1, "controls"], profile=profile)}
+        null, original = cells[(1, "DnCNN", "+Null")], cells[(1, "DnCNN", "Original")]
+        assert (null.spec.auxiliary.name, null.spec.auxiliary.lam) == ("charbonnier", 1e-4)
+        assert null.config_key != original.config_key
+        assert null.spec.recipe == original.spec.recipe and null.spec.data == original.spec.data
+        assert cells[("controls", "DnCNN", "+Null")].key == null.key
+
+
+def test_null_row_keeps_its_lambda_under_a_profile_lambda(tmp_path):
+    m = load_matrix(_write(tmp_path, lambda m: m["profiles"]["smoke"].update({"lambda": "auto"})))
+    (null,) = expand(m, tables=[1], models=["DnCNN"], rows=["+Null"])
+    assert null.spec.auxiliary.lam == 1e-4
+
+
 # ----- filters ------------------------------------------------------------------------------
 
 def test_model_and_row_filters_select_cells(matrix):
     entries = expand(matrix, tables=["1"], profile="smoke", models=["DnCNN"], rows=["Original", "+CDC"])
     assert [(e.table, e.model, e.label) for e in entries] == [(1, "DnCNN", "Original"), (1, "DnCNN", "+CDC")]
-    assert len(expand(matrix, tables=["controls"], profile="smoke")) == 36
+    assert len(expand(matrix, tables=["controls"], profile="smoke")) == 38
     assert {e.label for e in expand(matrix, tables=["lambda"], profile="smoke")} >= {
         "+CDC+lambda(0.01)", "+INN+lambda(auto)"}
 
@@ -154,6 +176,18 @@ def _block(m, table=1):
     (lambda m: m["profiles"]["smoke"]["prior_options"].update(cdc={"padding": "mirror"}),
      "table 1, row '+CDC', profile 'smoke': padding must be one of"),
     (lambda m: _block(m)["rows"].append("+Taylor(3)+Depth"), "row '+Taylor(3)+Depth': depth is not defined"),
+    (lambda m: _block(m)["rows"].append("+Null+epochR"),
+     "row '+Null+epochR': label '+Null+epochR': +Null takes no modifiers"),
+    (lambda m: _block(m)["rows"].append("+Charbonnier+lambda(0.0001)"),
+     "row '+Charbonnier+lambda(0.0001)': means the same run as row '+Null'"),
+    (lambda m: m["profiles"]["study"].update(seeds=0), "profiles.study.seeds: expected a positive integer"),
+    (lambda m: m["profiles"]["study"].update(seeds="8"), "profiles.study.seeds: expected a positive integer"),
+    (lambda m: m["profiles"]["study"].update(seeds=True), "profiles.study.seeds: expected a positive integer"),
+    (lambda m: m["profiles"]["study"].update(seeds=2.5), "profiles.study.seeds: expected a positive integer"),
+    (lambda m: m["profiles"]["smoke"]["recipe"].update(ema_decay=1.0),
+     "profiles.smoke.recipe: ema_decay: expected a number in [0, 1) (0 = off), got 1.0"),
+    (lambda m: m["profiles"]["smoke"]["recipe"].update(ema_decay="0.999"),
+     "profiles.smoke.recipe.ema_decay: expected float, got '0.999'"),
 ])
 def test_validation_is_one_line_naming_where(tmp_path, edit, fragment):
     with pytest.raises(MatrixError) as err:
@@ -193,3 +227,24 @@ def test_number_with_a_depth_one_branch(tmp_path):
     term = build_auxiliary_term(spec, 3)
     gt = torch.rand(1, 3, 16, 16)
     assert torch.isfinite(term(gt.flip(-1), gt)) and term(gt.flip(-1), gt) > 0
+
+
+# ----- profile options: seeds, ema_decay ----------------------------------------------------
+
+def test_profile_seeds_default_and_declared(tmp_path, matrix):
+    from bench.matrix import profile_seeds
+
+    assert all(profile_seeds(matrix, name) == matrix["profiles"][name].get("seeds", 1) for name in matrix["profiles"])
+    m = load_matrix(_write(tmp_path, lambda m: m["profiles"]["study"].update(seeds=8)))
+    assert profile_seeds(m, "study") == 8 and profile_seeds(m, "smoke") == 1
+    with pytest.raises(MatrixError, match="unknown profile 'fast'"):
+        profile_seeds(m, "fast")
+
+
+def test_a_profile_turns_ema_on_for_every_row(tmp_path, matrix):
+    m = load_matrix(_write(tmp_path, lambda m: m["profiles"]["study"]["recipe"].update(ema_decay=0.999)))
+    study = expand(m, tables=[1], profile="study")
+    assert {e.spec.recipe.ema_decay for e in study} == {0.999}
+    before = {e.key for e in expand(matrix, tables=[1], profile="study")}
+    assert not before & {e.key for e in study}                       # a new behaviour: new runs
+    assert {e.spec.recipe.ema_decay for e in expand(m, tables=[1], profile="smoke")} == {0.0}

@@ -120,6 +120,18 @@ def test_every_published_row_is_a_row_of_the_matrix(published):
     assert all(isinstance(t, int) for t in published["tables"])     # extra tables are not published
 
 
+def test_the_null_row_is_in_the_matrix_but_not_published(published):
+    """+Null (the noise floor) sits in Table 1's block of the matrix; the paper prints no such
+    row, so it has no published value or gain (rendered as not printed, verdict better/worse)."""
+    from bench.matrix import expand, load_matrix
+
+    cells = {(e.model, e.label) for e in expand(load_matrix(), tables=[1], profile="smoke")}
+    assert {("DnCNN", "+Null"), ("MPRNet", "+Null")} <= cells
+    index = row_index(published)
+    assert not [key for key in index if key[3] == "+Null"]
+    assert published_gain(index, 1, "DnCNN", "SIDD", "+Null") == {}
+
+
 def test_published_gains_are_oriented_positive_is_better(published):
     index = row_index(published)
     assert published_gain(index, 3, "SFINet", "GaoFen2", "+INN") == pytest.approx(

@@ -335,6 +335,7 @@ def test_a_truncated_validation_image_is_caught_before_training(tmp_path, no_tra
     (("--device", "mps"), "--device mps: expected auto, cpu, cuda or cuda:N"),
     (("--data-root", "/data"), "--data-root is given but profile 'smoke' uses no real data set"),
     (("--jobs", "0"), "--jobs and --seeds must be at least 1"),
+    (("--seeds", "0"), "--jobs and --seeds must be at least 1"),
     (("--row", "+FFT"), "unknown row '+FFT' in tables 1; expected one of Original"),
 ])
 def test_bad_arguments_are_one_line_exit_2(tmp_path, no_training, capsys, extra, fragment):
@@ -356,6 +357,31 @@ def test_dry_run_lists_table_model_row_and_seed(tmp_path, no_training, capsys):
     assert cells == [("1", "DnCNN", "SIDD", "Original", "0"), ("1", "DnCNN", "SIDD", "Original", "1"),
                      ("1", "DnCNN", "SIDD", "+CDC", "0"), ("1", "DnCNN", "SIDD", "+CDC", "1")]
     assert not (tmp_path / "results").exists()  # a dry run writes nothing
+
+
+@pytest.mark.parametrize("declared, extra, seeds", [(None, (), [0]), (3, (), [0, 1, 2]),
+                                                    (3, ("--seeds", "2"), [0, 1])])
+def test_seeds_come_from_the_profile_unless_given(tmp_path, no_training, capsys, declared, extra, seeds):
+    """A profile's `seeds` is the default; --seeds overrides it; without either, one seed."""
+    path = tiny_matrix(tmp_path, rows=("Original",))
+    if declared is not None:
+        m = yaml.safe_load(path.read_text())
+        m["profiles"]["smoke"]["seeds"] = declared
+        path.write_text(yaml.safe_dump(m, sort_keys=False))
+    assert runner.main([*paths(tmp_path), "--dry-run", *extra]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert [int(line.rsplit(" ", 1)[1]) for line in out[1:]] == seeds
+
+
+@pytest.mark.parametrize("value", [0, "many"])
+def test_a_bad_profile_seed_count_is_one_line_exit_2(tmp_path, no_training, capsys, value):
+    path = tiny_matrix(tmp_path)
+    m = yaml.safe_load(path.read_text())
+    m["profiles"]["smoke"]["seeds"] = value
+    path.write_text(yaml.safe_dump(m, sort_keys=False))
+    assert runner.main([*paths(tmp_path), "--quiet"]) == 2
+    message = one_line(capsys.readouterr().err)
+    assert "profiles.smoke.seeds: expected a positive integer" in message and repr(value) in message
 
 
 def test_dry_run_into_head_has_no_broken_pipe(tmp_path):

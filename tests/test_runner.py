@@ -287,3 +287,79 @@ def test_calibrated_lambda_is_recorded_and_survives_a_resume(tmp_path):
     resumed = bench.train.run(spec, checkpoint_dir=ckpt, progress=False)
     assert resumed["lambda"] == record["lambda"] and resumed["calibration"] == calibration
     assert resumed["metrics"]["mean"] == record["metrics"]["mean"]
+
+
+# ----- issue 17: the noise floor (+Null) and averaged weights (ema_decay) ----------------------
+
+def test_null_pairs_with_original_and_only_perturbs_it(tmp_path):
+    """+Null starts from Original's weights on Original's batches (same seed), adds a term 1e-4
+    the size of the pixel loss, and still ends elsewhere: a run of its own."""
+    original, null = specs_of(tiny_matrix(tmp_path, rows=("Original", "+Null")))
+    assert null.key != original.key and null.auxiliary.lam == 1e-4
+    a = bench.train.run(original, checkpoint_dir=tmp_path / "a", progress=False, weights_path=tmp_path / "a.pt")
+    b = bench.train.run(null, checkpoint_dir=tmp_path / "b", progress=False, weights_path=tmp_path / "b.pt")
+    (_, total_a, _), (_, total_b, term_b) = a["curve"]["points"][0], b["curve"]["points"][0]
+    assert total_a == pytest.approx(total_b - term_b, abs=2e-6)       # same start, same first batch
+    assert 0 < term_b < 1e-3 * total_a
+    for (_, pixel_a, _), (_, total, term) in zip(a["curve"]["points"], b["curve"]["points"]):
+        assert total - term == pytest.approx(pixel_a, rel=0.05)      # a perturbation, not a new objective
+    weights_a, weights_b = torch.load(tmp_path / "a.pt"), torch.load(tmp_path / "b.pt")
+    assert any(not torch.equal(weights_a[k], weights_b[k]) for k in weights_a)
+
+
+def ema_specs(tmp_path, decay=0.5):
+    """(plain, ema) specs of one tiny +CDC+epochR run, identical but for the profile's
+    recipe.ema_decay (the matrix override every profile can use)."""
+    specs = []
+    for name, recipe in (("plain", {}), ("ema", {"ema_decay": decay})):
+        (tmp_path / name).mkdir()
+        specs += specs_of(tiny_matrix(tmp_path / name, rows=("+CDC+epochR",), **recipe))
+    plain, ema = specs
+    assert ema.recipe.ema_decay == decay and ema.key != plain.key
+    return plain, ema
+
+
+def test_ema_is_evaluated_trains_nothing_differently_and_resumes_exactly(tmp_path):
+    plain, ema = ema_specs(tmp_path)
+    base = bench.train.run(plain, checkpoint_dir=tmp_path / "p", progress=False)
+    full = bench.train.run(ema, checkpoint_dir=tmp_path / "a", progress=False, weights_path=tmp_path / "w.pt")
+    assert full["evaluated_weights"] == "ema" and base["evaluated_weights"] == "model"
+    assert full["curve"]["points"] == base["curve"]["points"]       # the average never feeds back
+    assert full["metrics"]["mean"] != base["metrics"]["mean"]       # ... but is what gets scored
+    state = torch.load(tmp_path / "a" / f"{ema.key}.pt", weights_only=False)
+    kept = torch.load(tmp_path / "w.pt")
+    assert set(kept) == set(state["ema"]) and all(torch.equal(kept[k], state["ema"][k]) for k in kept)
+    assert any(not torch.equal(state["model"][k], state["ema"][k]) for k in kept)
+
+    with pytest.raises(KeyboardInterrupt):
+        bench.train.run(ema, checkpoint_dir=tmp_path / "b", progress=False, stop_after=3)
+    assert "ema" in torch.load(tmp_path / "b" / f"{ema.key}.pt", weights_only=False)
+    resumed = bench.train.run(ema, checkpoint_dir=tmp_path / "b", progress=False)
+    assert resumed["metrics"] == full["metrics"] and resumed["curve"] == full["curve"]  # bit-identical
+
+
+def test_ema_scores_intermediate_evaluations_too(tmp_path, monkeypatch):
+    scored = []
+    real_evaluate = bench.train.evaluate
+    monkeypatch.setattr(bench.train, "evaluate",
+                        lambda run: scored.append(run.evaluated is run.ema is not None) or real_evaluate(run))
+    _, ema = ema_specs(tmp_path)
+    ema = replace(ema, evaluation=replace(ema.evaluation, every=2))
+    result = bench.train.run(ema, checkpoint_dir=tmp_path / "c", progress=False)
+    assert scored == [True, True, True] and [i for i, _ in result["curve"]["val"]] == [2, 4]
+
+
+def test_update_ema_averages_parameters_and_copies_buffers():
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
+    ema = bench.train.make_ema(model)
+    assert not any(p.requires_grad for p in ema.parameters())
+    start = [p.detach().clone() for p in ema.parameters()]
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    model(torch.rand(2, 3, 8, 8))                                    # moves BatchNorm's running stats
+    bench.train.update_ema(ema, model, 0.9)
+    for averaged, old, new in zip(ema.parameters(), start, model.parameters()):
+        assert torch.allclose(averaged, 0.9 * old + 0.1 * new)
+    for mine, theirs in zip(ema.buffers(), model.buffers()):
+        assert torch.equal(mine, theirs)

@@ -78,6 +78,7 @@ def test_a_new_defaulted_field_changes_no_key(cdc):
     ("depth", lambda s: replace(s, auxiliary=replace(s.auxiliary, depth=3))),
     ("val_images", lambda s: replace(s, evaluation=replace(s.evaluation, val_images=5))),
     ("data option", lambda s: replace(s, data=replace(s.data, options=pairs({"max_side": 64})))),
+    ("ema_decay", lambda s: replace(s, recipe=replace(s.recipe, ema_decay=0.999))),
 ])
 def test_a_number_changing_field_changes_the_key(cdc, what, change):
     assert change(cdc).key != cdc.key
@@ -148,3 +149,18 @@ def test_unknown_optimizer_is_a_matrix_error(tmp_path):
     message = str(err.value)
     assert "profiles.smoke.recipe" in message and "optimizer" in message and "'rmsprop'" in message
     assert "\n" not in message
+
+
+def test_ema_off_is_todays_key(cdc):
+    """ema_decay defaults to 0 (off): left out of the key, so every existing result keeps its key."""
+    assert cdc.recipe.ema_decay == 0.0 and "ema_decay" not in cdc.key_dict()["recipe"]
+    assert replace(cdc, recipe=replace(cdc.recipe, ema_decay=0)).key == cdc.key
+    on = replace(cdc, recipe=replace(cdc.recipe, ema_decay=0.999))
+    assert on.key_dict()["recipe"]["ema_decay"] == 0.999
+    assert RunSpec.from_dict(json.loads(json.dumps(on.to_dict()))) == on
+
+
+@pytest.mark.parametrize("value", [1, 1.0, -0.1, float("nan"), "0.9", True, None])
+def test_recipe_refuses_an_ema_decay_outside_0_1(cdc, value):
+    with pytest.raises(ValueError, match=r"^ema_decay: expected a number in \[0, 1\) \(0 = off\)"):
+        replace(cdc.recipe, ema_decay=value)
