@@ -3,7 +3,8 @@
 Pure: reads results/*.json, bench/published.yaml and the matrix; never trains. For every table
 of the matrix with at least one result it writes tables/table<N>.md and .tex (rows from
 bench/matrix.yaml, published numbers beside them, paired gains over `Original` with a 95%
-interval and a verdict, bench/stats.py) and the figures table<N>_gains.png and
+interval, a verdict and the verdict adjusted for the block's multiple comparisons,
+bench/stats.py) and the figures table<N>_gains.png and
 table<N>_curves.png; then tables/verdicts.md and tables/published_inconsistencies.md.
 The functions below take plain data (entries, records, published) so they are easy to test;
 only `main` touches the matrix and the file system.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench import stats
@@ -57,6 +58,8 @@ class RowView:
     measured: Measured
     gains: dict             # metric -> stats.PairedGain (absent for the Original row)
     verdict: str | None     # on the table's verdict metric; None for the Original row
+    adjusted: stats.PairedGain | None = None   # the verdict metric's gain, Bonferroni over the block
+    adjusted_verdict: str | None = None        # `verdict`'s rules on `adjusted`'s interval
 
     @property
     def is_reference(self) -> bool:
@@ -203,8 +206,9 @@ def build_table(table, published: dict, entries, groups: dict, profile: str,
     for (model, dataset), rows in blocks.items():
         measured = {label: measure(groups.get(config, []), metrics) for label, config in rows.items()}
         reference = measured.get(REFERENCE_LABEL, MISSING)
-        views.append([_row_view(table, model, dataset, label, measured[label], reference, index,
-                                metrics, verdict_metric) for label in rows])
+        block = [_row_view(table, model, dataset, label, measured[label], reference, index,
+                           metrics, verdict_metric) for label in rows]
+        views.append(_adjust(block, verdict_metric))
     lambdas = sorted({float(r["lambda"]) for block in views for row in block if not row.is_reference
                       for r in row.measured.records if stats.is_finite(r.get("lambda"))})
     return TableView(table, caption, metrics, verdict_metric, profile, profile_note, views,
@@ -221,21 +225,45 @@ def _row_view(table, model, dataset, label, measured, reference, index, metrics,
                                   pub_gain.get(m)) for m in metrics}
     if measured.status == "missing":
         verdict = stats.NOT_RUN
-    elif measured.status == "failed":
-        verdict = stats.FAILED
     else:
-        verdict = stats.verdict(gains[verdict_metric])
+        failed, seeds = failed_seeds(measured, verdict_metric)
+        verdict = stats.row_verdict(gains[verdict_metric], failed, seeds)
     return RowView(model, dataset, label, printed, pub_gain, measured, gains, verdict)
 
 
-def verdict_counts(views) -> dict[str, int]:
-    """verdict -> number of rows (every non-Original row of every view, once per table)."""
+def failed_seeds(measured: Measured, metric: str) -> tuple[int, int]:
+    """(k, n): of the n seeds the row ran, k failed or gave a non-finite `metric` (issue 17:
+    they count against the row instead of being dropped before pairing)."""
+    nan = sum(not stats.is_finite(v) for v in measured.values.get(metric, {}).values())
+    return measured.failed + nan, measured.n + measured.failed
+
+
+def _adjust(block: list, verdict_metric: str) -> list:
+    """The block's rows with their Bonferroni-adjusted gain and verdict (bench.stats, "Multiple
+    comparisons"). The family is the rows judged on an interval: an unstable or not-run row
+    makes no claim, keeps its verdict and gets no adjusted gain."""
+    judged = [r for r in block if not r.is_reference and _judged_on_interval(r)]
+    adjusted = stats.adjust_block([r.gains.get(verdict_metric) for r in judged])
+    by_label = {r.label: replace(r, adjusted=gain, adjusted_verdict=stats.verdict(gain))
+                for r, gain in zip(judged, adjusted)}
+    return [by_label.get(r.label) or (r if r.is_reference else replace(r, adjusted_verdict=r.verdict))
+            for r in block]
+
+
+def _judged_on_interval(row: RowView) -> bool:
+    return row.verdict != stats.NOT_RUN and stats.verdict_key(row.verdict) != stats.UNSTABLE
+
+
+def verdict_counts(views, adjusted: bool = False) -> dict[str, int]:
+    """verdict -> number of rows (every non-Original row of every view, once per table);
+    `adjusted=True` counts the adjusted verdicts."""
     counts = dict.fromkeys(stats.VERDICTS, 0)
     for view in views:
         for block in view.blocks:
             for row in block:
-                if row.verdict is not None:
-                    counts[row.verdict] += 1
+                text = row.adjusted_verdict if adjusted else row.verdict
+                if text is not None:
+                    counts[stats.verdict_key(text)] += 1
     return counts
 
 
@@ -255,7 +283,8 @@ def write_tables(views, inconsistencies, published_path: str, out_dir: Path) -> 
         write_text(out_dir / f"{stem}.md", render_markdown(view, {k: p.name for k, p in figures.items()}))
         write_text(out_dir / f"{stem}.tex", render_latex(view))
         written += [out_dir / f"{stem}.md", out_dir / f"{stem}.tex", *figures.values()]
-    write_text(out_dir / "verdicts.md", render_verdicts(views, verdict_counts(views)))
+    write_text(out_dir / "verdicts.md", render_verdicts(views, verdict_counts(views),
+                                                        verdict_counts(views, adjusted=True)))
     write_text(out_dir / "published_inconsistencies.md",
                render_inconsistencies(inconsistencies, published_path))
     return written + [out_dir / "verdicts.md", out_dir / "published_inconsistencies.md"]

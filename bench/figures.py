@@ -1,6 +1,6 @@
 """Figures of one aggregated table (bench.aggregate.TableView), drawn with matplotlib (Agg).
 
-    plot_gains(view, "tables/table1_gains.png")    # paired gain ± 95% CI beside the paper's gain
+    plot_gains(view, "tables/table1_gains.png")    # paired gain ± 95% and Bonferroni CI, paper's gain
     plot_curves(view, "tables/table1_curves.png")  # training loss (median over seeds), log-y
 
 Records' curves (docs/interfaces.md, results): curve.points = [[iteration, total loss,
@@ -19,6 +19,7 @@ matplotlib.use("Agg")                      # files only, no display
 import matplotlib.pyplot as plt            # noqa: E402
 import numpy as np                         # noqa: E402
 
+from bench import stats                    # noqa: E402
 from bench.atomic import write_bytes      # noqa: E402
 from bench.metric_table import METRICS     # noqa: E402
 
@@ -56,7 +57,8 @@ def _save(fig, path) -> Path:
 
 def plot_gains(view, path) -> Path:
     """Per block: each row's paired gain on the verdict metric with its 95% interval (error
-    bar), the paper's gain beside it (diamond), a zero line; printed labels on the y axis."""
+    bar) over its wider Bonferroni interval (the adjusted verdict's, pale bar), the paper's gain
+    beside it (diamond), a zero line; printed labels on the y axis."""
     metric = view.verdict_metric
     blocks = [[r for r in block if not r.is_reference] for block in view.blocks]
     rows_max = max((len(b) for b in blocks), default=1)
@@ -69,18 +71,24 @@ def plot_gains(view, path) -> Path:
         y = np.arange(len(rows))[::-1]         # printed order, top to bottom
         for yi, row in zip(y, rows):
             gain = row.gains.get(metric)
+            adjusted = getattr(row, "adjusted", None)
+            if adjusted is not None and adjusted.low is not None:
+                h = ax.plot([adjusted.low, adjusted.high], [yi - 0.12] * 2, color="tab:blue", alpha=0.3,
+                            lw=6, solid_capstyle="butt", zorder=1)[0]
+                handles.setdefault("ours: Bonferroni CI over the block (adjusted verdict)", h)
             if gain is not None and gain.low is not None:
                 h = ax.errorbar(gain.mean, yi - 0.12, xerr=[[gain.mean - gain.low], [gain.high - gain.mean]],
                                 fmt="o", color="tab:blue", ecolor="tab:blue", capsize=3, ms=5)
                 handles.setdefault("ours: mean paired gain over seeds, 95% CI", h)
             elif gain is not None and gain.mean is not None:
-                h = ax.plot(gain.mean, yi - 0.12, "o", mfc="white", mec="tab:blue", ms=5)[0]
-                handles.setdefault("ours: one seed (no interval)", h)
+                marker, what = ("s", "zero spread") if gain.zero_spread else ("o", "one seed")
+                h = ax.plot(gain.mean, yi - 0.12, marker, mfc="white", mec="tab:blue", ms=5)[0]
+                handles.setdefault(f"ours: {what} (no interval)", h)
             if metric in row.published_gain:
                 h = ax.plot(row.published_gain[metric], yi + 0.12, "D", color="tab:red", ms=5)[0]
                 handles.setdefault("paper: printed gain", h)
-            if gain is None or gain.mean is None:
-                ax.text(0.99, yi, f"{row.verdict or 'not run'}", transform=ax.get_yaxis_transform(),
+            if gain is None or gain.mean is None or _not_judged(row.verdict):
+                ax.text(0.99, yi + 0.33, f"{row.verdict or 'not run'}", transform=ax.get_yaxis_transform(),
                         ha="right", va="center", fontsize=7, color="0.4")
         ax.axvline(0, color="0.3", lw=0.8, ls="--")
         ax.set_yticks(y, [r.label for r in rows], fontsize=8)
@@ -93,11 +101,16 @@ def plot_gains(view, path) -> Path:
         ax.set_visible(False)
     if handles:
         handles = dict(sorted(handles.items(), key=lambda kv: kv[0].startswith("paper")))   # ours first
-        fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=len(handles),
+        fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 2),
                    fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.01))
     fig.suptitle(_title(view, width=55 * ncols), fontsize=10)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return _save(fig, path)
+
+
+def _not_judged(verdict: str | None) -> bool:
+    """A verdict that is not read off an interval (bench.stats): name it beside the row."""
+    return verdict is not None and stats.verdict_key(verdict) in (stats.UNSTABLE, stats.ZERO_SPREAD_VERDICT)
 
 
 # ----- curves -------------------------------------------------------------------------------

@@ -74,13 +74,17 @@ def interval_cell(gain) -> str:
     if gain is None or (gain.n == 0 and not gain.nan):
         return DASH
     if gain.low is None:
-        return f"{DASH}, {gain.n_text}"
+        spread = " (zero spread)" if gain.zero_spread else ""
+        return f"{DASH}{spread}, {gain.n_text}"
     return f"[{fmt_gain(gain.low)}, {fmt_gain(gain.high)}], {gain.n_text}"
 
 
-def covers_cell(gain) -> str:
-    covers = None if gain is None else gain.covers_published
-    return DASH if covers is None else ("yes" if covers else "no")
+def adjusted_interval_cell(row) -> str:
+    """The row's Bonferroni interval and its level: "[+0.0100, +0.9000] at 99.38%"."""
+    gain = row.adjusted
+    if gain is None or gain.low is None:
+        return DASH
+    return f"[{fmt_gain(gain.low)}, {fmt_gain(gain.high)}] at {100 * gain.confidence:.4g}%"
 
 
 def seeds_cell(row) -> str:
@@ -92,8 +96,8 @@ def seeds_cell(row) -> str:
 
 def row_cells(row, view) -> list[str]:
     """Model, data set, label; per metric paper, paper Δ, ours, our Δ; seeds; the verdict
-    metric's interval, whether it covers the paper's Δ, and the verdict. An extra table (no
-    published numbers) has no paper columns."""
+    metric's 95% interval, the verdict and the adjusted verdict. An extra table (no published
+    numbers) has no paper columns."""
     cells = [row.model, row.dataset, row.label]
     for metric in view.metrics:
         if view.in_paper:
@@ -101,12 +105,16 @@ def row_cells(row, view) -> list[str]:
         cells += [ours_cell(row, metric), our_gain_cell(row, metric)]
     gain = row.gains.get(view.verdict_metric)
     cells += [seeds_cell(row), interval_cell(gain)]
-    return cells + ([covers_cell(gain)] if view.in_paper else []) + [row.verdict or REF]
+    return cells + [row.verdict or REF, row.adjusted_verdict or REF]
 
 
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text[-1:] in ".!?" else text + "."
+
+
+ADJUSTED_CAPTION = (f"Adjusted verdicts: {stats.ADJUSTMENT} over each block's rows "
+                    "(family-wise 95%).")
 
 
 def caption_text(view) -> str:
@@ -121,25 +129,36 @@ def caption_text(view) -> str:
         lam = f" Prior runs used lambda (Eq. 20) from {values[0]:.3g} to {values[-1]:.3g} ({len(values)} values)."
     elif values:
         lam = f" Prior runs used lambda (Eq. 20) = {', '.join(f'{v:.3g}' for v in values)}."
-    return f"{head} Ours: profile {view.profile}. {note}{lam}"
+    return f"{head} Ours: profile {view.profile}. {note}{lam} {ADJUSTED_CAPTION}"
+
+
+def present_verdicts(view) -> list[str]:
+    """The VERDICTS keys used by a view's rows, raw or adjusted, in legend order."""
+    used = {stats.verdict_key(text) for block in view.blocks for row in block
+            for text in (row.verdict, row.adjusted_verdict) if text is not None}
+    return [v for v in stats.VERDICTS if v in used]
 
 
 def legend_text(view) -> str:
     name = display(view.verdict_metric)
-    present = [v for v in stats.VERDICTS if any(r.verdict == v for b in view.blocks for r in b)]
-    meanings = "; ".join(f"{v}: {stats.VERDICTS[v]}" for v in present)
-    paper = ("Paper Δ: from the printed numbers. " if view.in_paper else "")
-    covers = (f"; 'paper in CI': whether the paper's Δ{name} lies inside it" if view.in_paper else "")
+    meanings = "; ".join(f"{v}: {stats.VERDICTS[v]}" for v in present_verdicts(view))
+    paper = ("Paper Δ: from the printed numbers; g = the paper's Δ. " if view.in_paper else "")
+    alpha = f"{1 - stats.CONFIDENCE:.2g}"
     return ("Δ = gain over the Original row of the same model and data set, oriented so that "
             "positive = better (↑ metrics: row minus Original; ↓ metrics: Original minus row). "
             f"{paper}Our Δ: mean over seeds of the per-seed difference "
             "(paired by seed). Ours: mean ± sample std over seeds (no std with one seed). "
             f"95% CI: Student t interval of our paired Δ{name} (n-1 degrees of freedom), n = seeds "
-            f"with a finite value in the row and in Original{covers}. Verdict on Δ{name}"
-            + (f" ({meanings})" if meanings else "") + ". "
-            f"(k NaN) = k seeds with a non-finite value, left out of the mean; seeds = runs that "
-            f"finished (+ failed ones); {DASH} = not run yet or not printed; failed = every seed "
-            "failed; n/a = no finite value.")
+            "with a finite value in the row and in Original; closed, so an end at 0 contains 0. "
+            f"Verdict: read off the 95% CI of Δ{name}. Adjusted verdict: the same rules on the "
+            f"row's {stats.ADJUSTMENT} interval, at 1 - {alpha}/m with m = the rows of its block "
+            "judged on an interval, so that all of a block's statements hold together with 95% "
+            "confidence (tables/verdicts.md gives each interval). "
+            + (f"Verdicts used here: {meanings}. " if meanings else "")
+            + "(k NaN) = k seeds with a non-finite value, left out of the mean (on the verdict "
+            "metric they make the row unstable); seeds = runs that finished (+ failed ones); "
+            f"{DASH} = not run yet or not printed; failed = every seed failed; n/a = no finite "
+            "value.")
 
 
 def headers(view) -> list[str]:
@@ -149,8 +168,12 @@ def headers(view) -> list[str]:
         if view.in_paper:
             out += [f"{title} paper", f"Δ{name} paper"]
         out += [f"{title} ours", f"Δ{name} ours"]
-    name = display(view.verdict_metric)
-    return out + ["seeds", f"Δ{name} ours 95% CI"] + (["paper in CI"] if view.in_paper else []) + ["verdict"]
+    return out + verdict_headers(view)
+
+
+def verdict_headers(view) -> list[str]:
+    return ["seeds", f"Δ{display(view.verdict_metric)} ours 95% CI", "verdict",
+            f"adjusted verdict ({stats.ADJUSTMENT})"]
 
 
 # ----- Markdown -----------------------------------------------------------------------------
@@ -167,8 +190,9 @@ def render_markdown(view, figures: dict | None = None) -> str:
     return text
 
 
-def render_verdicts(views, counts: dict) -> str:
-    """tables/verdicts.md: every non-Original row of every rendered table, with the counts."""
+def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
+    """tables/verdicts.md: every non-Original row of every rendered table, with the counts of
+    the raw and the adjusted verdicts (bench.aggregate.verdict_counts)."""
     parts = ["# Verdicts", ""]
     if views:
         note = views[0].profile_note.strip() or "(this profile states no difference from the paper)"
@@ -176,11 +200,16 @@ def render_verdicts(views, counts: dict) -> str:
     parts += ["Each row is judged on its table's first metric with a published value (PSNR; "
               "NIQE where a table has no reference metric), by the 95% Student t interval of "
               "its gain over the same block's Original, paired by seed and oriented so that "
-              "positive = better. A configuration printed in several tables is listed (and "
+              "positive = better; g is the paper's printed gain. The adjusted verdict applies "
+              f"the same rules to the row's {stats.ADJUSTMENT} interval: each interval of a "
+              "block (one model and data set against its Original) at 1 - 0.05/m, m = the "
+              "block's rows judged on an interval, so that the m intervals hold together with "
+              "95% confidence. A configuration printed in several tables is listed (and "
               "counted) once per table.", "", "## Counts", ""]
-    total = sum(counts.values())
-    rows = [[v, str(counts.get(v, 0)), meaning] for v, meaning in stats.VERDICTS.items()]
-    parts += [tabulate(rows + [["all rows", str(total), ""]], headers=["Verdict", "Rows", "Meaning"],
+    rows = [[v, str(counts.get(v, 0)), str(adjusted_counts.get(v, 0)), meaning]
+            for v, meaning in stats.VERDICTS.items()]
+    total = [["all rows", str(sum(counts.values())), str(sum(adjusted_counts.values())), ""]]
+    parts += [tabulate(rows + total, headers=["Verdict", "Rows", "Rows, adjusted", "Meaning"],
                        tablefmt="github", disable_numparse=True), "", "## Rows", ""]
     rows = []
     for view in views:
@@ -193,9 +222,10 @@ def render_verdicts(views, counts: dict) -> str:
                              display(view.verdict_metric),
                              fmt_gain(row.published_gain.get(view.verdict_metric)),
                              our_gain_cell(row, view.verdict_metric), interval_cell(gain),
-                             covers_cell(gain), row.verdict])
+                             row.verdict, adjusted_interval_cell(row), row.adjusted_verdict])
     parts.append(_md_table(rows, ["Table", "Model", "Data set", "Configuration", "Metric",
-                                  "Δ paper", "Δ ours", "95% CI", "paper in CI", "Verdict"]))
+                                  "Δ paper (g)", "Δ ours", "95% CI", "Verdict",
+                                  f"{stats.ADJUSTMENT} CI", "Adjusted verdict"]))
     return "\n".join(parts) + "\n"
 
 
@@ -225,8 +255,7 @@ def latex_cell(text: str) -> str:
 def render_latex(view) -> str:
     metrics = view.metrics
     per = 4 if view.in_paper else 2                   # columns per metric
-    tail = ["seeds", f"Δ{display(view.verdict_metric)} 95% CI"] + (["paper in CI"] if view.in_paper else []) \
-        + ["verdict"]
+    tail = verdict_headers(view)
     spec = "lll" + "r" * per * len(metrics) + "rr" + "l" * (len(tail) - 2)
     groups = " & ".join(rf"\multicolumn{{{per}}}{{c}}{{{latex_escape(metric_title(m))}}}" for m in metrics)
     rules = " ".join(rf"\cmidrule(lr){{{4 + per * i}-{3 + per * (i + 1)}}}" for i in range(len(metrics)))

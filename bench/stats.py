@@ -1,64 +1,131 @@
-"""Paired statistics of a table row against its block's `Original` row (pure functions).
+"""Paired statistics of a table row against its block's `Original` row, and the verdicts (pure).
 
     gain = paired_gain("psnr", {0: 31.0, 1: 33.0}, {0: 30.0, 1: 31.0}, published=0.117)
-    gain.mean, gain.low, gain.high, gain.n_text, gain.covers_published
-    verdict(gain)                        # "reproduced", "opposite", ...
+    gain.mean, gain.low, gain.high, gain.n_text
+    verdict(gain)                              # "reproduced", "ruled out", ...
+    adjusted = adjust_block([gain, ...])       # Bonferroni intervals over one block
+    verdict(adjusted[0])                       # the same rules on the adjusted interval
 
 A gain is oriented so that positive = better (bench.metric_table decides the direction): for a
 lower-is-better metric (NIQE, SAM, ERGAS) it is Original minus row. Seeds are paired: the runs
 of one seed start from the same weights and see the same batches (docs/interfaces.md, "Rules
 every run keeps"), so d_s = metric(row, s) - metric(Original, s) removes the seed's own noise.
+The interval is Student t: mean(d) +- t_{n-1} * sd(d) / sqrt(n), closed ("contains" includes its
+ends).
 
-Verdicts (on one metric per table, see `verdict`):
-    reproduced             the paper prints a gain (> 0) and our 95% interval is above 0
-    opposite               the paper prints a gain and our interval is below 0
-    better than published  the paper prints no gain (<= 0) but our interval is above 0
-    no gain, as published  the paper prints no gain and our interval is below 0
-    inconclusive           our interval contains 0
-    better / worse         rows the paper does not print (extra tables): interval above / below 0
-    too few seeds          fewer than 2 seeds with finite values in both rows (no interval)
-    not run / failed       (set by bench.aggregate) the row has no result / every seed failed
+Verdicts: what the interval [low, high] shows about the paper's printed gain g.
+  The paper prints a gain (g > 0):
+    reproduced               above 0 and contains g
+    smaller than published   above 0 and entirely below g
+    larger than published    entirely above g
+    ruled out                contains 0 and entirely below g: no detectable gain, and the
+                             published one is excluded
+    opposite                 entirely below 0
+    inconclusive             contains both 0 and g
+  The paper prints no gain (g <= 0; the paper's claim is "no gain"):
+    better than published    entirely above 0
+    no gain, as published    contains 0: no detectable gain, which agrees with the paper whatever
+                             the size of a printed loss (g < 0 is not a claim the suite tests)
+    loss, as published       entirely below 0 with high >= g: a loss no larger than printed
+                             (only possible for g < 0)
+    worse than published     entirely below g: a loss larger than printed (g = 0: any loss)
+  The paper does not print the row (extra tables):
+    better / worse           entirely above / below 0
+    no detectable difference contains 0
+  No judgement on the interval:
+    unstable (k of n failed) k of the row's n seeds failed or gave a non-finite value on the
+                             verdict metric (set by bench.aggregate via `row_verdict`): a prior
+                             that makes training fail must not be judged on its surviving seeds.
+                             The gain and interval over the finite pairs are still shown.
+    zero spread              n >= 2 finite pairs whose differences are all equal (sd <= ZERO_SPREAD
+                             x the values' magnitude, i.e. float rounding): the t interval would
+                             have zero width and claim a certainty seed noise never gives. The
+                             mean is shown, no interval; most likely the row does not change
+                             training at all (lambda 0, a term not applied) or the pairing is broken.
+    too few seeds            fewer than 2 finite pairs: no interval
+    not run                  (set by bench.aggregate) the row has no result
+
+Multiple comparisons (ADJUSTMENT). A block (one model x data set) compares up to 18 rows with one
+Original; at 95% each, 8 rows give about a one-in-three chance of a spurious "significant" row.
+`adjust_block` widens each interval of a block to the Bonferroni level 1 - 0.05 / m, m = the
+block's rows that have an interval, and the adjusted verdict is `verdict` on that interval. The m
+intervals then hold simultaneously with probability >= 95%, so every statement a verdict makes
+(about 0 and about g alike) is family-wise at 95%. Holm and Benjamini-Hochberg adjust tests, not
+intervals: they would cover "interval excludes 0" but not the comparisons with g, so the
+verdicts could not be read off one adjusted interval.
 """
 from __future__ import annotations
 
 import math
+import numbers
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scipy.stats import t as student_t
 
 from bench.metric_table import check_metric
 
 CONFIDENCE = 0.95
+ADJUSTMENT = "Bonferroni"
+# relative float tolerance under which paired differences count as all equal: rounding of a
+# difference of two ~40 dB values is ~1e-14 dB, seed noise of a trained network >= 1e-4
+ZERO_SPREAD = 1e-9
 
+# the paper prints a gain g > 0
 REPRODUCED = "reproduced"
+SMALLER = "smaller than published"
+LARGER = "larger than published"
+RULED_OUT = "ruled out"
 OPPOSITE = "opposite"
+INCONCLUSIVE = "inconclusive"
+# the paper prints no gain, g <= 0
 BETTER_THAN_PUBLISHED = "better than published"
 NO_GAIN_AS_PUBLISHED = "no gain, as published"
-INCONCLUSIVE = "inconclusive"
+LOSS_AS_PUBLISHED = "loss, as published"
+WORSE_THAN_PUBLISHED = "worse than published"
+# the paper does not print the row
 BETTER = "better"
 WORSE = "worse"
+NO_DIFFERENCE = "no detectable difference"
+# no judgement on an interval
+UNSTABLE = "unstable (k of n failed)"     # the legend's name; rows say e.g. "unstable (1 of 3 failed)"
+ZERO_SPREAD_VERDICT = "zero spread"
 TOO_FEW = "too few seeds"
-NOT_RUN = "not run"          # set by the aggregator, not by `verdict`
-FAILED = "failed"
+NOT_RUN = "not run"                       # set by the aggregator, not by `verdict`
 
 # What each verdict means, in the order the counts are listed (the renderers print this).
+# "the interval" is the row's 95% interval, or its Bonferroni interval for the adjusted verdict.
 VERDICTS = {
-    REPRODUCED: "the paper prints a gain and our 95% interval lies above 0",
-    OPPOSITE: "the paper prints a gain but our 95% interval lies below 0",
-    BETTER_THAN_PUBLISHED: "the paper prints no gain (<= 0) but our 95% interval lies above 0",
-    NO_GAIN_AS_PUBLISHED: "the paper prints no gain (<= 0) and our 95% interval lies below 0",
-    INCONCLUSIVE: "our 95% interval contains 0",
-    BETTER: "no published number; our 95% interval lies above 0",
-    WORSE: "no published number; our 95% interval lies below 0",
+    REPRODUCED: "the paper prints a gain g > 0; the interval lies above 0 and contains g",
+    SMALLER: "the paper prints a gain g > 0; the interval lies above 0 but below g",
+    LARGER: "the paper prints a gain g > 0; the interval lies above g",
+    RULED_OUT: "the paper prints a gain g > 0; the interval contains 0 and lies below g "
+               "(no detectable gain, and the published one is excluded)",
+    OPPOSITE: "the paper prints a gain g > 0; the interval lies below 0",
+    INCONCLUSIVE: "the paper prints a gain g > 0; the interval contains both 0 and g",
+    BETTER_THAN_PUBLISHED: "the paper prints no gain (g <= 0); the interval lies above 0",
+    NO_GAIN_AS_PUBLISHED: "the paper prints no gain (g <= 0); the interval contains 0 (no "
+                          "detectable gain, as printed; the size of a printed loss is not judged)",
+    LOSS_AS_PUBLISHED: "the paper prints a loss (g < 0); the interval lies below 0 and reaches g "
+                       "or lies above it (a loss no larger than printed)",
+    WORSE_THAN_PUBLISHED: "the paper prints no gain (g <= 0); the interval lies below g (a loss "
+                          "larger than printed; with g = 0 any detectable loss)",
+    BETTER: "no published number; the interval lies above 0",
+    WORSE: "no published number; the interval lies below 0",
+    NO_DIFFERENCE: "no published number; the interval contains 0",
+    UNSTABLE: "k of the row's n seeds failed or gave a non-finite value on the verdict metric: "
+              "not judged (gain and interval over the finite pairs are shown)",
+    ZERO_SPREAD_VERDICT: "every seed gives the same paired difference (to float rounding): a t "
+                         "interval would have zero width, so none is given and the row is not "
+                         "judged (does it change training at all?)",
     TOO_FEW: "fewer than 2 seeds with finite values in both the row and Original: no interval",
     NOT_RUN: "the row has no result yet",
-    FAILED: "every seed of the row failed",
 }
 
 
 def is_finite(value) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite real number: Python or numpy (np.float32, np.int64, ...); never a bool."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
             and math.isfinite(value))
 
 
@@ -103,20 +170,27 @@ class PairedGain:
     std: float | None           # sample std of d_s (n >= 2)
     n: int                      # seeds with a finite value in both rows
     nan: int                    # seeds present in both but left out for a NaN
-    low: float | None           # 95% Student t interval (n >= 2)
+    low: float | None           # Student t interval at `confidence` (n >= 2, spread > 0)
     high: float | None
     published: float | None     # the paper's oriented gain (printed row - printed Original)
+    confidence: float = CONFIDENCE
+    zero_spread: bool = False   # n >= 2 and every d_s equal: no interval (module docstring)
 
     @property
     def n_text(self) -> str:
         return f"n={self.n}" + (f" ({self.nan} NaN)" if self.nan else "")
 
-    @property
-    def covers_published(self) -> bool | None:
-        """Whether the published gain lies inside our interval (None: nothing to compare)."""
-        if self.low is None or self.published is None:
-            return None
-        return self.low <= self.published <= self.high
+    def at(self, confidence: float) -> "PairedGain":
+        """The same gain with its interval at another confidence level (no interval stays none)."""
+        if self.low is None:
+            return replace(self, confidence=confidence)
+        low, high = _interval(self.mean, self.std, self.n, confidence)
+        return replace(self, low=low, high=high, confidence=confidence)
+
+
+def _interval(mean: float, std: float, n: int, confidence: float) -> tuple[float, float]:
+    half = t_quantile(n, confidence) * std / math.sqrt(n)
+    return mean - half, mean + half
 
 
 def paired_gain(metric: str, row: dict, reference: dict, published: float | None = None,
@@ -124,7 +198,8 @@ def paired_gain(metric: str, row: dict, reference: dict, published: float | None
     """Paired, oriented gain of `row` over `reference`, both {seed: value} of ok runs.
 
     Only seeds present in both count; a pair with a non-finite value is left out and counted in
-    `nan`. The interval is mean +- t_{n-1} * std / sqrt(n)."""
+    `nan` (bench.aggregate turns a row's own non-finite seeds into `unstable`). The interval is
+    mean +- t_{n-1} * std / sqrt(n); none when every difference is equal (`zero_spread`)."""
     check_metric(metric)
     for name, values in (("row", row), ("reference", reference)):
         if not isinstance(values, dict):
@@ -136,23 +211,80 @@ def paired_gain(metric: str, row: dict, reference: dict, published: float | None
     d = [oriented(metric, float(row[s]) - float(reference[s])) for s in finite]
     summary = summarize(d)
     low = high = None
+    zero_spread = False
     if summary.n >= 2:
-        half = t_quantile(summary.n, confidence) * summary.std / math.sqrt(summary.n)
-        low, high = summary.mean - half, summary.mean + half
+        scale = max([1.0] + [abs(float(v)) for s in finite for v in (row[s], reference[s])])
+        zero_spread = summary.std <= ZERO_SPREAD * scale
+        if not zero_spread:
+            low, high = _interval(summary.mean, summary.std, summary.n, confidence)
     return PairedGain(metric, summary.mean, summary.std, summary.n, len(seeds) - len(finite),
-                      low, high, published)
+                      low, high, None if published is None else float(published), confidence,
+                      zero_spread)
+
+
+def judge(low: float, high: float, published: float | None) -> str:
+    """The verdict of the closed interval [low, high] against 0 and the printed gain (module
+    docstring: g > 0, g <= 0, not printed)."""
+    if not low <= high:
+        raise ValueError(f"interval must have low <= high, got [{low!r}, {high!r}]")
+    above, below = low > 0, high < 0
+    if published is None:
+        return BETTER if above else WORSE if below else NO_DIFFERENCE
+    g = published
+    if g > 0:
+        if low > g:
+            return LARGER
+        if above:
+            return REPRODUCED if high >= g else SMALLER
+        if below:
+            return OPPOSITE
+        return INCONCLUSIVE if high >= g else RULED_OUT           # contains 0
+    if above:
+        return BETTER_THAN_PUBLISHED
+    if high < g:
+        return WORSE_THAN_PUBLISHED
+    return LOSS_AS_PUBLISHED if below else NO_GAIN_AS_PUBLISHED
 
 
 def verdict(gain: PairedGain) -> str:
-    """One verdict on a row (see the module docstring); a row without a published gain (extra
-    tables, rows the paper does not print) gets better / worse."""
+    """The verdict of a gain's interval (raw, or adjusted by `adjust_block`)."""
+    if gain.zero_spread:
+        return ZERO_SPREAD_VERDICT
     if gain.low is None:
         return TOO_FEW
-    if gain.low <= 0 <= gain.high:
-        return INCONCLUSIVE
-    above = gain.low > 0
-    if gain.published is None:
-        return BETTER if above else WORSE
-    if gain.published > 0:
-        return REPRODUCED if above else OPPOSITE
-    return BETTER_THAN_PUBLISHED if above else NO_GAIN_AS_PUBLISHED
+    return judge(gain.low, gain.high, gain.published)
+
+
+def unstable(failed: int, seeds: int) -> str:
+    """The verdict text of a row with failed or non-finite seeds: "unstable (1 of 3 failed)"."""
+    if not 0 < failed <= seeds:
+        raise ValueError(f"failed must lie in 1..seeds, got {failed} of {seeds}")
+    return f"unstable ({failed} of {seeds} failed)"
+
+
+def row_verdict(gain: PairedGain, failed: int, seeds: int) -> str:
+    """A run row's verdict: `unstable` if any of its `seeds` failed or gave a non-finite value on
+    the verdict metric (`failed` of them), else `verdict(gain)`."""
+    return unstable(failed, seeds) if failed else verdict(gain)
+
+
+def verdict_key(text: str) -> str:
+    """The VERDICTS key of a verdict text (all "unstable (k of n failed)" count as UNSTABLE)."""
+    return UNSTABLE if text.startswith("unstable (") else text
+
+
+def family_confidence(m: int, confidence: float = CONFIDENCE) -> float:
+    """Bonferroni: each of m intervals at 1 - (1 - confidence) / m (m = 8: 0.99375)."""
+    if not isinstance(m, int) or isinstance(m, bool) or m < 1:
+        raise ValueError(f"m must be a positive integer, got {m!r}")
+    return 1 - (1 - confidence) / m
+
+
+def adjust_block(gains: list) -> list:
+    """The gains of one block's rows (None for a row without one) with each interval widened to
+    the Bonferroni level over m = the rows that have an interval (module docstring)."""
+    m = sum(1 for g in gains if g is not None and g.low is not None)
+    if m == 0:
+        return list(gains)
+    level = family_confidence(m)
+    return [g if g is None else g.at(level) for g in gains]

@@ -8,7 +8,8 @@ from .auxiliary import LOSSES, CharbonnierLoss, EdgeLoss, FFTLoss, SSIMLoss
 from .build import PRIORS, build_prior, validate
 from .factory import auxiliary_names, build_auxiliary
 from .loss import RandomPriorLoss
-from .term import AuxiliaryTerm, calibrate
+from .term import AuxiliaryTerm, calibrate, measure_ratio
 
 __all__ = ["PRIORS", "build_prior", "validate", "RandomPriorLoss", "LOSSES", "FFTLoss", "SSIMLoss", "EdgeLoss",
-           "CharbonnierLoss", "AuxiliaryTerm", "build_auxiliary", "auxiliary_names", "calibrate"]
+           "CharbonnierLoss", "AuxiliaryTerm", "build_auxiliary", "auxiliary_names", "calibrate",
+           "measure_ratio"]

@@ -110,15 +110,16 @@ def test_two_seeds_give_mean_std_and_paired_gain_over_original(published):
     assert (gain.low, gain.high) == (pytest.approx(1.5 - half, abs=1e-5), pytest.approx(1.5 + half, abs=1e-5))
     assert taylor.published == {"psnr": 37.3163, "ssim": 0.8955}
     assert taylor.published_gain["psnr"] == pytest.approx(37.3163 - 37.1992)
-    assert gain.published == pytest.approx(0.1171) and gain.covers_published
+    assert gain.published == pytest.approx(0.1171)
     assert taylor.verdict == stats.INCONCLUSIVE and view.verdict_metric == "psnr"
+    assert taylor.adjusted == gain and taylor.adjusted_verdict == stats.INCONCLUSIVE   # m = 1
     md = render_markdown(view)
     line = _md_row(md, "DnCNN", "+Taylor")
     assert "32.0000 ± 1.4142" in line and "+1.5000" in line and "+0.1171" in line
-    assert "[-4.8531, +7.8531], n=2 |" in line and "| yes " in line and "inconclusive" in line
+    assert "[-4.8531, +7.8531], n=2 | inconclusive | inconclusive " in line
 
 
-def test_three_seeds_reproduce_a_published_gain(published):
+def test_three_seeds_find_a_gain_larger_than_published(published):
     entries = seeds(1, "MPRNet", "SIDD", ("Original", "+INN"), 3)
     results = [ok(e, psnr=39.0 + e.seed + (0.2 + 0.05 * e.seed if e.label == "+INN" else 0), ssim=0.9)
                for e in entries]
@@ -126,7 +127,7 @@ def test_three_seeds_reproduce_a_published_gain(published):
     # d = [0.20, 0.25, 0.30]: mean 0.25, std 0.05, half 4.302653 * 0.05 / sqrt(3)
     gain = row.gains["psnr"]
     assert gain.low == pytest.approx(0.25 - 4.302653 * 0.05 / math.sqrt(3), abs=1e-6)
-    assert row.verdict == stats.REPRODUCED and gain.covers_published is False   # paper: +0.0357
+    assert gain.low > 0.0357 and row.verdict == stats.LARGER           # paper: +0.0357
 
 
 def test_one_seed_has_no_std_and_failed_seeds_are_counted():
@@ -149,10 +150,12 @@ def test_nan_metrics_are_counted_and_shown_never_silently_dropped(published):
     cdc, inn = _row(view, "DnCNN", "+CDC"), _row(view, "DnCNN", "+INN")
     assert cdc.measured.summary["psnr"] == stats.Summary(31.5, pytest.approx(0.5 ** 0.5), 2, 1)
     assert cdc.gains["psnr"].n_text == "n=2 (1 NaN)" and cdc.gains["psnr"].mean == pytest.approx(1.5)
-    assert inn.measured.summary["psnr"].mean is None and inn.verdict == stats.TOO_FEW
+    # a NaN seed counts against its row (issue 17), raw and adjusted
+    assert cdc.verdict == cdc.adjusted_verdict == "unstable (1 of 3 failed)" and cdc.adjusted is None
+    assert inn.measured.summary["psnr"].mean is None and inn.verdict == "unstable (3 of 3 failed)"
     md = render_markdown(view)
     assert "31.5000 ± 0.7071 (1 NaN)" in _md_row(md, "DnCNN", "+CDC")
-    assert ", n=2 (1 NaN) " in _md_row(md, "DnCNN", "+CDC")
+    assert ", n=2 (1 NaN) | unstable (1 of 3 failed) | unstable (1 of 3 failed) " in _md_row(md, "DnCNN", "+CDC")
     assert "n/a (3 NaN)" in _md_row(md, "DnCNN", "+INN")
 
 
@@ -189,7 +192,7 @@ def test_rows_follow_the_matrix_order_with_failed_and_missing_rows(published):
     view = build_table(1, published, entries, group_by_config(results), "smoke")
     assert [len(b) for b in view.blocks] == [9, 9]
     assert [r.label for r in view.blocks[0]] == labels
-    assert _row(view, "DnCNN", "+Taylor").verdict == stats.FAILED
+    assert _row(view, "DnCNN", "+Taylor").verdict == "unstable (1 of 1 failed)"
     assert _row(view, "DnCNN", "+CDC").verdict == stats.NOT_RUN
     md = render_markdown(view)
     assert "failed" in _md_row(md, "DnCNN", "+Taylor")
@@ -222,7 +225,7 @@ def test_only_tables_with_a_result_are_rendered():
 
 def test_extra_tables_have_no_published_column_and_better_worse_verdicts(published):
     entries = seeds("lambda", "SID", "LOL", ("Original", "+CDC+epochR"), 3)
-    results = [ok(e, psnr=20.0 + e.seed + 0.3 * (e.label != "Original") + 0.01 * e.seed, niqe=4.0)
+    results = [ok(e, psnr=20.0 + e.seed + (0.3 + 0.01 * e.seed ** 2) * (e.label != "Original"), niqe=4.0)
                for e in entries]
     view = build_table("lambda", published, entries, group_by_config(results), "smoke",
                        caption="Lambda sweep", profile_note=SMOKE_NOTE)
@@ -237,7 +240,7 @@ def test_extra_tables_have_no_published_column_and_better_worse_verdicts(publish
     tex = render_latex(view)
     assert r"\label{tab:repro-table-lambda}" in tex
     rows = [line for line in tex.splitlines() if line.startswith("SID & ")]
-    assert len(rows) == 2 and all(line.count(" & ") == 2 + 2 * 2 + 3 for line in rows)
+    assert len(rows) == 2 and all(line.count(" & ") == 2 + 2 * 2 + 4 for line in rows)
 
 
 def test_niqe_decides_where_a_table_has_no_reference_metric():
@@ -300,19 +303,58 @@ def test_latex_escapes_special_characters():
 def test_verdicts_list_every_row_and_count_each_verdict(published):
     entries = (seeds(1, "DnCNN", "SIDD", ("Original", "+Taylor", "+CDC", "+INN"), 3)
                + [entry(1, "DnCNN", "SIDD", "+Reverse")])
-    gain = {"Original": 0.0, "+Taylor": 0.5, "+CDC": -0.5, "+INN": 0.0}
-    results = [ok(e, psnr=30.0 + gain[e.label] + (0.1 * e.seed if e.label == "+INN" else 0.01 * e.seed ** 2),
-                  ssim=0.5) for e in entries if e.label != "+Reverse"]
+    # paired differences by seed; printed gains: Taylor +0.1171, CDC +0.0338, INN +0.1183
+    d = {"Original": (0, 0, 0), "+Taylor": (0.10, 0.16, 0.22), "+CDC": (-0.5, -0.49, -0.47),
+         "+INN": (0.0, 0.1, 0.2)}
+    results = [ok(e, psnr=30.0 + 0.3 * e.seed + d[e.label][e.seed], ssim=0.5)
+               for e in entries if e.label != "+Reverse"]
     view = build_table(1, published, entries, group_by_config(results), "smoke", profile_note=SMOKE_NOTE)
-    counts = verdict_counts([view])
+    taylor = _row(view, "DnCNN", "+Taylor")
+    # Taylor: 95% [+0.011, +0.309] holds +0.117; Bonferroni over m = 3 rows (98.33%) reaches below 0
+    assert taylor.verdict == stats.REPRODUCED and taylor.adjusted_verdict == stats.INCONCLUSIVE
+    assert taylor.adjusted.confidence == pytest.approx(1 - 0.05 / 3) and taylor.adjusted.low < 0
+    assert _row(view, "DnCNN", "+Reverse").adjusted_verdict == stats.NOT_RUN
+    counts, adjusted = verdict_counts([view]), verdict_counts([view], adjusted=True)
     assert counts[stats.REPRODUCED] == 1 and counts[stats.OPPOSITE] == 1
     assert counts[stats.INCONCLUSIVE] == 1 and counts[stats.NOT_RUN] == 1
     assert sum(counts.values()) == 4                          # Original rows have no verdict
-    md = render_verdicts([view], counts)
-    assert "Numbers from profile `smoke`. " + SMOKE_NOTE in md
-    assert "| reproduced            | 1 " in md and "| all rows              | 4 " in md
+    assert adjusted[stats.REPRODUCED] == 0 and adjusted[stats.INCONCLUSIVE] == 2
+    assert adjusted[stats.OPPOSITE] == 1 and sum(adjusted.values()) == 4
+    md = render_verdicts([view], counts, adjusted)
+    assert "Numbers from profile `smoke`. " + SMOKE_NOTE in md and "Bonferroni" in md
+    assert "| reproduced               | 1      | 0                | " in md
+    assert "| all rows                 | 4      | 4                | " in md
     rows = [line for line in md.split("## Rows")[1].splitlines() if line.startswith("| 1 ")]
-    assert len(rows) == 4 and any("+Taylor" in r and "reproduced" in r for r in rows)
+    assert len(rows) == 4 and "paper in CI" not in md
+    taylor_line = next(r for r in rows if "+Taylor" in r)
+    cells = [c.strip() for c in taylor_line.strip("|").split("|")]
+    assert cells[-3:] == ["reproduced", "[-0.1050, +0.4250] at 98.33%", "inconclusive"]
+
+
+def test_a_failed_seed_makes_the_row_unstable_and_leaves_the_family(published):
+    entries = seeds(1, "DnCNN", "SIDD", ("Original", "+Taylor", "+CDC"), 3)
+    d = {"Original": 0.0, "+Taylor": 0.5, "+CDC": 0.3}
+    results = [failed(e) if (e.label, e.seed) == ("+CDC", 2) else
+               ok(e, psnr=30.0 + e.seed + d[e.label] + 0.01 * e.seed ** 2 * (e.label != "Original"), ssim=0.5)
+               for e in entries]
+    view = build_table(1, published, entries, group_by_config(results), "smoke")
+    cdc, taylor = _row(view, "DnCNN", "+CDC"), _row(view, "DnCNN", "+Taylor")
+    assert cdc.verdict == "unstable (1 of 3 failed)" and cdc.gains["psnr"].n == 2    # not judged on 2 seeds
+    assert cdc.gains["psnr"].low is not None                                           # still shown
+    assert taylor.adjusted.confidence == pytest.approx(0.95)    # the unstable row is not in the family
+    assert verdict_counts([view])[stats.UNSTABLE] == 1
+    md = render_markdown(view)
+    assert "unstable (k of n failed): k of the row's n seeds failed" in md
+    assert "[" in _md_row(md, "DnCNN", "+CDC").split("|")[-4]      # the interval column
+
+
+def test_tables_name_the_adjustment_and_drop_paper_in_ci(table10):
+    md = render_markdown(table10)
+    header = next(line for line in md.splitlines() if line.startswith("| Model"))
+    assert "paper in CI" not in md and "adjusted verdict (Bonferroni)" in header
+    assert "Adjusted verdicts: Bonferroni over each block's rows" in md.split("\n")[0]
+    assert "1 - 0.05/m" in md
+    assert "paper in CI" not in render_latex(table10)
 
 
 # ----- files --------------------------------------------------------------------------------

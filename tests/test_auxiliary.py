@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from priors import (LOSSES, PRIORS, AuxiliaryTerm, RandomPriorLoss, auxiliary_names, build_auxiliary,
-                    calibrate)
+                    calibrate, measure_ratio)
 from priors.auxiliary import gaussian_window, ssim
 
 
@@ -184,3 +184,51 @@ def test_calibration_refuses_a_zero_gradient():
         term.calibrate(F.mse_loss, gt.clone(), gt)
     with pytest.raises(ValueError, match="ratio"):
         term.calibrate(F.l1_loss, *batch(), ratio=0)
+
+
+# ---- the measured ratio (issue 17: measured by its own backward pass, not the formula) ---------
+
+class _CountingTerm(AuxiliaryTerm):
+    """Charbonnier-like term whose scale doubles on every call after the first: a formula would
+    still report the target, a measurement sees the doubled gradient."""
+
+    def __init__(self):
+        super().__init__(weight=0.1)
+        self.calls = 0
+
+    def term(self, y, gt):
+        self.calls += 1
+        scale = 1.0 if self.calls == 1 else 2.0
+        return scale * torch.sqrt((y - gt) ** 2 + 1e-6).mean()
+
+
+def test_the_measured_ratio_comes_from_a_pass_after_lambda_is_set():
+    term = _CountingTerm()
+    lam, measured = term.calibrate(F.l1_loss, *batch(), ratio=0.1)
+    assert term.calls == 2                        # once to set lambda, once to measure
+    assert measured == pytest.approx(0.2, rel=1e-6)   # the second call's gradient is twice the first
+
+
+def test_the_ratio_measured_at_the_parameters_is_what_the_optimizer_sees():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(),
+                                torch.nn.Conv2d(8, 3, 3, padding=1))
+    x, gt = batch()
+    y = model(x)
+    term = build_auxiliary("fft")
+    lam, measured = term.calibrate(F.l1_loss, y, gt, ratio=0.1, parameters=model.parameters())
+    # independently: the two terms' gradients at the parameters, by ordinary backward passes
+    norms = []
+    for loss in (F.l1_loss(model(x), gt), term(model(x), gt)):
+        model.zero_grad()
+        loss.backward()
+        norms.append(math.sqrt(sum(float(p.grad.double().pow(2).sum()) for p in model.parameters())))
+    assert measured == pytest.approx(norms[1] / norms[0], rel=1e-5)
+    assert abs(measured - 0.1) > 1e-3            # the network's Jacobian changes the ratio: not the formula
+    assert measure_ratio(term, F.l1_loss, y.detach(), gt) == pytest.approx(0.1, rel=1e-5)   # at y: the target
+    (y.sum()).backward()                         # the graph is kept for the training step
+    with pytest.raises(ValueError, match="attached"):
+        measure_ratio(term, F.l1_loss, y.detach(), gt, parameters=model.parameters())
+    with pytest.raises(ValueError, match="attached"):             # refused before lambda changes
+        term.calibrate(F.l1_loss, y.detach(), gt, parameters=model.parameters())
+    assert term.weight == lam

@@ -103,3 +103,17 @@ def test_validation_curve_ends_at_the_final_evaluation():
               "curve": {"val": [[250, {"psnr": 30.0}], [750, {"psnr": 32.0}]]}}
     row = SimpleNamespace(measured=SimpleNamespace(records=(record,)))
     assert _val_series(row, "psnr") == [{250: 30.0, 750: 32.0, 1000: 32.5}]
+
+
+def test_gains_figure_draws_the_bonferroni_interval_behind_the_95_one(tmp_path, view, monkeypatch):
+    import matplotlib.axes
+    drawn = []
+    original = matplotlib.axes.Axes.plot
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot",
+                        lambda ax, *a, **k: drawn.append((a, k)) or original(ax, *a, **k))
+    plot_gains(view, tmp_path / "g.png")
+    bars = [tuple(a[0]) for a, k in drawn if k.get("lw") == 6]   # the pale adjusted bars
+    rows = [r for b in view.blocks for r in b if r.adjusted is not None and r.adjusted.low is not None]
+    assert rows and sorted(bars) == sorted((r.adjusted.low, r.adjusted.high) for r in rows)
+    assert all(r.adjusted.low < r.gains["psnr"].low and r.adjusted.high > r.gains["psnr"].high
+               for r in rows)                                  # m > 1: wider than the 95% interval

@@ -1,10 +1,12 @@
 """bench.stats: paired, oriented gains over Original, their t interval and the verdicts."""
 import math
 
+import numpy as np
 import pytest
 
 from bench import stats
-from bench.stats import PairedGain, paired_gain, summarize, t_quantile, verdict
+from bench.stats import (PairedGain, adjust_block, judge, paired_gain, row_verdict, summarize,
+                         t_quantile, verdict)
 
 NAN = float("nan")
 
@@ -25,15 +27,14 @@ def test_three_seed_interval_by_hand():
     half = 4.302653 / math.sqrt(3)
     assert (gain.mean, gain.std, gain.n, gain.nan) == (pytest.approx(2.0), pytest.approx(1.0), 3, 0)
     assert gain.low == pytest.approx(2.0 - half, abs=1e-6) and gain.high == pytest.approx(2.0 + half, abs=1e-6)
-    assert gain.covers_published is True and gain.n_text == "n=3"
-    assert verdict(gain) == stats.INCONCLUSIVE            # low = -0.484 < 0
+    assert gain.n_text == "n=3" and gain.confidence == 0.95 and not gain.zero_spread
+    assert verdict(gain) == stats.INCONCLUSIVE            # [-0.484, 4.484] holds 0 and 0.5
 
 
 def test_pairing_uses_the_seed_not_the_position():
-    # unpaired means would give 0; paired by seed every d_s is +1
-    gain = paired_gain("psnr", {2: 33.0, 0: 31.0, 1: 32.0}, {0: 30.0, 1: 31.0, 2: 32.0})
-    assert gain.mean == pytest.approx(1.0) and gain.std == pytest.approx(0.0)
-    assert gain.low == pytest.approx(1.0) and gain.high == pytest.approx(1.0)
+    # unpaired means would give 0; paired by seed d = [+1, +1.5, +2]
+    gain = paired_gain("psnr", {2: 34.0, 0: 31.0, 1: 32.5}, {0: 30.0, 1: 31.0, 2: 32.0})
+    assert gain.mean == pytest.approx(1.5) and gain.std == pytest.approx(0.5)
     assert verdict(gain) == stats.BETTER                   # no published gain: better / worse
 
 
@@ -43,7 +44,7 @@ def test_lower_is_better_metrics_are_oriented_positive_is_better():
     assert gain.mean == pytest.approx(0.7666667) and gain.std == pytest.approx(0.2516611, abs=1e-6)
     half = 4.302653 * 0.2516611 / math.sqrt(3)
     assert gain.low == pytest.approx(0.7666667 - half, abs=1e-5)
-    assert gain.low > 0 and verdict(gain) == stats.REPRODUCED
+    assert gain.low > 0.0187 and verdict(gain) == stats.LARGER   # above the printed +0.0187
     worse = paired_gain("niqe", {0: 5.0, 1: 5.2}, {0: 4.0, 1: 4.1})      # NIQE went up: worse
     assert worse.mean == pytest.approx(-1.05)
 
@@ -71,34 +72,149 @@ def _gain(low, high, published):
     return PairedGain("psnr", (low + high) / 2, 1.0, 3, 0, low, high, published)
 
 
-@pytest.mark.parametrize("low, high, published, expected", [
-    (0.01, 0.2, 0.1, stats.REPRODUCED),
-    (1e-12, 0.2, 0.1, stats.REPRODUCED),                  # just above 0
-    (0.0, 0.2, 0.1, stats.INCONCLUSIVE),                  # touching 0 contains it
-    (-0.2, 0.0, 0.1, stats.INCONCLUSIVE),
-    (-0.2, -1e-12, 0.1, stats.OPPOSITE),
-    (0.01, 0.2, 0.0, stats.BETTER_THAN_PUBLISHED),        # paper prints no gain
-    (0.01, 0.2, -0.05, stats.BETTER_THAN_PUBLISHED),
-    (-0.2, -0.01, -0.05, stats.NO_GAIN_AS_PUBLISHED),
-    (-0.2, 0.2, -0.05, stats.INCONCLUSIVE),
-    (0.01, 0.2, None, stats.BETTER),
-    (-0.2, -0.01, None, stats.WORSE),
-    (-0.2, 0.2, None, stats.INCONCLUSIVE),
-])
-def test_verdict_boundaries(low, high, published, expected):
-    assert verdict(_gain(low, high, published)) == expected
+# ----- one test per verdict, from hand-made intervals -------------------------------------------
+# the paper prints a gain g = 0.1 > 0
 
+def test_reproduced_is_above_0_and_contains_g():
+    assert verdict(_gain(0.01, 0.2, 0.1)) == stats.REPRODUCED
+    assert verdict(_gain(1e-12, 0.1, 0.1)) == stats.REPRODUCED          # closed: an end at g holds g
+
+
+def test_smaller_than_published_is_above_0_and_below_g():
+    assert verdict(_gain(0.01, 0.05, 0.1)) == stats.SMALLER
+
+
+def test_larger_than_published_is_above_g():
+    assert verdict(_gain(0.15, 0.4, 0.1)) == stats.LARGER
+
+
+def test_ruled_out_contains_0_and_lies_below_g():
+    assert verdict(_gain(-0.03, 0.05, 0.1)) == stats.RULED_OUT
+    assert verdict(_gain(0.0, 0.05, 0.1)) == stats.RULED_OUT            # an end at 0 holds 0
+
+
+def test_opposite_is_below_0():
+    assert verdict(_gain(-0.2, -1e-12, 0.1)) == stats.OPPOSITE
+
+
+def test_inconclusive_contains_both_0_and_g():
+    assert verdict(_gain(-0.67, 1.67, 0.117)) == stats.INCONCLUSIVE     # the issue's wide interval
+    assert verdict(_gain(-0.2, 0.1, 0.1)) == stats.INCONCLUSIVE
+
+
+# the paper prints no gain, g <= 0
+
+def test_better_than_published_is_above_0():
+    assert verdict(_gain(0.01, 0.2, 0.0)) == stats.BETTER_THAN_PUBLISHED
+    assert verdict(_gain(0.01, 0.2, -0.05)) == stats.BETTER_THAN_PUBLISHED
+
+
+def test_no_gain_as_published_contains_0():
+    assert verdict(_gain(-0.2, 0.2, 0.0)) == stats.NO_GAIN_AS_PUBLISHED
+    assert verdict(_gain(-0.2, 0.2, -0.05)) == stats.NO_GAIN_AS_PUBLISHED
+    assert verdict(_gain(-0.01, 0.2, -0.5)) == stats.NO_GAIN_AS_PUBLISHED   # the loss's size is not judged
+
+
+def test_loss_as_published_is_below_0_and_reaches_g_or_lies_above_it():
+    assert verdict(_gain(-0.2, -0.01, -0.05)) == stats.LOSS_AS_PUBLISHED   # contains g
+    assert verdict(_gain(-0.04, -0.01, -0.05)) == stats.LOSS_AS_PUBLISHED  # between g and 0
+
+
+def test_worse_than_published_is_below_g():
+    assert verdict(_gain(-0.3, -0.1, -0.05)) == stats.WORSE_THAN_PUBLISHED
+    assert verdict(_gain(-0.3, -1e-12, 0.0)) == stats.WORSE_THAN_PUBLISHED  # g = 0: any loss
+
+
+# the paper does not print the row
+
+def test_unprinted_rows_are_better_worse_or_no_detectable_difference():
+    assert verdict(_gain(0.01, 0.2, None)) == stats.BETTER
+    assert verdict(_gain(-0.2, -0.01, None)) == stats.WORSE
+    assert verdict(_gain(-0.2, 0.2, None)) == stats.NO_DIFFERENCE
+    assert verdict(_gain(0.0, 0.2, None)) == stats.NO_DIFFERENCE
+
+
+def test_judge_refuses_a_reversed_interval():
+    with pytest.raises(ValueError, match="low <= high"):
+        judge(0.2, 0.1, 0.1)
+
+
+# ----- rows that are not judged on an interval ----------------------------------------------------
 
 def test_one_seed_gives_too_few_seeds_and_no_interval():
     gain = paired_gain("psnr", {0: 31.0}, {0: 30.0}, published=0.1)
-    assert (gain.mean, gain.n, gain.low, gain.covers_published) == (1.0, 1, None, None)
+    assert (gain.mean, gain.n, gain.low, gain.zero_spread) == (1.0, 1, None, False)
     assert verdict(gain) == stats.TOO_FEW
 
 
-def test_published_inside_or_outside_the_interval():
-    assert _gain(0.1, 0.3, 0.3).covers_published is True      # closed interval
-    assert _gain(0.1, 0.3, 0.31).covers_published is False
-    assert _gain(0.1, 0.3, None).covers_published is None
+def test_zero_spread_gives_no_interval_and_no_confident_verdict():
+    # a constant paired difference: the t interval would be [1, 1] and say "larger than published"
+    gain = paired_gain("psnr", {0: 31.0, 1: 32.0, 2: 33.0}, {0: 30.0, 1: 31.0, 2: 32.0}, published=0.1)
+    assert gain.mean == pytest.approx(1.0) and gain.zero_spread
+    assert (gain.low, gain.high) == (None, None) and verdict(gain) == stats.ZERO_SPREAD_VERDICT
+    # equal up to float rounding counts too (40.3 - 40.0 != 30.3 - 30.0 in binary)
+    rounding = paired_gain("psnr", {0: 40.3, 1: 30.3}, {0: 40.0, 1: 30.0})
+    assert 0 < rounding.std < 1e-12 and rounding.zero_spread and verdict(rounding) == stats.ZERO_SPREAD_VERDICT
+    # a row identical to Original is no exception
+    same = paired_gain("psnr", {0: 30.0, 1: 31.0}, {0: 30.0, 1: 31.0}, published=0.1)
+    assert same.zero_spread and verdict(same) == stats.ZERO_SPREAD_VERDICT
+    # a small but real spread keeps its interval
+    real = paired_gain("psnr", {0: 31.0, 1: 32.0001}, {0: 30.0, 1: 31.0})
+    assert not real.zero_spread and real.low is not None
+
+
+def test_a_failed_or_nan_seed_makes_the_row_unstable_whatever_its_interval():
+    gain = _gain(0.01, 0.2, 0.1)                                  # reproduced on its finite pairs
+    assert row_verdict(gain, failed=0, seeds=3) == stats.REPRODUCED
+    assert row_verdict(gain, failed=1, seeds=3) == "unstable (1 of 3 failed)"
+    assert stats.verdict_key("unstable (1 of 3 failed)") == stats.UNSTABLE == "unstable (k of n failed)"
+    assert stats.verdict_key(stats.REPRODUCED) == stats.REPRODUCED
+    with pytest.raises(ValueError, match="failed must lie"):
+        stats.unstable(4, 3)
+
+
+# ----- multiple comparisons -----------------------------------------------------------------
+
+def test_bonferroni_confidence():
+    assert stats.family_confidence(1) == pytest.approx(0.95)
+    assert stats.family_confidence(8) == pytest.approx(0.99375)
+    with pytest.raises(ValueError, match="positive integer"):
+        stats.family_confidence(0)
+
+
+def test_adjustment_widens_intervals_and_can_undo_a_significant_verdict():
+    # d = [0.2, 0.3, 0.4, 0.5]: 95% interval [+0.144, +0.556] holds g = 0.35 -> reproduced
+    row = {0: 30.2, 1: 31.3, 2: 32.4, 3: 33.5}
+    ref = {0: 30.0, 1: 31.0, 2: 32.0, 3: 33.0}
+    gain = paired_gain("psnr", row, ref, published=0.35)
+    assert gain.low == pytest.approx(0.35 - 3.182446 * (0.1290994 / 2), abs=1e-5)
+    assert verdict(gain) == stats.REPRODUCED
+    others = [paired_gain("psnr", {s: v + 0.1 * (s % 2) for s, v in ref.items()}, ref)] * 7
+    adjusted = adjust_block([gain, None, *others])             # m = 8 rows with an interval
+    first = adjusted[0]
+    assert adjusted[1] is None and first.confidence == pytest.approx(0.99375)
+    half = float(stats.student_t.ppf(1 - 0.00625 / 2, 3)) * gain.std / 2
+    assert (first.low, first.high) == (pytest.approx(0.35 - half), pytest.approx(0.35 + half))
+    assert first.low < 0 and verdict(first) == stats.INCONCLUSIVE   # significant raw, not adjusted
+    assert (first.mean, first.n, first.published) == (gain.mean, gain.n, gain.published)
+    # one row alone is not adjusted; rows without an interval are left as they are
+    assert adjust_block([gain])[0] == gain
+    too_few = paired_gain("psnr", {0: 1.0}, {0: 0.0})
+    assert adjust_block([too_few, gain])[0] == too_few.at(0.95) and adjust_block([too_few, gain])[1] == gain
+
+
+# ----- input ----------------------------------------------------------------------------------
+
+def test_numpy_scalars_are_numbers_not_nan():
+    row = {0: np.float32(31.0), 1: np.float64(32.5), 2: np.int64(33)}
+    ref = {0: np.float64(30.0), 1: 31, 2: np.float32(32.0)}
+    gain = paired_gain("psnr", row, ref, published=np.float64(0.1))
+    assert (gain.n, gain.nan) == (3, 0) and gain.mean == pytest.approx(1.1666667)
+    assert type(gain.published) is float
+    assert stats.is_finite(np.float32(1.5)) and stats.is_finite(np.int64(3))
+    assert not stats.is_finite(np.float32("nan")) and not stats.is_finite(True)
+    assert not stats.is_finite(np.bool_(True)) and not stats.is_finite("1.0")
+    assert summarize([np.float32(1.0), np.float64(3.0), np.nan]) == stats.Summary(2.0, pytest.approx(2 ** 0.5), 2, 1)
 
 
 def test_bad_input_is_a_one_line_value_error():
@@ -111,6 +227,10 @@ def test_bad_input_is_a_one_line_value_error():
 
 
 def test_every_verdict_is_documented():
-    assert set(stats.VERDICTS) == {stats.REPRODUCED, stats.OPPOSITE, stats.BETTER_THAN_PUBLISHED,
-                                   stats.NO_GAIN_AS_PUBLISHED, stats.INCONCLUSIVE, stats.BETTER,
-                                   stats.WORSE, stats.TOO_FEW, stats.NOT_RUN, stats.FAILED}
+    assert set(stats.VERDICTS) == {
+        stats.REPRODUCED, stats.SMALLER, stats.LARGER, stats.RULED_OUT, stats.OPPOSITE,
+        stats.INCONCLUSIVE, stats.BETTER_THAN_PUBLISHED, stats.NO_GAIN_AS_PUBLISHED,
+        stats.LOSS_AS_PUBLISHED, stats.WORSE_THAN_PUBLISHED, stats.BETTER, stats.WORSE,
+        stats.NO_DIFFERENCE, stats.UNSTABLE, stats.ZERO_SPREAD_VERDICT, stats.TOO_FEW, stats.NOT_RUN}
+    for name in stats.VERDICTS:                                 # the module docstring names each
+        assert name in stats.__doc__
