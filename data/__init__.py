@@ -51,6 +51,11 @@ DATASETS: dict[str, DatasetInfo] = {
     "embedded_lowlight": DatasetInfo("lowlight", False, EMBEDDED_OPTIONS, _embedded("lowlight")),
     "embedded_pansharpen": DatasetInfo("pansharpen", False, EMBEDDED_OPTIONS,
                                        _embedded("pansharpen")),
+    # the study's stand-ins: 45-photo corpus, camera pipeline, two sensors (docs/data.md)
+    "embedded_sidd": DatasetInfo("denoise", False, EMBEDDED_OPTIONS, _embedded("sidd")),
+    "embedded_lol": DatasetInfo("lowlight", False, EMBEDDED_OPTIONS, _embedded("lol")),
+    "embedded_wv2": DatasetInfo("pansharpen", False, EMBEDDED_OPTIONS, _embedded("wv2")),
+    "embedded_gf2": DatasetInfo("pansharpen", False, EMBEDDED_OPTIONS, _embedded("gf2")),
 }
 
 

@@ -8,7 +8,7 @@ log(read) = 2.18 log(shot) + 1.20 + N(0, 0.26^2).
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import gaussian_filter
+from scipy.ndimage import gaussian_filter, shift as subpixel_shift
 
 
 def srgb_to_linear(x: np.ndarray) -> np.ndarray:
@@ -91,12 +91,17 @@ def mtf_sigma(ratio: int, nyquist_gain: float) -> float:
 TRUNCATE = 4.0  # Gaussian kernel extent in sigmas (scipy's default): radius int(4 sigma + 0.5)
 
 
-def wald_decimate(ms: np.ndarray, ratio: int, gains) -> np.ndarray:
-    """LR-MS: per-band MTF-matched Gaussian blur, then every ratio-th pixel from ratio // 2."""
+def wald_decimate(ms: np.ndarray, ratio: int, gains, shift=(0.0, 0.0)) -> np.ndarray:
+    """LR-MS: per-band MTF-matched Gaussian blur, then every ratio-th pixel from ratio // 2.
+    A non-zero shift (rows, cols; full-resolution pixels, |shift| <= ratio) misregisters the MS
+    grid: the blurred bands are resampled (linear interpolation) before decimation."""
     bands = [gaussian_filter(ms[..., c], mtf_sigma(ratio, g), mode="reflect", truncate=TRUNCATE)
              for c, g in enumerate(gains)]
+    blurred = np.stack(bands, axis=-1)
+    if any(shift):
+        blurred = subpixel_shift(blurred, (shift[0], shift[1], 0.0), order=1, mode="reflect")
     start = ratio // 2
-    return np.stack(bands, axis=-1)[start::ratio, start::ratio]
+    return blurred[start::ratio, start::ratio]
 
 
 def reflect_indices(start: int, stop: int, size: int) -> np.ndarray:
@@ -107,21 +112,22 @@ def reflect_indices(start: int, stop: int, size: int) -> np.ndarray:
 
 
 def wald_decimate_window(ms: np.ndarray, ratio: int, gains, top: int, left: int,
-                         size: int, scale: float = 1.0) -> np.ndarray:
+                         size: int, scale: float = 1.0, shift=(0.0, 0.0)) -> np.ndarray:
     """Exactly wald_decimate(ms / scale, ratio, gains)[top:top + size, left:left + size] (a
     window on the LR grid), computed from the matching full-resolution window plus a margin of
     one kernel radius (rounded up to a multiple of ratio, so the decimation phase is kept); only
     that window is converted to float. The margin is filled as the full-image blur's reflect
     mode would, so windows at the border agree too."""
     radius = max(int(TRUNCATE * mtf_sigma(ratio, g) + 0.5) for g in gains)
+    radius += ratio if any(shift) else 0     # the shift reads up to ratio pixels further
     margin = -(-radius // ratio) * ratio
     rows = reflect_indices(ratio * top - margin, ratio * (top + size) + margin, ms.shape[0])
     cols = reflect_indices(ratio * left - margin, ratio * (left + size) + margin, ms.shape[1])
-    lr = wald_decimate(ms[np.ix_(rows, cols)] / scale, ratio, gains)
+    lr = wald_decimate(ms[np.ix_(rows, cols)] / scale, ratio, gains, shift)
     skip = margin // ratio
     return lr[skip:skip + size, skip:skip + size]
 
 
-def panchromatic(ms: np.ndarray) -> np.ndarray:
+def panchromatic(ms: np.ndarray, weights=PAN_WEIGHTS) -> np.ndarray:
     """PAN as the weighted sum of the full-resolution bands (HW1)."""
-    return (ms @ PAN_WEIGHTS)[..., None]
+    return (ms @ np.asarray(weights))[..., None]

@@ -1,8 +1,15 @@
-"""Embedded stand-in sets built at run time from photographs bundled in scikit-image's wheel.
+"""Embedded stand-in sets built at run time from photographs that load offline (data/corpus.py).
 
-Photographs (all load offline): astronaut, hubble_deep_field, retina, motorcycle_left,
-motorcycle_right (a stereo pair: one scene, always kept in the same split), coffee, rocket,
-chelsea. Each is resized (PIL's antialiased bicubic) so its longer side is at most `max_side`
+Two generations, each a registry entry (STANDINS):
+- legacy `embedded_denoise`, `embedded_lowlight`, `embedded_pansharpen` (smoke profile): the 8
+  photographs bundled in scikit-image's wheel (astronaut, hubble_deep_field, retina,
+  motorcycle_left, motorcycle_right, coffee, rocket, chelsea), white camera noise, a global
+  exposure scale, one pan-sharpening sensor; kept unchanged so their results stay valid;
+- `embedded_sidd`, `embedded_lol`, `embedded_wv2`, `embedded_gf2` (study profile): the 45-photo
+  corpus (35 train, 10 val, fixed split), a camera pipeline with demosaicing (data/camera.py),
+  a LOL-like tone curve and colour cast, and two distinct pan-sharpening sensors
+  (data/sensors.py) whose set seed reaches every fresh draw.
+The motorcycle stereo pair is one scene, always kept in the same split. Each photo is resized (PIL's antialiased bicubic) so its longer side is at most `max_side`
 (None: full bundled resolution) and quantised to 8 bits; that clean image is the target. Held
 out whole for validation: `val_images` (default chelsea and rocket); no pixel of them is in the
 training split. The grayscale textures (brick, grass, gravel) are not used: all tasks are colour.
@@ -24,28 +31,51 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import degrade
+from dataclasses import dataclass
+from typing import Callable
+
+from . import camera, degrade, sensors
+from .corpus import ALL_PHOTOS, BUNDLED, CORPUS, CORPUS_VAL, SAME_SCENE, load_photo
 from .datasets import RATIO, PairedImages, PanTriplets
 from .errors import DatasetError
-from .fresh import FreshPairs, FreshTriplets
+from .fresh import FreshPairs, FreshTriplets, SensorTriplets
 
-PHOTOS = ("astronaut", "hubble_deep_field", "retina", "motorcycle_left", "motorcycle_right",
-          "coffee", "rocket", "chelsea")
-SAME_SCENE = {"motorcycle_left": "motorcycle_right", "motorcycle_right": "motorcycle_left"}
+PHOTOS = BUNDLED              # the legacy sets' photographs
 DEFAULT_VAL = ("chelsea", "rocket")
 DEFAULT_MAX_SIDE = 256
-TASKS = ("denoise", "lowlight", "pansharpen")
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """One embedded set: its task, photographs, default validation photos and degradation:
+    `degrade(clean float HWC, rng)` -> input uint8, or (input, target) uint8 when the target is
+    not the photo itself (pairs); `sensor` for pan-sharpening (None: the legacy model)."""
+    task: str
+    photos: tuple[str, ...]
+    default_val: tuple[str, ...]
+    default_max_side: int
+    degrade: Callable | None = None
+    sensor: sensors.Sensor | None = None
+
+
+# key -> stand-in; the key's position keys the fixed draws (rng_for), so keys are only appended
+STANDINS = {
+    "denoise": StandIn("denoise", BUNDLED, DEFAULT_VAL, DEFAULT_MAX_SIDE, degrade.camera_noise),
+    "lowlight": StandIn("lowlight", BUNDLED, DEFAULT_VAL, DEFAULT_MAX_SIDE, degrade.under_exposure),
+    "pansharpen": StandIn("pansharpen", BUNDLED, DEFAULT_VAL, DEFAULT_MAX_SIDE),
+    "sidd": StandIn("denoise", CORPUS, CORPUS_VAL, 384, camera.sidd_camera),
+    "lol": StandIn("lowlight", CORPUS, CORPUS_VAL, 384, camera.lol_camera),
+    "wv2": StandIn("pansharpen", CORPUS, CORPUS_VAL, 384, sensor=sensors.WORLDVIEW2),
+    "gf2": StandIn("pansharpen", CORPUS, CORPUS_VAL, 384, sensor=sensors.GAOFEN2),
+}
+TASKS = tuple(STANDINS)
 DEGRADE = {"denoise": degrade.camera_noise, "lowlight": degrade.under_exposure}
 
 
-def load_photo(name: str) -> np.ndarray:
-    """The bundled uint8 RGB photograph."""
-    from skimage import data as skdata
-
-    if name in SAME_SCENE:
-        left, right, _ = skdata.stereo_motorcycle()
-        return left if name == "motorcycle_left" else right
-    return getattr(skdata, name)()
+def degrade_pair(kind: str, clean: np.ndarray, rng: np.random.Generator):
+    """(input uint8, target uint8) of one draw of stand-in `kind` on a clean uint8 image."""
+    out = STANDINS[kind].degrade(clean / 255.0, rng)
+    return out if isinstance(out, tuple) else (out, clean)
 
 
 @lru_cache(maxsize=32)
@@ -65,20 +95,20 @@ def clean_photo(name: str, max_side: int | None) -> np.ndarray:
     return image
 
 
-def split_photos(val_images) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(train, val) photo names in PHOTOS order; a stereo partner follows its held-out twin."""
+def split_photos(val_images, photos: tuple[str, ...] = PHOTOS) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(train, val) photo names in `photos` order; a stereo partner follows its held-out twin."""
     if isinstance(val_images, str):
         val_images = (val_images,)
     if not isinstance(val_images, (tuple, list)):
-        raise DatasetError(f"embedded: val_images must be photo names from {', '.join(PHOTOS)}, "
+        raise DatasetError(f"embedded: val_images must be photo names from {', '.join(photos)}, "
                            f"got {val_images!r}")
-    unknown = [n for n in val_images if n not in PHOTOS]
+    unknown = [n for n in val_images if n not in photos]
     if unknown:
         raise DatasetError(f"embedded: unknown val_images entry {unknown[0]!r}; expected names "
-                           f"from {', '.join(PHOTOS)}")
+                           f"from {', '.join(photos)}")
     held = set(val_images) | {SAME_SCENE[n] for n in val_images if n in SAME_SCENE}
-    train = tuple(n for n in PHOTOS if n not in held)
-    val = tuple(n for n in PHOTOS if n in held)
+    train = tuple(n for n in photos if n not in held)
+    val = tuple(n for n in photos if n in held)
     if not train or not val:
         raise DatasetError(f"embedded: val_images {tuple(val_images)} leaves an empty split")
     return train, val
@@ -87,7 +117,7 @@ def split_photos(val_images) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def rng_for(seed: int, photo: str, task: str, draw: int = 0) -> np.random.Generator:
     """The generator of one fixed realisation. Draw 0 keeps the 3-word key: numpy's SeedSequence
     pads short keys with zeros, so [s, p, t] and [s, p, t, 0] agree only while s < 2**32."""
-    key = [seed, PHOTOS.index(photo), TASKS.index(task)]
+    key = [seed, ALL_PHOTOS.index(photo), TASKS.index(task)]
     return np.random.default_rng(key + [draw] if draw else key)
 
 
@@ -117,13 +147,12 @@ def build_pairs(task: str, photos: tuple[str, ...], max_side: int | None, seed: 
                 draws: int = 1, crop: int | None = None):
     """{item name: (degraded uint8, clean uint8)} for denoise / lowlight (cached, read-only).
     Each photo is degraded whole, then centre-cropped to crop (val_crop)."""
-    degrade_fn = DEGRADE[task]
     out = {}
     for name, photo, draw in draw_names(photos, draws):
         clean = clean_photo(photo, max_side)
-        degraded = degrade_fn(clean / 255.0, rng_for(seed, photo, task, draw))
+        degraded, target = degrade_pair(task, clean, rng_for(seed, photo, task, draw))
         top, left, h, w = centre_window(*clean.shape[:2], crop)
-        out[name] = read_only(degraded[top:top + h, left:left + w], clean[top:top + h, left:left + w])
+        out[name] = read_only(degraded[top:top + h, left:left + w], target[top:top + h, left:left + w])
     return out
 
 
@@ -139,15 +168,19 @@ def clean_four_band(photo: str, max_side: int | None):
 
 @lru_cache(maxsize=24)
 def build_triplets(photos: tuple[str, ...], max_side: int | None, seed: int, draws: int = 1,
-                   crop: int | None = None):
+                   crop: int | None = None, kind: str = "pansharpen"):
     """{item name: (lrms, pan, target)} uint8 HWC arrays under Wald's protocol (cached,
     read-only); the centre crop is aligned to the LR-MS grid."""
     out = {}
+    sensor = STANDINS[kind].sensor
     for name, photo, draw in draw_names(photos, draws):
         pan, gt = clean_four_band(photo, max_side)
-        gains = rng_for(seed, photo, "pansharpen", draw).uniform(*degrade.MTF_GAIN_RANGE,
-                                                                  size=gt.shape[-1])
-        lrms = degrade.quantise(degrade.wald_decimate(gt / 255.0, RATIO, gains))
+        rng = rng_for(seed, photo, kind, draw)
+        if sensor is None:   # legacy model: clean PAN, fresh MTF gains only
+            gains = rng.uniform(*degrade.MTF_GAIN_RANGE, size=gt.shape[-1])
+            lrms = degrade.quantise(degrade.wald_decimate(gt / 255.0, RATIO, gains))
+        else:
+            lrms, pan = sensors.observe(gt, sensor, sensor.draw(rng), RATIO)
         top, left, h, w = centre_window(*gt.shape[:2], crop, align=RATIO)
         t, l = top // RATIO, left // RATIO
         out[name] = read_only(lrms[t:t + h // RATIO, l:l + w // RATIO],
@@ -155,55 +188,67 @@ def build_triplets(photos: tuple[str, ...], max_side: int | None, seed: int, dra
     return out
 
 
-def build(task: str, split: str, patch_size: int, seed: int, max_side: int | None = DEFAULT_MAX_SIDE,
-          val_images=DEFAULT_VAL, fresh_degradation: bool = False, val_draws: int = 1,
+_DEFAULT = object()
+
+
+def build(kind: str, split: str, patch_size: int, seed: int, max_side=_DEFAULT,
+          val_images=None, fresh_degradation: bool = False, val_draws: int = 1,
           val_crop: int | None = None):
-    """The split's data set. fresh_degradation acts on the train split only, val_draws and
-    val_crop on the val split only (the others are accepted and ignored, so one option set
-    can serve both splits)."""
-    check_options(task, seed, max_side, fresh_degradation, val_draws, val_crop)
-    train, val = split_photos(val_images)
+    """The split's data set of stand-in `kind` (a STANDINS key; registered as embedded_<kind>).
+    max_side and val_images default to the stand-in's own. fresh_degradation acts on the
+    train split only, val_draws and val_crop on the val split only (the others are accepted
+    and ignored, so one option set can serve both splits)."""
+    standin = STANDINS[kind]
+    max_side = standin.default_max_side if max_side is _DEFAULT else max_side
+    check_options(kind, seed, max_side, fresh_degradation, val_draws, val_crop)
+    train, val = split_photos(standin.default_val if val_images is None else val_images,
+                              standin.photos)
     seed = int(seed)
     if split == "val":
-        return val_set(task, val, max_side, seed, val_draws, val_crop, patch_size)
-    describe = lambda i: f"embedded_{task} photo {train[i]}"
-    if task == "pansharpen":
-        if fresh_degradation:
-            ds = FreshTriplets(train, lambda i: clean_four_band(train[i], max_side), patch_size,
-                               describe)
+        return val_set(kind, val, max_side, seed, val_draws, val_crop, patch_size)
+    describe = lambda i: f"embedded_{kind} photo {train[i]}"
+    four_band = lambda i: clean_four_band(train[i], max_side)
+    if standin.task == "pansharpen":
+        if fresh_degradation and standin.sensor is not None:
+            ds = SensorTriplets(train, four_band, patch_size, describe, standin.sensor,
+                                salt=(seed, TASKS.index(kind)))
+        elif fresh_degradation:
+            ds = FreshTriplets(train, four_band, patch_size, describe)
         else:
-            items = build_triplets(train, max_side, seed)
+            items = build_triplets(train, max_side, seed, kind=kind)
             ds = PanTriplets("train", train, lambda i: items[train[i]], 255, patch_size,
                              describe=describe)
         sizes = {n: clean_four_band(n, max_side)[1].shape[:2] for n in train}
     else:
         if fresh_degradation:
-            ds = FreshPairs(task, train, lambda i: clean_photo(train[i], max_side), DEGRADE[task],
-                            patch_size, describe)
+            salt = () if kind in DEGRADE else (seed, TASKS.index(kind))   # legacy: unsalted
+            ds = FreshPairs(standin.task, train, lambda i: clean_photo(train[i], max_side),
+                            lambda clean, rng: degrade_pair(kind, clean, rng), patch_size,
+                            describe, salt=salt)
         else:
-            items = build_pairs(task, train, max_side, seed)
-            ds = PairedImages(task, "train", train, lambda i: items[train[i]], 255, patch_size,
-                              describe=describe)
+            items = build_pairs(kind, train, max_side, seed)
+            ds = PairedImages(standin.task, "train", train, lambda i: items[train[i]], 255,
+                              patch_size, describe=describe)
         sizes = {n: clean_photo(n, max_side).shape[:2] for n in train}
     small = [n for n, s in sizes.items() if min(s) < patch_size]
     if small:
         h, w = sizes[small[0]]
-        raise DatasetError(f"embedded_{task}: training photo {small[0]!r} is {h}x{w} at "
+        raise DatasetError(f"embedded_{kind}: training photo {small[0]!r} is {h}x{w} at "
                            f"max_side={max_side}, smaller than patch_size {patch_size}; "
                            "raise max_side or lower patch_size")
     return ds
 
 
-def val_set(task: str, photos: tuple[str, ...], max_side, seed: int, draws: int, crop, patch_size):
+def val_set(kind: str, photos: tuple[str, ...], max_side, seed: int, draws: int, crop, patch_size):
     names = [n for n, _, _ in draw_names(photos, draws)]
-    describe = lambda i: f"embedded_{task} photo {names[i]}"
-    if task == "pansharpen":
-        items = build_triplets(photos, max_side, seed, draws, crop)
+    describe = lambda i: f"embedded_{kind} photo {names[i]}"
+    if STANDINS[kind].task == "pansharpen":
+        items = build_triplets(photos, max_side, seed, draws, crop, kind=kind)
         return PanTriplets("val", names, lambda i: items[names[i]], 255, patch_size,
                            describe=describe)
-    items = build_pairs(task, photos, max_side, seed, draws, crop)
-    return PairedImages(task, "val", names, lambda i: items[names[i]], 255, patch_size,
-                        describe=describe)
+    items = build_pairs(kind, photos, max_side, seed, draws, crop)
+    return PairedImages(STANDINS[kind].task, "val", names, lambda i: items[names[i]], 255,
+                        patch_size, describe=describe)
 
 
 def is_int(value) -> bool:
@@ -221,8 +266,9 @@ def check_options(task: str, seed, max_side, fresh_degradation, val_draws, val_c
         raise DatasetError(f"{name}: fresh_degradation must be true or false, got {fresh_degradation!r}")
     if not is_int(val_draws) or val_draws < 1:
         raise DatasetError(f"{name}: val_draws must be an integer >= 1, got {val_draws!r}")
+    pan = STANDINS[task].task == "pansharpen"
     if val_crop is not None and (not is_int(val_crop) or val_crop < 2 * RATIO
-                                 or (task == "pansharpen" and val_crop % RATIO)):
-        extra = f" and a multiple of {RATIO}" if task == "pansharpen" else ""
+                                 or (pan and val_crop % RATIO)):
+        extra = f" and a multiple of {RATIO}" if pan else ""
         raise DatasetError(f"{name}: val_crop must be None or an integer >= {2 * RATIO}{extra}, "
                            f"got {val_crop!r}")

@@ -10,29 +10,30 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import degrade
+from . import degrade, sensors
 from .datasets import RATIO, PairedImages, PanTriplets
 from .errors import DatasetError
 from .patches import fresh_generator, random_flip_rot, random_window, to_tensor
 
 
 class FreshPairs(PairedImages):
-    """Denoise / low-light: degrade(clean crop / 255, generator) -> uint8 input, per sample."""
+    """Denoise / low-light: degrade(clean uint8 crop, generator) -> (input, target) uint8, per
+    sample; `salt` mixes the set's seed into every sample's generator."""
 
     def __init__(self, task: str, names: Sequence[str], clean: Callable[[int], np.ndarray],
-                 degrade_fn: Callable[[np.ndarray, np.random.Generator], np.ndarray],
-                 patch_size: int, describe: Callable[[int], str]):
+                 degrade_fn: Callable[[np.ndarray, np.random.Generator], tuple],
+                 patch_size: int, describe: Callable[[int], str], salt: tuple[int, ...] = ()):
         super().__init__(task, "train", names, lambda i: (clean(i), clean(i)), 255, patch_size,
                          describe=describe)
-        self._degrade_fn = degrade_fn
+        self._degrade_fn, self._salt = degrade_fn, salt
 
     def __getitem__(self, index: int) -> dict:
         _, clean = self.load_checked(index)
         p = self.patch_size
         top, left = random_window(clean.shape[0], clean.shape[1], p)
-        clean = clean[top:top + p, left:left + p]
-        noisy = self._degrade_fn(clean / 255.0, fresh_generator())
-        x, y = random_flip_rot(to_tensor(noisy, 255), to_tensor(clean, 255))
+        noisy, target = self._degrade_fn(clean[top:top + p, left:left + p],
+                                         fresh_generator(self._salt))
+        x, y = random_flip_rot(to_tensor(noisy, 255), to_tensor(target, 255))
         return {"input": x, "target": y, "name": self.names[index]}
 
 
@@ -65,5 +66,27 @@ class FreshTriplets(PanTriplets):
         lrms = degrade.quantise(degrade.wald_decimate_window(gt, RATIO, gains, top, left, q, 255.0))
         t, l = RATIO * top, RATIO * left
         tensors = [to_tensor(a, 255) for a in (lrms, pan[t:t + p, l:l + p], gt[t:t + p, l:l + p])]
+        lrms_t, pan_t, gt_t = random_flip_rot(*tensors)
+        return {"lrms": lrms_t, "pan": pan_t, "target": gt_t, "name": self.names[index]}
+
+
+class SensorTriplets(FreshTriplets):
+    """Pan-sharpening with a sensor model (data/sensors.py): per sample a new draw of MTF gains,
+    misregistration and PAN/MS noise, from a generator salted with the set's seed and identity
+    (two sensors, or two seeds, never share a stream); LR-MS and PAN computed on the window."""
+
+    def __init__(self, names, load, patch_size: int, describe, sensor: sensors.Sensor,
+                 salt: tuple[int, ...]):
+        super().__init__(names, load, patch_size, describe)
+        self._sensor, self._salt = sensor, salt
+
+    def __getitem__(self, index: int) -> dict:
+        _, _, gt = self.load_checked(index)
+        q, p = self.patch_size // RATIO, self.patch_size
+        top, left = random_window(gt.shape[0] // RATIO, gt.shape[1] // RATIO, q)
+        draw = self._sensor.draw(fresh_generator(self._salt))
+        lrms, pan = sensors.observe_window(gt, self._sensor, draw, RATIO, top, left, q)
+        t, l = RATIO * top, RATIO * left
+        tensors = [to_tensor(a, 255) for a in (lrms, pan, gt[t:t + p, l:l + p])]
         lrms_t, pan_t, gt_t = random_flip_rot(*tensors)
         return {"lrms": lrms_t, "pan": pan_t, "target": gt_t, "name": self.names[index]}

@@ -13,9 +13,11 @@ def random_window(height: int, width: int, size: int) -> tuple[int, int]:
     return top, left
 
 
-def fresh_generator() -> np.random.Generator:
-    """A numpy Generator seeded by one draw from torch's global RNG (fresh degradations)."""
-    return np.random.default_rng(int(torch.randint(0, 2 ** 62, (), dtype=torch.int64).item()))
+def fresh_generator(salt: tuple[int, ...] = ()) -> np.random.Generator:
+    """A numpy Generator seeded by one draw from torch's global RNG (fresh degradations), mixed
+    with `salt` (a set's seed and identity), so two sets never share a degradation stream."""
+    draw = int(torch.randint(0, 2 ** 62, (), dtype=torch.int64).item())
+    return np.random.default_rng([draw, *salt] if salt else draw)
 
 
 def to_tensor(array: np.ndarray, max_value: float) -> torch.Tensor:

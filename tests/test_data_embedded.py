@@ -157,7 +157,10 @@ def test_wald_decimation_preserves_flat_fields_and_pan_weights_sum_to_one():
 # ---------------- entry point ----------------
 
 def test_registry_lists_every_name_with_its_task():
-    assert set(DATASETS) == {"sidd", "lol", "wv2", "gf2", *TASK_OF}
+    study = {"embedded_sidd": "denoise", "embedded_lol": "lowlight", "embedded_wv2": "pansharpen",
+             "embedded_gf2": "pansharpen"}
+    assert set(DATASETS) == {"sidd", "lol", "wv2", "gf2", *TASK_OF, *study}
+    assert all(DATASETS[n].task == t for n, t in study.items())
     assert all(DATASETS[n].task == t for n, t in TASK_OF.items())
     assert DATASETS["sidd"].real and not DATASETS["embedded_denoise"].real
 

@@ -1,0 +1,130 @@
+"""Camera pipelines of the SIDD-like and LOL-like stand-ins (numpy, explicit Generator).
+
+SIDD-like (`sidd_camera`), after Brooks et al., "Unprocessing images for learned raw denoising"
+(CVPR 2019): an sRGB photo is unprocessed to a camera's raw Bayer mosaic (inverse tone curve,
+inverse gamma, inverse colour correction, inverse white balance and gain, RGGB mosaic),
+Poisson-Gaussian noise is added at the raw level, and the mosaic is processed back (Menon 2007
+DDFAPD demosaicing from `colour-demosaicing`; Malvar 2004 leaves too little cross-channel noise
+correlation: R-G 0.14 against 0.34, white balance, colour correction, gamma, tone curve,
+8 bits). The target is the same camera's processing of the noise-free mosaic, as SIDD's ground
+truth is the camera pipeline applied to a mean of many frames: input minus target is processed
+noise only, spatially and cross-channel correlated by demosaicing and colour correction.
+
+LOL-like (`lol_camera`): the photo in linear light is under-exposed, given a white-balance shift
+(a colour cast), Poisson-Gaussian noise at the dimmed level, then a camera tone curve and 8 bits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .degrade import camera_noise_levels, linear_to_srgb, poisson_gaussian, quantise, srgb_to_linear
+
+# XYZ -> camera matrices (D65) of four cameras, as used by Brooks et al. (Adobe DNG colour
+# matrices of a Canon EOS 5D Mark III, Canon EOS 5D, Canon EOS 1Ds Mark III, Nikon D700);
+# a camera is a random convex combination of them.
+XYZ_TO_CAM = np.array([
+    [[1.0234, -0.2969, -0.2266], [-0.5625, 1.6328, -0.0469], [-0.0703, 0.2188, 0.6406]],
+    [[0.4913, -0.0541, -0.0202], [-0.6130, 1.3513, 0.2906], [-0.1564, 0.2151, 0.7183]],
+    [[0.8380, -0.2630, -0.0639], [-0.2887, 1.0725, 0.2496], [-0.0627, 0.1427, 0.5438]],
+    [[0.6596, -0.2079, -0.0562], [-0.4782, 1.3016, 0.1933], [-0.0970, 0.1581, 0.5181]],
+])
+# linear sRGB -> XYZ (D65), IEC 61966-2-1
+RGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
+                       [0.2126729, 0.7151522, 0.0721750],
+                       [0.0193339, 0.1191920, 0.9503041]])
+RED_GAIN = (1.9, 2.4)     # white-balance gains of daylight scenes (Brooks et al.)
+BLUE_GAIN = (1.5, 1.9)
+BRIGHTNESS = (0.8, 0.1)   # normal mean / sd of the inverse of the overall digital gain
+# log-uniform range of the shot-noise variance at raw level, chosen so that the validation
+# inputs' mean PSNR is within 1 dB of SIDD's (docs/data.md; `python -m data.measure`)
+SIDD_SHOT = (5.5e-4, 7.5e-3)
+
+
+@dataclass(frozen=True)
+class Camera:
+    """One draw of a camera: sRGB -> camera matrix and white-balance gains (R, G, B)."""
+    rgb_to_cam: np.ndarray
+    gains: np.ndarray
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> "Camera":
+        weights = rng.uniform(1e-8, 1.0, len(XYZ_TO_CAM))
+        xyz_to_cam = np.tensordot(weights / weights.sum(), XYZ_TO_CAM, axes=1)
+        rgb_to_cam = xyz_to_cam @ RGB_TO_XYZ
+        rgb_to_cam /= rgb_to_cam.sum(axis=1, keepdims=True)   # white stays white
+        digital = 1.0 / rng.normal(*BRIGHTNESS)
+        gains = np.array([rng.uniform(*RED_GAIN), 1.0, rng.uniform(*BLUE_GAIN)]) * digital
+        return cls(rgb_to_cam, gains)
+
+
+def smoothstep(x: np.ndarray) -> np.ndarray:
+    """The global tone curve of Brooks et al., 3x^2 - 2x^3."""
+    x = np.clip(x, 0.0, 1.0)
+    return 3.0 * x ** 2 - 2.0 * x ** 3
+
+
+def inverse_smoothstep(y: np.ndarray) -> np.ndarray:
+    y = np.clip(y, 0.0, 1.0)
+    return 0.5 - np.sin(np.arcsin(1.0 - 2.0 * y) / 3.0)
+
+
+def unprocess(srgb: np.ndarray, camera: Camera) -> np.ndarray:
+    """sRGB HWC in [0, 1] -> camera-raw linear RGB (before mosaicing), in [0, 1]."""
+    linear = srgb_to_linear(inverse_smoothstep(srgb))
+    cam = linear @ camera.rgb_to_cam.T
+    return np.clip(cam / camera.gains, 0.0, 1.0)
+
+
+def mosaic(raw_rgb: np.ndarray) -> np.ndarray:
+    """RGGB Bayer mosaic (HW) of a raw RGB image; height and width must be even."""
+    out = raw_rgb[..., 1].copy()
+    out[0::2, 0::2] = raw_rgb[0::2, 0::2, 0]
+    out[1::2, 1::2] = raw_rgb[1::2, 1::2, 2]
+    return out
+
+
+def process(bayer: np.ndarray, camera: Camera) -> np.ndarray:
+    """RGGB mosaic -> sRGB HWC in [0, 1]: demosaic, white balance, colour correction, gamma,
+    tone curve."""
+    from colour_demosaicing import demosaicing_CFA_Bayer_Menon2007
+
+    rgb = demosaicing_CFA_Bayer_Menon2007(bayer, "RGGB")
+    rgb = np.clip(rgb * camera.gains, 0.0, 1.0)
+    rgb = rgb @ np.linalg.inv(camera.rgb_to_cam).T
+    return smoothstep(linear_to_srgb(np.clip(rgb, 0.0, 1.0)))
+
+
+def sidd_camera(clean_srgb: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(noisy uint8, target uint8) of one camera draw, the size of the input (an odd side is
+    mirrored by one pixel for the Bayer pattern and cut again). Noise variance at raw level:
+    shot * x + read, with Brooks et al.'s relation between read and shot."""
+    h, w = clean_srgb.shape[:2]
+    even = np.pad(clean_srgb, ((0, h % 2), (0, w % 2), (0, 0)), mode="symmetric")
+    camera = Camera.draw(rng)
+    shot, read = camera_noise_levels(rng, SIDD_SHOT)
+    bayer = mosaic(unprocess(even, camera))
+    noisy = poisson_gaussian(bayer, shot, read, rng)
+    return (quantise(process(noisy, camera))[:h, :w], quantise(process(bayer, camera))[:h, :w])
+
+
+# LOL-like: LOL's low-light shots were taken with shorter exposure / lower ISO than their
+# normal-light pairs; inputs average 7.77 dB PSNR on eval15 (docs/data.md).
+LOL_EXPOSURE = (0.008, 0.04)      # log-uniform linear exposure factor
+LOL_CAST = 0.15                   # R and B gains log-uniform in [1/(1+c), 1+c] (colour cast)
+LOL_SHOT = (2e-5, 2e-4)           # raw-level shot variance at the dimmed signal
+LOL_GAMMA = (1.8, 2.6)            # display gamma of the low-light camera's tone curve
+
+
+def lol_camera(clean_srgb: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(low-light uint8, target uint8): the target is the photo itself (LOL's normal-light
+    shot); the input is under-exposed, colour-cast, noisy at the dimmed level, tone-mapped."""
+    exposure = float(np.exp(rng.uniform(*np.log(LOL_EXPOSURE))))
+    cast = np.exp(rng.uniform(-np.log1p(LOL_CAST), np.log1p(LOL_CAST), size=3)) * [1, 0, 1]
+    cast[1] = 1.0
+    shot, read = camera_noise_levels(rng, LOL_SHOT)
+    gamma = rng.uniform(*LOL_GAMMA)
+    dark = srgb_to_linear(clean_srgb) * exposure * cast
+    dark = np.clip(poisson_gaussian(dark, shot, read, rng), 0.0, 1.0)
+    return quantise(smoothstep(dark ** (1.0 / gamma))), quantise(clean_srgb)
