@@ -85,13 +85,27 @@ def mosaic(raw_rgb: np.ndarray) -> np.ndarray:
     return out
 
 
-def process(bayer: np.ndarray, camera: Camera) -> np.ndarray:
-    """RGGB mosaic -> sRGB HWC in [0, 1]: demosaic, white balance, colour correction, gamma,
-    tone curve."""
+MARGIN = 4   # even: 'reflect' padding keeps the RGGB phase (row -k mirrors row k)
+
+
+def demosaic_pair(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Menon 2007 demosaicing of two RGGB mosaics of one shape in a single call (the cost of
+    a small crop is mostly per-call overhead): each is reflect-padded by MARGIN, they are
+    stacked, demosaiced, and cut out again, so neither sees the other."""
     from colour_demosaicing import demosaicing_CFA_Bayer_Menon2007
 
-    rgb = demosaicing_CFA_Bayer_Menon2007(bayer, "RGGB")
-    rgb = np.clip(rgb * camera.gains, 0.0, 1.0)
+    padded = [np.pad(m, MARGIN, mode="reflect") for m in (first, second)]
+    both = demosaicing_CFA_Bayer_Menon2007(np.concatenate(padded, axis=0), "RGGB")
+    h, w = first.shape
+    tall = h + 2 * MARGIN
+    cut = lambda top: both[top + MARGIN:top + MARGIN + h, MARGIN:MARGIN + w]
+    return cut(0), cut(tall)
+
+
+def process(raw_rgb: np.ndarray, camera: Camera) -> np.ndarray:
+    """Camera-raw RGB -> sRGB HWC in [0, 1]: white balance, colour correction, gamma, tone
+    curve."""
+    rgb = np.clip(raw_rgb * camera.gains, 0.0, 1.0)
     rgb = rgb @ np.linalg.inv(camera.rgb_to_cam).T
     return smoothstep(linear_to_srgb(np.clip(rgb, 0.0, 1.0)))
 
@@ -105,8 +119,8 @@ def sidd_camera(clean_srgb: np.ndarray, rng: np.random.Generator) -> tuple[np.nd
     camera = Camera.draw(rng)
     shot, read = camera_noise_levels(rng, SIDD_SHOT)
     bayer = mosaic(unprocess(even, camera))
-    noisy = poisson_gaussian(bayer, shot, read, rng)
-    return (quantise(process(noisy, camera))[:h, :w], quantise(process(bayer, camera))[:h, :w])
+    noisy, clean = demosaic_pair(poisson_gaussian(bayer, shot, read, rng), bayer)
+    return quantise(process(noisy, camera))[:h, :w], quantise(process(clean, camera))[:h, :w]
 
 
 # LOL-like: LOL's low-light shots were taken with shorter exposure / lower ISO than their

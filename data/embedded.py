@@ -78,7 +78,7 @@ def degrade_pair(kind: str, clean: np.ndarray, rng: np.random.Generator):
     return out if isinstance(out, tuple) else (out, clean)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=128)   # above the corpus size: a training loop must never re-decode a photo
 def clean_photo(name: str, max_side: int | None) -> np.ndarray:
     """The photograph resized (PIL antialiased bicubic) so its longer side is at most
     max_side (None: as bundled), as uint8 (read-only)."""
@@ -156,7 +156,7 @@ def build_pairs(task: str, photos: tuple[str, ...], max_side: int | None, seed: 
     return out
 
 
-@lru_cache(maxsize=24)
+@lru_cache(maxsize=128)
 def clean_four_band(photo: str, max_side: int | None):
     """(pan, target) uint8 of a photo, sides cropped to multiples of 4 (cached, read-only)."""
     clean = clean_photo(photo, max_side)
