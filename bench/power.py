@@ -1,0 +1,234 @@
+"""Power analysis of study regimes: the noise floor, convergence and cost of Table 1's DnCNN block.
+
+    python -m bench.power run --regime small-8k-ema [--seeds 4] [--cdc-seeds 2] [--jobs 1]
+    python -m bench.power report [--results results/power] [--out docs/study_regimes.md]
+
+A regime (bench/regimes.yaml) is an overlay on the matrix's `study` profile. `run` writes the
+overlaid matrix beside the records (<results>/matrix-<regime>.yaml, profile `regime-<regime>`)
+and trains DnCNN/SIDD `Original` and `+Null` at --seeds seeds and `+CDC` at --cdc-seeds through
+the ordinary runner (claims, resume, records). `report` reads the records and prints, per regime:
+seconds per run (Original, +CDC) and threads; Original's PSNR and its gain over the noisy input;
+what the last quarter of the schedule added (convergence); the null row's paired standard
+deviation over seeds and its 95% half-width; the seeds a +-0.05 dB half-width needs at that
+floor; and the core-hours of Table 1's DnCNN block (BLOCK_ROWS rows) at that seed count.
+`report` only reads (it writes --out when asked).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+import statistics
+import sys
+from pathlib import Path
+
+import yaml
+from scipy.stats import t as student_t
+
+from .matrix import DEFAULT_MATRIX, load_matrix
+
+REGIMES = Path(__file__).with_name("regimes.yaml")
+TARGET_HALF_WIDTH = 0.05    # dB, the goal of issue "Resolution"
+# Table 1's DnCNN block in the study: 9 printed rows, +Null, +RandomCNN, 4 prototypes at lambda(auto)
+BLOCK_ROWS = {"plain": 2, "prior": 13}
+NULL_LAMBDA = 1e-4
+
+
+def load_regimes(path=REGIMES) -> dict:
+    with open(path) as f:
+        regimes = (yaml.safe_load(f) or {}).get("regimes")
+    if not isinstance(regimes, dict) or not regimes:
+        raise SystemExit(f"error: {path}: expected a mapping `regimes:` of name -> overlay")
+    return regimes
+
+
+def merge(base: dict, overlay: dict) -> dict:
+    """base with overlay on top: mappings merged key by key, anything else replaced."""
+    out = copy.deepcopy(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def regime_matrix(name: str, regimes: dict, matrix_path=DEFAULT_MATRIX) -> tuple[dict, str]:
+    """The matrix with profile `regime-<name>` = study + overlay; every data set's study source
+    serves the new profile too."""
+    if name not in regimes:
+        raise SystemExit(f"error: {REGIMES}: unknown regime {name!r}; expected one of "
+                         f"{', '.join(regimes)}")
+    with open(matrix_path) as f:
+        matrix = yaml.safe_load(f)
+    profile = f"regime-{name}"
+    matrix["profiles"][profile] = merge(matrix["profiles"]["study"], regimes[name] or {})
+    matrix["profiles"][profile].pop("seeds", None)
+    for dataset in matrix["datasets"].values():
+        dataset[profile] = copy.deepcopy(dataset["study"])
+    return matrix, profile
+
+
+def run(args) -> int:
+    from . import run as runner
+
+    matrix, profile = regime_matrix(args.regime, load_regimes())
+    results = Path(args.results)
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"matrix-{args.regime}.yaml"
+    path.write_text(yaml.safe_dump(matrix, sort_keys=False))
+    load_matrix(path)            # validated before anything trains
+    common = ["--matrix", str(path), "--profile", profile, "--table", "1", "--model", "DnCNN",
+              "--results", str(results), "--no-render", "--jobs", str(args.jobs)]
+    common += ["--threads", str(args.threads)] if args.threads else []
+    common += ["--quiet"] if args.quiet else []
+    status = runner.main(common + ["--row", "Original", "--row", "+Null", "--seeds", str(args.seeds)])
+    if status not in (0, 1):
+        return status
+    return max(status, runner.main(common + ["--row", "+CDC", "--seeds", str(args.cdc_seeds)]))
+
+
+# ---------------- report ----------------
+
+def row_of(spec: dict) -> str | None:
+    aux = spec.get("auxiliary")
+    if aux is None:
+        return "Original"
+    if aux["name"] == "charbonnier" and aux.get("lam") == NULL_LAMBDA:
+        return "+Null"
+    if aux["name"] == "cdc" and aux.get("strategy", "once") == "once":
+        return "+CDC"
+    return None
+
+
+def read_records(results: Path) -> dict:
+    """regime -> row -> seed -> record (finished DnCNN runs of a `regime-*` profile)."""
+    import json
+
+    out: dict = {}
+    for path in sorted(results.glob("*.json")):
+        record = json.loads(path.read_text())
+        spec = record.get("spec", {})
+        profile = spec.get("profile", "")
+        row = row_of(spec)
+        if record.get("status") != "ok" or not profile.startswith("regime-") or row is None:
+            continue
+        out.setdefault(profile[len("regime-"):], {}).setdefault(row, {})[spec["seed"]] = record
+    return out
+
+
+def half_width(sd: float, n: int) -> float:
+    return student_t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+
+
+def seeds_needed(sd: float, target: float = TARGET_HALF_WIDTH, most: int = 10_000) -> int | None:
+    """Fewest seeds n >= 2 whose 95% half-width at standard deviation sd is <= target."""
+    for n in range(2, most):
+        if half_width(sd, n) <= target:
+            return n
+    return None
+
+
+def input_psnr(record: dict) -> float:
+    """Mean PSNR of the run's validation inputs against their targets (the noisy baseline)."""
+    import numpy as np
+
+    from data import get_dataset
+    from data.measure import psnr, to_uint8
+
+    data = record["spec"]["data"]
+    options = dict(data.get("options") or {})
+    ds = get_dataset(data["name"], "val", patch_size=record["spec"]["recipe"]["patch_size"], **options)
+    return float(np.mean([psnr(to_uint8(ds[i]["input"]), to_uint8(ds[i]["target"]))
+                          for i in range(len(ds))]))
+
+
+def last_quarter(record: dict) -> float | None:
+    """Final PSNR minus the evaluation at three quarters of the schedule (None if not evaluated)."""
+    at = 3 * record["iterations"] // 4
+    for iteration, metrics in record["curve"]["val"]:
+        if iteration == at:
+            return record["metrics"]["mean"]["psnr"] - metrics["psnr"]
+    return None
+
+
+def summarize(name: str, rows: dict) -> dict:
+    original, null, cdc = rows.get("Original", {}), rows.get("+Null", {}), rows.get("+CDC", {})
+    paired = sorted(set(original) & set(null))
+    diffs = [null[s]["metrics"]["mean"]["psnr"] - original[s]["metrics"]["mean"]["psnr"] for s in paired]
+    out = {"regime": name, "seeds": len(paired), "diffs": diffs}
+    if original:
+        first = next(iter(original.values()))
+        psnrs = [r["metrics"]["mean"]["psnr"] for r in original.values()]
+        quarters = [q for q in map(last_quarter, original.values()) if q is not None]
+        out.update(original_s=statistics.fmean(r["wall_time_s"] for r in original.values()),
+                   threads=first["threads"], psnr=statistics.fmean(psnrs),
+                   gain=statistics.fmean(psnrs) - input_psnr(first),
+                   last_quarter=statistics.fmean(quarters) if quarters else None,
+                   iterations=first["iterations"], parameters=first["parameters"])
+    if cdc:
+        out["cdc_s"] = statistics.fmean(r["wall_time_s"] for r in cdc.values())
+    if len(diffs) >= 2:
+        sd = statistics.stdev(diffs)
+        out.update(null_sd=sd, null_half=half_width(sd, len(diffs)), needed=seeds_needed(sd))
+        if out["needed"] and "original_s" in out:
+            per_seed = BLOCK_ROWS["plain"] * out["original_s"] + BLOCK_ROWS["prior"] * out.get("cdc_s", out["original_s"])
+            out["core_hours"] = out["needed"] * per_seed * out["threads"] / 3600
+    return out
+
+
+def fmt(value, spec: str = ".2f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def report_table(summaries: list[dict]) -> str:
+    from tabulate import tabulate
+
+    rows = [[s["regime"], fmt(s.get("parameters"), "d"), fmt(s.get("iterations"), "d"),
+             fmt(s.get("original_s"), ".0f"), fmt(s.get("cdc_s"), ".0f"), fmt(s.get("threads"), "d"),
+             fmt(s.get("psnr")), fmt(s.get("gain")), fmt(s.get("last_quarter"), ".3f"),
+             s["seeds"], " ".join(f"{d:+.3f}" for d in s["diffs"]), fmt(s.get("null_sd"), ".3f"),
+             fmt(s.get("null_half"), ".3f"), fmt(s.get("needed"), "d"), fmt(s.get("core_hours"), ".1f")]
+            for s in summaries]
+    headers = ["regime", "params", "iters", "s/run Original", "s/run +CDC", "threads",
+               "Original PSNR", "gain over input", "last quarter adds", "null seeds",
+               "null paired diffs (dB)", "null sd", "null 95% half-width",
+               f"seeds for +-{TARGET_HALF_WIDTH}", "core-h DnCNN block"]
+    return tabulate(rows, headers=headers, tablefmt="github")
+
+
+def report(args) -> int:
+    records = read_records(Path(args.results))
+    if not records:
+        print(f"error: no regime records under {args.results}; run `python -m bench.power run` first",
+              file=sys.stderr)
+        return 2
+    order = list(load_regimes())
+    names = sorted(records, key=lambda n: (order.index(n) if n in order else len(order), n))
+    text = report_table([summarize(n, records[n]) for n in names])
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.power", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_p = sub.add_parser("run", help="train one regime's Original, +Null (--seeds) and +CDC (--cdc-seeds)")
+    run_p.add_argument("--regime", required=True)
+    run_p.add_argument("--seeds", type=int, default=4)
+    run_p.add_argument("--cdc-seeds", type=int, default=2)
+    run_p.add_argument("--jobs", type=int, default=1)
+    run_p.add_argument("--threads", type=int, default=None)
+    run_p.add_argument("--quiet", action="store_true")
+    run_p.add_argument("--results", default="results/power")
+    rep = sub.add_parser("report", help="tabulate every regime measured")
+    rep.add_argument("--results", default="results/power")
+    rep.add_argument("--out", default=None, help="also write the Markdown table here")
+    args = parser.parse_args(argv)
+    return run(args) if args.command == "run" else report(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
