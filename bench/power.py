@@ -83,7 +83,7 @@ def run(args) -> int:
     common += ["--threads", str(args.threads)] if args.threads else []
     common += ["--quiet"] if args.quiet else []
     status = runner.main(common + ["--row", "Original", "--row", "+Null", "--seeds", str(args.seeds)])
-    if status not in (0, 1):
+    if status not in (0, 1) or args.cdc_seeds < 1:
         return status
     return max(status, runner.main(common + ["--row", "+CDC", "--seeds", str(args.cdc_seeds)]))
 
