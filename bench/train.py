@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from baselines import build_baseline
 from data import get_dataset
-from priors import PRIORS, build_auxiliary
+from priors import PRIORS, build_auxiliary, measure_ratio
 
 from .atomic import torch_save
 from .losses import pixel_loss
@@ -294,10 +294,17 @@ def _warn(message: str) -> None:
 # ----- step 3: the training loop --------------------------------------------------------------
 
 def _calibrate(run: Run, output: torch.Tensor, target: torch.Tensor) -> None:
-    """lambda "auto": the auxiliary gradient on this batch is `ratio` x the pixel term's."""
-    lam, measured = run.auxiliary.calibrate(lambda y, gt: run.criterion([y], gt), output.detach().float(),
-                                            target.float(), ratio=run.spec.auxiliary.ratio)
-    run.calibration = {"lambda": float(lam), "ratio": float(measured), "target_ratio": run.spec.auxiliary.ratio}
+    """lambda "auto": the auxiliary gradient on this batch is `ratio` x the pixel term's (w.r.t.
+    the network output). Recorded beside it, from separate backward passes after lambda is set:
+    the ratio at the output, and at the network's parameters (what the optimizer sees)."""
+    pixel_fn = lambda y, gt: run.criterion([y], gt)
+    lam, measured = run.auxiliary.calibrate(pixel_fn, output.detach().float(), target.float(),
+                                            ratio=run.spec.auxiliary.ratio)
+    at_parameters = measure_ratio(run.auxiliary, pixel_fn, output.float(), target.float(),
+                                  parameters=run.model.parameters())
+    run.calibration = {"lambda": float(lam), "ratio": float(measured),
+                       "ratio_at_parameters": float(at_parameters),
+                       "target_ratio": run.spec.auxiliary.ratio}
 
 
 class LossBuffer:

@@ -276,7 +276,10 @@ def test_calibrated_lambda_is_recorded_and_survives_a_resume(tmp_path):
     assert _main(tmp_path, matrix, "--no-render") == 0
     record = _record(tmp_path, spec)
     calibration = record["calibration"]
-    assert set(calibration) == {"lambda", "ratio", "target_ratio"}
+    assert set(calibration) == {"lambda", "ratio", "ratio_at_parameters", "target_ratio"}
+    # measured at the parameters through the network's Jacobian: a real measurement, not the target
+    assert calibration["ratio_at_parameters"] > 0
+    assert calibration["ratio_at_parameters"] != pytest.approx(calibration["target_ratio"], rel=1e-3)
     assert calibration["target_ratio"] == spec.auxiliary.ratio == 0.1
     assert calibration["ratio"] == pytest.approx(calibration["target_ratio"], abs=1e-4)
     assert record["lambda"] == calibration["lambda"] > 0
