@@ -1,6 +1,8 @@
 """python -m bench.aggregate: put measured results beside the paper's published numbers.
 
-Pure: reads results/*.json, bench/published.yaml and the matrix; never trains. For every table
+Pure: reads results/*.json, bench/published.yaml and the matrix; never trains, and writes
+nothing but the tables folder. A profile with `folder: F` in the matrix (the study profile) reads
+results/F/ and writes tables/F/ by default, both committed to git. For every table
 of the matrix with at least one result it writes tables/table<N>.md and .tex (rows from
 bench/matrix.yaml, published numbers beside them, paired gains over `Original` with a 95%
 interval, a verdict and the verdict adjusted for the block's multiple comparisons,
@@ -27,6 +29,8 @@ from bench.spec import config_key
 
 STATUSES = ("ok", "failed")
 DEFAULT_RESULTS = "results"
+DEFAULT_TABLES = "tables"
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -290,21 +294,56 @@ def write_tables(views, inconsistencies, published_path: str, out_dir: Path) -> 
     return written + [out_dir / "verdicts.md", out_dir / "published_inconsistencies.md"]
 
 
+def profile_folder(matrix: dict, profile: str) -> str | None:
+    """The profile's `folder` in the matrix (validated by bench.matrix), or None."""
+    return (matrix["profiles"].get(profile) or {}).get("folder")
+
+
+def default_folders(results: str | None, tables: str | None, folder: str | None = None) -> tuple[str, str]:
+    """(results, tables) folders, each the one given or its default.
+
+    results: results/<folder> for a profile with a `folder` (the study profile: results/study,
+    committed), else results/. tables: tables/<folder> for results/<folder>, tables/ for results/,
+    else <results>/tables, so that tables rendered from another results folder never overwrite
+    tables/ or a profile's committed tables."""
+    own = Path(DEFAULT_RESULTS, folder) if folder else Path(DEFAULT_RESULTS)
+    if results is None:
+        results = own.as_posix()
+    if tables is None:
+        where = Path(results).resolve()
+        if folder and where == own.resolve():
+            tables = Path(DEFAULT_TABLES, folder).as_posix()
+        elif where == Path(DEFAULT_RESULTS).resolve():
+            tables = DEFAULT_TABLES
+        else:
+            tables = str(Path(results) / "tables")
+    return results, tables
+
+
+def display_path(path: str | Path) -> str:
+    """A path as the rendered files name it: repository-relative when inside the repository, so
+    that tables rendered on another machine or checkout are byte-identical."""
+    try:
+        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
+    """The options as given; --results and --tables stay None when not given (main resolves them
+    from the profile's folder, default_folders)."""
     parser = argparse.ArgumentParser(prog="python -m bench.aggregate",
                                      description=__doc__.split("\n")[0].split(": ", 1)[1])
-    parser.add_argument("--results", default=DEFAULT_RESULTS, help="folder of <key>.json results")
+    parser.add_argument("--results", default=None,
+                        help="folder of <key>.json results (default: results/<folder> for a profile with "
+                             "`folder:` in the matrix, e.g. results/study for --profile study, else results/)")
     parser.add_argument("--tables", default=None,
-                        help="output folder (default: tables/ for results/, else <results>/tables)")
+                        help="output folder (default: tables/<folder> for results/<folder>, tables/ for "
+                             "results/, else <results>/tables)")
     parser.add_argument("--matrix", default="bench/matrix.yaml", help="experiment matrix (rows -> run keys)")
     parser.add_argument("--published", default=str(DEFAULT_PUBLISHED), help="the paper's numbers")
-    parser.add_argument("--profile", default="smoke", help="profile whose runs to show (e.g. smoke, paper)")
-    args = parser.parse_args(argv)
-    if args.tables is None:
-        # tables rendered from another results folder never overwrite tables/
-        default = Path(args.results).resolve() == Path(DEFAULT_RESULTS).resolve()
-        args.tables = "tables" if default else str(Path(args.results) / "tables")
-    return args
+    parser.add_argument("--profile", default="smoke", help="profile whose runs to show (e.g. smoke, study, paper)")
+    return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
@@ -318,6 +357,8 @@ def main(argv=None) -> int:
     except ValueError as exc:                      # PublishedError, MatrixError
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
+    args.results, args.tables = default_folders(args.results, args.tables,
+                                                profile_folder(matrix, args.profile))
     records = load_results(args.results)
     stale = sum(r.get("config_key") != config_key(r["spec"]) for r in records)
     if stale:
@@ -332,7 +373,8 @@ def main(argv=None) -> int:
     views = [build_table(t, published, entries, groups, args.profile,
                          caption=_caption(t, published, matrix), profile_note=note)
              for t in tables_with_results(entries, groups)]
-    for path in write_tables(views, find_inconsistencies(published), args.published, Path(args.tables)):
+    for path in write_tables(views, find_inconsistencies(published), display_path(args.published),
+                             Path(args.tables)):
         print(f"wrote {path}")
     if not views:
         print(f"no results in {args.results} for profile {args.profile!r}: no table rendered")

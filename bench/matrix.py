@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import re
 import types
 import typing
 from dataclasses import dataclass, fields, replace
@@ -32,8 +33,10 @@ BLOCK_KEYS = {"models", "datasets", "rows"}
 DATASET_KEYS = {"task", "metrics", "conventions"}         # + one source per profile name
 CONVENTION_KEYS = {"ssim_style", "niqe_convert", "distance"}
 PROFILE_KEYS = {"note", "recipe", "baseline_options", "prior_options", "dataset_options", "evaluation",
-                "lambda", "ratio", "seeds"}
+                "lambda", "ratio", "seeds", "folder"}
 DEFAULT_SEEDS = 1        # seeds of a profile that declares none (the runner's --seeds overrides)
+# a profile's `folder`: its records go to results/<folder>, its tables to tables/<folder>
+FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 EVAL_KEYS = {"val_images", "every"}
 RECIPE_KEYS = {f.name for f in fields(Recipe)} - {"source", "note"}
 SCHEDULE_KEYS = {f.name for f in fields(Schedule)}
@@ -208,6 +211,11 @@ def _validate_profile(at: str, profile, baselines):
     seeds = profile.get("seeds", DEFAULT_SEEDS)
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         _fail(f"{at}.seeds", f"expected a positive integer (seeds 0..N-1 per configuration), got {seeds!r}")
+    if "folder" in profile:
+        folder = profile["folder"]
+        if not isinstance(folder, str) or not FOLDER_NAME.fullmatch(folder):
+            _fail(f"{at}.folder", "expected a plain folder name (letters, digits, '.', '_', '-'; no '/'), "
+                  f"for results/<folder> and tables/<folder>, got {folder!r}")
     recipe = profile.get("recipe", {})
     _check_keys(f"{at}.recipe", recipe, RECIPE_KEYS)
     hints = typing.get_type_hints(Recipe)

@@ -2,9 +2,11 @@
 
 Expands the matrix, checks everything before training (matrix, options, devices, every data set
 including validation images, a writable results folder), trains each unique spec once, writes
-``results/<key>.json`` atomically, then renders the tables. A finished key is skipped; an
-interrupted run resumes from its checkpoint; a failed run is recorded with its error and the
-others go on. Exit status: 0 all ok, 1 some runs failed, 2 bad input, 130 interrupted.
+``results/<key>.json`` atomically, then renders the tables (a profile with ``folder: F`` in the
+matrix, the study profile, writes ``results/F/`` and ``tables/F/`` instead, both committed). A
+finished key is skipped; an interrupted run resumes from its checkpoint; a failed run is recorded
+with its error and the others go on. Exit status: 0 all ok, 1 some runs failed, 2 bad input,
+130 interrupted.
 """
 from __future__ import annotations
 
@@ -35,9 +37,11 @@ def parse_args(argv=None):
     parser.add_argument("--data-root", action="append", metavar="DIR|NAME=DIR",
                         help="folder of the real data sets (SIDD/, LOL/, WV2_data/, GF2_data/), or one set's "
                              "folder as sidd=DIR, lol=DIR, wv2=DIR, gf2=DIR (repeatable; paper profile only)")
-    parser.add_argument("--results", default="results", help="per-run JSON folder")
-    parser.add_argument("--tables", default=None, help="rendered tables folder (default: tables/ for the default "
-                        "results folder, else <results>/tables)")
+    parser.add_argument("--results", default=None, help="per-run JSON folder (default: results/<folder> for a "
+                        "profile with `folder:` in the matrix, e.g. results/study for --profile study, "
+                        "else results/)")
+    parser.add_argument("--tables", default=None, help="rendered tables folder (default: tables/<folder> for "
+                        "results/<folder>, tables/ for results/, else <results>/tables)")
     parser.add_argument("--checkpoints", default="checkpoints", help="resume checkpoints folder")
     parser.add_argument("--matrix", default=str(DEFAULT_MATRIX))
     parser.add_argument("--workers", type=int, default=None,
@@ -125,12 +129,16 @@ def main(argv=None) -> int:
 
 def _main(argv=None) -> int:
     args = parse_args(argv)
+    from .aggregate import default_folders, profile_folder
+
     try:
         matrix = load_matrix(args.matrix)
         if args.seeds is None:
             args.seeds = profile_seeds(matrix, args.profile)
         entries = expand(matrix, tables=args.table, profile=args.profile, seeds=range(max(args.seeds, 1)),
                          models=args.model, rows=args.row)
+        args.results, args.tables = default_folders(args.results, args.tables,
+                                                    profile_folder(matrix, args.profile))
         check_args(args, unique_specs(entries))
         device = _resolve_execution(args)
         entries = [_with_execution(e, args) for e in entries]
@@ -164,8 +172,8 @@ def _main(argv=None) -> int:
     if status in (0, 1) and not args.no_render and not getattr(args, "no_wait", False):
         from . import aggregate
 
-        aggregate.main(["--results", args.results, "--matrix", args.matrix, "--profile", args.profile]
-                       + (["--tables", args.tables] if args.tables else []))
+        aggregate.main(["--results", args.results, "--tables", args.tables, "--matrix", args.matrix,
+                        "--profile", args.profile])
     return status
 
 

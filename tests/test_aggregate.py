@@ -402,11 +402,11 @@ def test_main_writes_tables_figures_and_verdicts(tmp_path, monkeypatch, capsys):
 
 
 def test_default_tables_folder_depends_on_the_results_folder(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert aggregate.parse_args([]).tables == "tables"
-    assert aggregate.parse_args(["--results", "./results"]).tables == "tables"
-    assert aggregate.parse_args(["--results", "other"]).tables == "other/tables"
-    assert aggregate.parse_args(["--results", "other", "--tables", "t"]).tables == "t"
+    monkeypatch.chdir(tmp_path)            # a profile's `folder:`: tests/test_study_folder.py
+    folders = [aggregate.parse_args(argv) for argv in ([], ["--results", "./results"], ["--results", "other"],
+                                                       ["--results", "other", "--tables", "t"])]
+    assert [aggregate.default_folders(a.results, a.tables) for a in folders] == [
+        ("results", "tables"), ("./results", "tables"), ("other", "other/tables"), ("other", "t")]
 
 
 def test_main_reports_a_bad_published_file_in_one_line(tmp_path, monkeypatch, capsys):
