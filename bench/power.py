@@ -63,7 +63,8 @@ def regime_matrix(name: str, regimes: dict, matrix_path=DEFAULT_MATRIX) -> tuple
         matrix = yaml.safe_load(f)
     profile = f"regime-{name}"
     matrix["profiles"][profile] = merge(matrix["profiles"]["study"], regimes[name] or {})
-    matrix["profiles"][profile].pop("seeds", None)
+    for own in ("seeds", "folder"):        # the study's seed count and committed folder are its own
+        matrix["profiles"][profile].pop(own, None)
     for dataset in matrix["datasets"].values():
         dataset[profile] = copy.deepcopy(dataset["study"])
     return matrix, profile
