@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench import stats
+from bench.labels import NULL_LABEL
 from bench.atomic import write_text
 from bench.metric_table import METRICS
 from bench.published import DEFAULT_PATH as DEFAULT_PUBLISHED
@@ -245,11 +246,15 @@ def failed_seeds(measured: Measured, metric: str) -> tuple[int, int]:
 def _adjust(block: list, verdict_metric: str) -> list:
     """The block's rows with their Bonferroni-adjusted gain and verdict (bench.stats, "Multiple
     comparisons"). The family is the rows judged on an interval: an unstable or not-run row
-    makes no claim, keeps its verdict and gets no adjusted gain."""
-    judged = [r for r in block if not r.is_reference and _judged_on_interval(r)]
+    makes no claim, keeps its verdict and gets no adjusted gain; `+Null` measures the noise
+    floor, tests no hypothesis, and is adjusted as a family of one (its raw interval)."""
+    judged = [r for r in block if not r.is_reference and _judged_on_interval(r)
+              and r.label != NULL_LABEL]
     adjusted = stats.adjust_block([r.gains.get(verdict_metric) for r in judged])
     by_label = {r.label: replace(r, adjusted=gain, adjusted_verdict=stats.verdict(gain))
                 for r, gain in zip(judged, adjusted)}
+    by_label.update({r.label: replace(r, adjusted=r.gains.get(verdict_metric), adjusted_verdict=r.verdict)
+                     for r in block if r.label == NULL_LABEL and _judged_on_interval(r)})
     return [by_label.get(r.label) or (r if r.is_reference else replace(r, adjusted_verdict=r.verdict))
             for r in block]
 

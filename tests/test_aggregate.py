@@ -416,3 +416,24 @@ def test_main_reports_a_bad_published_file_in_one_line(tmp_path, monkeypatch, ca
     assert aggregate.main(["--published", str(bad), "--tables", str(tmp_path / "t")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and str(bad) in err and "\n" not in err
+
+
+def test_null_row_is_left_out_of_the_bonferroni_family():
+    """+Null measures the noise floor and tests nothing: with one other row, that row's adjusted
+    interval is its raw 95% one (m = 1), and +Null keeps its raw interval too."""
+    from bench import aggregate, stats
+
+    def row(label, diffs):
+        base = {s: 30.0 for s in range(len(diffs))}
+        gain = stats.paired_gain("psnr", {s: 30.0 + d for s, d in enumerate(diffs)}, base)
+        measured = aggregate.Measured("ok", n=len(diffs))
+        return aggregate.RowView("DnCNN", "SIDD", label, {}, {}, measured, {"psnr": gain},
+                                 stats.verdict(gain))
+
+    original = aggregate.RowView("DnCNN", "SIDD", "Original", {}, {}, aggregate.Measured("ok", n=4),
+                                 {}, None)
+    block = [original, row("+Null", [0.01, -0.02, 0.0, 0.015]), row("+CDC", [0.1, 0.2, 0.15, 0.12])]
+    adjusted = aggregate._adjust(block, "psnr")
+    null, cdc = adjusted[1], adjusted[2]
+    assert cdc.adjusted.low == pytest.approx(cdc.gains["psnr"].low)       # m = 1
+    assert null.adjusted == null.gains["psnr"] and null.adjusted_verdict == null.verdict
