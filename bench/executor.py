@@ -13,6 +13,8 @@ Safety rules (each tested):
 """
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import multiprocessing
 import os
@@ -22,6 +24,7 @@ import socket
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -102,12 +105,28 @@ def _alive(owner: dict) -> bool:
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z")  # zombies are dead
 
 
+CLAIMS_LOCK = ".claims.lock"   # flock'd while a claim is checked and taken; never removed
+
+
+@contextmanager
+def _claims_locked(results_dir):
+    """An exclusive ``flock`` on ``results/.claims.lock`` for the time a claim is looked at and
+    taken: two processes that find one dead owner's claim cannot both take it over (reading,
+    deleting and re-creating the file is not atomic by itself)."""
+    fd = os.open(Path(results_dir) / CLAIMS_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)                       # releases the lock
+
+
 def claim(results_dir, key: str) -> bool:
     """Take the run for this process; False if a live process holds it. A dead owner's claim
-    is taken over."""
+    (or one its owner never finished writing) is taken over, under the claims lock."""
     path = _claim_path(results_dir, key)
     me = {"host": socket.gethostname(), "pid": os.getpid()}
-    for _ in range(2):
+    with _claims_locked(results_dir):
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
@@ -117,14 +136,13 @@ def claim(results_dir, key: str) -> bool:
                 owner = {}
             if owner == me:
                 return True
-            if owner and _alive(owner):
+            if isinstance(owner, dict) and owner and _alive(owner):
                 return False
-            path.unlink(missing_ok=True)  # stale: its owner died
-            continue
+            write_json(path, me)            # stale: its owner died; replaced atomically
+            return True
         with os.fdopen(fd, "w") as handle:
             json.dump(me, handle)
         return True
-    return False
 
 
 def release(results_dir, key: str) -> None:
