@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +34,8 @@ STATUSES = ("ok", "failed")
 DEFAULT_RESULTS = "results"
 DEFAULT_TABLES = "tables"
 REPO_ROOT = Path(__file__).resolve().parents[1]
+STANDIN = "stand-in"            # appended to a printed data set the profile replaces by a stand-in
+MANIFEST = ".rendered.json"     # in a tables folder: the profile rendered there and its files
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,17 @@ class RowView:
     verdict: str | None     # on the table's verdict metric; None for the Original row
     adjusted: stats.PairedGain | None = None   # the verdict metric's gain, Bonferroni over the block
     adjusted_verdict: str | None = None        # `verdict`'s rules on `adjusted`'s interval
+    lambda_note: str | None = None             # "λ=0.0001": the lambda it ran with, where neither
+                                               # the label nor the table's default says it (lambda_note)
 
     @property
     def is_reference(self) -> bool:
         return self.label == REFERENCE_LABEL
+
+    @property
+    def title(self) -> str:
+        """The printed label, with its lambda where the label does not state it."""
+        return self.label + (f" ({self.lambda_note})" if self.lambda_note else "")
 
 
 @dataclass(frozen=True)
@@ -81,10 +92,21 @@ class TableView:
     profile_note: str       # how the profile differs from the paper (matrix.yaml)
     blocks: list            # list[list[RowView]], one inner list per (model, dataset)
     lambdas: tuple = ()     # distinct lambda values (paper Eq. 20) the prior runs used
+    standins: tuple = ()    # ((printed data set, data set trained on), ...) where the profile trains
+                            # on an embedded stand-in instead of the printed set
+    default_lambda: object = None   # the profile's lambda for a row without +lambda(...) (a number,
+                                    # "auto", or a map term -> lambda); None: not known
 
     @property
     def in_paper(self) -> bool:
         return isinstance(self.table, int)
+
+    def dataset_title(self, dataset: str) -> str:
+        """The printed name, or "SIDD stand-in" where the profile trains on a stand-in."""
+        return f"{dataset} {STANDIN}" if dataset in dict(self.standins) else dataset
+
+    def block_title(self, block) -> str:
+        return f"{block[0].model} on {self.dataset_title(block[0].dataset)}"
 
 
 def table_stem(table: int | str) -> str:
@@ -194,9 +216,14 @@ def pick_verdict_metric(metrics: list[str], published_metrics) -> str:
 
 
 def build_table(table, published: dict, entries, groups: dict, profile: str,
-                caption: str | None = None, profile_note: str = "", metrics=None) -> TableView:
+                caption: str | None = None, profile_note: str = "", metrics=None,
+                standins=None, default_lambda=None) -> TableView:
     """The rows of one table as the matrix lists them (entries in printed order), with the
-    published numbers looked up by exactly (table, model, dataset, label)."""
+    published numbers looked up by exactly (table, model, dataset, label).
+
+    standins: {printed data set: the stand-in trained on} (main: `standin_datasets`), shown as
+    "SIDD stand-in"; default_lambda: the profile's lambda for rows without +lambda(...), so that
+    a row that ran with another one (+Null, +lambda(auto)) is shown with it."""
     index = row_index(published)
     if caption is None:
         caption = published["tables"][table]["caption"] if table in published["tables"] else str(table)
@@ -213,11 +240,47 @@ def build_table(table, published: dict, entries, groups: dict, profile: str,
         reference = measured.get(REFERENCE_LABEL, MISSING)
         block = [_row_view(table, model, dataset, label, measured[label], reference, index,
                            metrics, verdict_metric) for label in rows]
+        block = [replace(r, lambda_note=lambda_note(r, default_lambda)) for r in block]
         views.append(_adjust(block, verdict_metric))
     lambdas = sorted({float(r["lambda"]) for block in views for row in block if not row.is_reference
                       for r in row.measured.records if stats.is_finite(r.get("lambda"))})
+    shown = {block[0].dataset for block in views}
+    standins = tuple(sorted((d, name) for d, name in (standins or {}).items() if d in shown))
     return TableView(table, caption, metrics, verdict_metric, profile, profile_note, views,
-                     tuple(lambdas))
+                     tuple(lambdas), standins, default_lambda)
+
+
+_LABEL_LAMBDA = re.compile(r"\+lambda\(([^)]*)\)")
+
+
+def lambda_note(row: RowView, default) -> str | None:
+    """"λ=0.0001" (one value over the seeds) or "λ=0.012 to 0.034" (calibrated per run) for a row
+    whose label does not state the lambda it ran with: a +lambda(auto) row, and a row without
+    +lambda(...) whose lambda is not the table's default (+Null). None for Original, for rows
+    not run, and where the label or the default says it."""
+    if row.is_reference:
+        return None
+    values = sorted({float(r["lambda"]) for r in row.measured.records if stats.is_finite(r.get("lambda"))})
+    if not values:
+        return None
+    stated = _LABEL_LAMBDA.search(row.label)
+    if stated and stated.group(1) != "auto":
+        return None
+    if not stated:
+        name = ((row.measured.records[0].get("spec") or {}).get("auxiliary") or {}).get("name")
+        expected = default.get(name, 0.1) if isinstance(default, dict) else default
+        if expected is None or (stats.is_finite(expected) and all(
+                math.isclose(v, float(expected), rel_tol=1e-9) for v in values)):
+            return None
+    return format_lambdas(values)
+
+
+def format_lambdas(values) -> str:
+    """"λ=0.0001", or "λ=0.012 to 0.034" for several values (sorted)."""
+    values = sorted(values)
+    if len(values) == 1:
+        return f"λ={values[0]:.3g}"
+    return f"λ={values[0]:.3g} to {values[-1]:.3g}"
 
 
 def _row_view(table, model, dataset, label, measured, reference, index, metrics,
@@ -278,25 +341,152 @@ def verdict_counts(views, adjusted: bool = False) -> dict[str, int]:
 
 # ----- entry point --------------------------------------------------------------------------
 
-def write_tables(views, inconsistencies, published_path: str, out_dir: Path) -> list[Path]:
+class AggregateError(Exception):
+    """A reason to render nothing, one line; `status` is the exit status."""
+
+    def __init__(self, message: str, status: int = 2):
+        super().__init__(" ".join(str(message).split()))
+        self.status = status
+
+
+def rendered_names(view) -> dict[str, str]:
+    """kind -> file name of one table's files in the tables folder."""
+    stem = table_stem(view.table)
+    return {"md": f"{stem}.md", "tex": f"{stem}.tex", "detail_tex": f"{stem}_detail.tex",
+            "gains": f"{stem}_gains.png", "curves": f"{stem}_curves.png"}
+
+
+# the files a render before the manifest (MANIFEST) could have left: read for their profile only
+_LEGACY_TABLE = re.compile(r"table_?\w+\.md")
+_LEGACY_PROFILE = (re.compile(r"Ours: profile (\S+)\. "), re.compile(r"Numbers from profile `([^`]+)`"))
+
+
+def rendered_here(folder: Path) -> tuple[str | None, list[str]]:
+    """(profile, files) of the render in a tables folder: its manifest's profile and the files
+    it lists that still exist. A folder rendered before manifests existed: the profile its
+    Markdown names (captions, verdicts.md), several joined by " and " if they were mixed, and no
+    files (nothing unlisted is ever removed). (None, []) for a folder with no render."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        profile, files = str(manifest["profile"]), [str(f) for f in manifest["files"]]
+        return profile, [f for f in files if "/" not in f and (folder / f).is_file()]
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError):
+        pass                                            # unreadable: judge by the Markdown
+    found = set()
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        if path.name == "verdicts.md" or _LEGACY_TABLE.fullmatch(path.name):
+            try:
+                text = path.read_text(errors="replace")[:4000]
+            except OSError:
+                continue
+            found |= {m for pattern in _LEGACY_PROFILE for m in pattern.findall(text)}
+    return (" and ".join(sorted(found)) or None), []
+
+
+def check_tables_folder(folder: Path, profile: str) -> list[str]:
+    """The files of this profile's previous render in `folder` (removed after the new one if it
+    does not write them again); AggregateError if `folder` holds another profile's tables, so
+    that one folder never mixes two profiles."""
+    if folder.exists() and not folder.is_dir():
+        raise AggregateError(f"--tables {folder} is not a folder")
+    there, files = rendered_here(folder)
+    if there is not None and there != profile and (files or not (folder / MANIFEST).is_file()):
+        raise AggregateError(
+            f"{folder} holds the tables of profile {there!r}; rendering profile {profile!r} there "
+            f"would mix the two: pass --tables {Path(folder, profile).as_posix()} (or another "
+            f"folder), or remove the tables in {folder} first")
+    return files if there == profile else []
+
+
+def write_tables(views, inconsistencies, published_path: str, out_dir: Path, profile: str = "",
+                 previous=()) -> tuple[list[Path], list[Path]]:
+    """Write every table (Markdown with its detail, LaTeX main and detail, two figures), then
+    verdicts.md and published_inconsistencies.md, then the manifest naming the profile and the
+    files; then remove the files of `previous` (this profile's last render here) not written
+    again. verdicts.md comes after its tables, so a failed write never leaves a new verdict
+    list beside old tables. Returns (written, removed)."""
     from bench.figures import plot_curves, plot_gains       # matplotlib only when writing
-    from bench.render import (render_inconsistencies, render_latex, render_markdown,
-                              render_verdicts)
+    from bench.render import (render_inconsistencies, render_latex, render_latex_detail,
+                              render_markdown, render_verdicts)
 
     written = []
     for view in views:
-        stem = table_stem(view.table)
-        figures = {"gains": out_dir / f"{stem}_gains.png", "curves": out_dir / f"{stem}_curves.png"}
-        plot_gains(view, figures["gains"])
-        plot_curves(view, figures["curves"])
-        write_text(out_dir / f"{stem}.md", render_markdown(view, {k: p.name for k, p in figures.items()}))
-        write_text(out_dir / f"{stem}.tex", render_latex(view))
-        written += [out_dir / f"{stem}.md", out_dir / f"{stem}.tex", *figures.values()]
+        names = rendered_names(view)
+        plot_gains(view, out_dir / names["gains"])
+        plot_curves(view, out_dir / names["curves"])
+        write_text(out_dir / names["md"], render_markdown(view, {k: names[k] for k in ("gains", "curves")},
+                                                          detail_tex=names["detail_tex"]))
+        write_text(out_dir / names["tex"], render_latex(view))
+        write_text(out_dir / names["detail_tex"], render_latex_detail(view))
+        written += [out_dir / names[k] for k in ("md", "tex", "detail_tex", "gains", "curves")]
     write_text(out_dir / "verdicts.md", render_verdicts(views, verdict_counts(views),
                                                         verdict_counts(views, adjusted=True)))
     write_text(out_dir / "published_inconsistencies.md",
                render_inconsistencies(inconsistencies, published_path))
-    return written + [out_dir / "verdicts.md", out_dir / "published_inconsistencies.md"]
+    written += [out_dir / "verdicts.md", out_dir / "published_inconsistencies.md"]
+    names = sorted(p.name for p in written)
+    write_text(out_dir / MANIFEST, json.dumps({"profile": profile, "files": names}, indent=1) + "\n")
+    removed = []
+    for name in sorted(set(previous) - set(names)):
+        (out_dir / name).unlink(missing_ok=True)
+        removed.append(out_dir / name)
+    return written, removed
+
+
+def standin_datasets(entries) -> dict[str, str]:
+    """printed data set -> the embedded stand-in its profile trains on (bench/matrix.yaml
+    `datasets:`, data.DATASETS says which sets are real), for the data sets that have one."""
+    from data import DATASETS
+
+    out = {}
+    for e in entries:
+        name = getattr(getattr(getattr(e, "spec", None), "data", None), "name", None)
+        if name in DATASETS and not DATASETS[name].real:
+            out.setdefault(e.dataset, name)
+    return out
+
+
+def default_lambda(matrix: dict, profile: str):
+    """The lambda of a row without +lambda(...) under `profile` (bench.matrix: profile > matrix
+    > 0.1): a number, "auto", or a map term -> lambda."""
+    return (matrix["profiles"].get(profile) or {}).get("lambda", matrix.get("lambda", 0.1))
+
+
+def present_profiles(matrix: dict, expand, results: str | None) -> dict[str, tuple[str, int]]:
+    """profile -> (its results folder, how many records there match its rows): `results`, or
+    each profile's default folder (default_folders)."""
+    loaded, present = {}, {}
+    for name in matrix["profiles"]:
+        folder = results if results is not None else default_folders(None, None, profile_folder(matrix, name))[0]
+        if folder not in loaded:
+            records = load_results(folder, warn=lambda message: None) if Path(folder).is_dir() else []
+            loaded[folder] = [config_key(r["spec"]) for r in records]
+        keys = {e.config_key for e in expand(matrix, tables=list(matrix["tables"]), profile=name, seeds=[0])}
+        count = sum(key in keys for key in loaded[folder])
+        if count:
+            present[name] = (folder, count)
+    return present
+
+
+def choose_profile(matrix: dict, expand, results: str | None) -> str:
+    """The profile whose results are present; AggregateError naming the choices when none or
+    several are."""
+    present = present_profiles(matrix, expand, results)
+    if len(present) == 1:
+        (name, (folder, count)), = present.items()
+        print(f"profile {name}: the only one with results ({count} record(s) in {folder})")
+        return name
+    names = list(matrix["profiles"])
+    if not present:
+        where = (f"in {results}" if results is not None else "in " + ", ".join(
+            f"{default_folders(None, None, profile_folder(matrix, n))[0]} ({n})" for n in names))
+        raise AggregateError(f"no results for any profile ({', '.join(names)}) {where}: nothing to render; "
+                             "train first (./run_all.sh) or name one with --profile", 1)
+    found = ", ".join(f"{n} ({count} record(s) in {folder})" for n, (folder, count) in present.items())
+    raise AggregateError(f"results for several profiles: {found}; choose one with --profile "
+                         f"{'|'.join(present)}")
 
 
 def profile_folder(matrix: dict, profile: str) -> str | None:
@@ -335,36 +525,54 @@ def display_path(path: str | Path) -> str:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """The options as given; --results and --tables stay None when not given (main resolves them
-    from the profile's folder, default_folders)."""
+    """The options as given; --results, --tables and --profile stay None when not given (main
+    resolves them: choose_profile, default_folders)."""
     parser = argparse.ArgumentParser(prog="python -m bench.aggregate",
                                      description=__doc__.split("\n")[0].split(": ", 1)[1])
     parser.add_argument("--results", default=None,
-                        help="folder of <key>.json results (default: results/<folder> for a profile with "
-                             "`folder:` in the matrix, e.g. results/study for --profile study, else results/)")
+                        help="folder of <key>.json results, which must exist (default: results/<folder> for "
+                             "a profile with `folder:` in the matrix, e.g. results/study for --profile study, "
+                             "else results/)")
     parser.add_argument("--tables", default=None,
                         help="output folder (default: tables/<folder> for results/<folder>, tables/ for "
-                             "results/, else <results>/tables)")
+                             "results/, else <results>/tables); a folder holding another profile's tables "
+                             "is refused")
     parser.add_argument("--matrix", default="bench/matrix.yaml", help="experiment matrix (rows -> run keys)")
     parser.add_argument("--published", default=str(DEFAULT_PUBLISHED), help="the paper's numbers")
-    parser.add_argument("--profile", default="smoke", help="profile whose runs to show (e.g. smoke, study, paper)")
+    parser.add_argument("--profile", default=None,
+                        help="profile whose runs to show (smoke, study, paper; default: the one whose results "
+                             "are present, an error naming them when several are)")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
+    """Exit 0 when the tables were written; 1 when there was nothing to render or a write
+    failed; 2 for bad input. Every error is one line, and an error writes nothing."""
     args = parse_args(argv)
+    try:
+        return _main(args)
+    except AggregateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.status
+
+
+def _main(args) -> int:
     from bench.matrix import expand, load_matrix   # only the entry point needs the matrix
 
+    if args.results is not None and not Path(args.results).is_dir():
+        what = "is not a folder" if Path(args.results).exists() else "does not exist"
+        raise AggregateError(f"--results {args.results} {what}: nothing rendered")
     try:
         published = load_published(args.published)
         matrix = load_matrix(args.matrix)
+        if args.profile is None:
+            args.profile = choose_profile(matrix, expand, args.results)
         entries = expand(matrix, tables=list(matrix["tables"]), profile=args.profile, seeds=[0])
     except ValueError as exc:                      # PublishedError, MatrixError
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 2
+        raise AggregateError(str(exc)) from None
     args.results, args.tables = default_folders(args.results, args.tables,
                                                 profile_folder(matrix, args.profile))
-    records = load_results(args.results)
+    records = load_results(args.results) if Path(args.results).is_dir() else []
     stale = sum(r.get("config_key") != config_key(r["spec"]) for r in records)
     if stale:
         print(f"note: {stale} record(s) store a config_key that differs from their spec's; "
@@ -374,15 +582,30 @@ def main(argv=None) -> int:
     if unmatched:
         print(f"note: {len(unmatched)} configuration(s) in {args.results} match no matrix row "
               f"under profile {args.profile!r}", file=sys.stderr)
+    tables = tables_with_results(entries, groups)
+    if not tables:
+        missing = "" if Path(args.results).is_dir() else " (no such folder)"
+        raise AggregateError(f"no results in {args.results}{missing} for profile {args.profile!r}: "
+                             f"nothing rendered, {args.tables} left as it was", 1)
+    out = Path(args.tables)
+    previous = check_tables_folder(out, args.profile)
     note = (matrix["profiles"][args.profile] or {}).get("note", "")
+    standins, lam = standin_datasets(entries), default_lambda(matrix, args.profile)
     views = [build_table(t, published, entries, groups, args.profile,
-                         caption=_caption(t, published, matrix), profile_note=note)
-             for t in tables_with_results(entries, groups)]
-    for path in write_tables(views, find_inconsistencies(published), display_path(args.published),
-                             Path(args.tables)):
+                         caption=_caption(t, published, matrix), profile_note=note,
+                         standins=standins, default_lambda=lam)
+             for t in tables]
+    try:
+        written, removed = write_tables(views, find_inconsistencies(published), display_path(args.published),
+                                        out, args.profile, previous)
+    except OSError as exc:
+        raise AggregateError(f"could not write the tables in {out}: {exc.strerror or exc}; the folder "
+                             "may hold a partial render (its verdicts.md is the previous one's): "
+                             "re-run once fixed", 1) from None
+    for path in written:
         print(f"wrote {path}")
-    if not views:
-        print(f"no results in {args.results} for profile {args.profile!r}: no table rendered")
+    for path in removed:
+        print(f"removed {path} (its table has no result any more)")
     return 0
 
 

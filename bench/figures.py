@@ -1,10 +1,13 @@
 """Figures of one aggregated table (bench.aggregate.TableView), drawn with matplotlib (Agg).
 
     plot_gains(view, "tables/table1_gains.png")    # paired gain ± 95% and Bonferroni CI, paper's gain
-    plot_curves(view, "tables/table1_curves.png")  # training loss (median over seeds), log-y
+    plot_curves(view, "tables/table1_curves.png")  # pixel loss and validation (median over seeds)
 
 Records' curves (docs/interfaces.md, results): curve.points = [[iteration, total loss,
-auxiliary loss], ...]; curve.val = [[iteration, {metric: value}], ...] when recorded.
+auxiliary loss], ...] where the auxiliary loss is the weighted term lambda * prior, so the pixel
+loss is total minus auxiliary; curve.val = [[iteration, {metric: value}], ...] when recorded.
+Data sets the profile replaces by a stand-in are named "SIDD stand-in"; a row that ran with a
+lambda its label does not state is named with it ("+Null (λ=0.0001)").
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from bench.atomic import write_bytes      # noqa: E402
 from bench.metric_table import METRICS     # noqa: E402
 
 DPI = 110
+SMOOTH_FRACTION = 0.05       # the pixel-loss curves' moving mean spans 5% of a run's points
 
 
 def _unit(metric: str) -> str:
@@ -33,8 +37,16 @@ def _unit(metric: str) -> str:
 
 def _title(view, width: int = 90) -> str:
     head = f"Table {view.table}" if view.in_paper else f"Extra table '{view.table}'"
+    data = ""
+    if view.standins:
+        data = f", trained on stand-ins of {', '.join(d for d, _ in view.standins)}, not the paper's data"
     return "\n".join(textwrap.wrap(f"{head}: {view.caption}", width)
-                     + [f"profile {view.profile} (how it differs from the paper: the table's caption)"])
+                     + textwrap.wrap(f"profile {view.profile}{data} (how it differs from the paper: the "
+                                     "table's caption)", width))
+
+
+def _block_title(view, block) -> str:
+    return f"{block[0].model} / {view.dataset_title(block[0].dataset)}"
 
 
 def _grid(count: int, max_cols: int = 2) -> tuple[int, int]:
@@ -67,7 +79,7 @@ def plot_gains(view, path) -> Path:
                              figsize=(6.2 * ncols, 0.9 + (0.42 * rows_max + 1.0) * nrows))
     handles = {}
     for ax, block, rows in zip(axes.flat, view.blocks, blocks):
-        ax.set_title(f"{block[0].model} / {block[0].dataset}", fontsize=10)
+        ax.set_title(_block_title(view, block), fontsize=10)
         y = np.arange(len(rows))[::-1]         # printed order, top to bottom
         for yi, row in zip(y, rows):
             gain = row.gains.get(metric)
@@ -91,20 +103,24 @@ def plot_gains(view, path) -> Path:
                 ax.text(0.99, yi + 0.33, f"{row.verdict or 'not run'}", transform=ax.get_yaxis_transform(),
                         ha="right", va="center", fontsize=7, color="0.4")
         ax.axvline(0, color="0.3", lw=0.8, ls="--")
-        ax.set_yticks(y, [r.label for r in rows], fontsize=8)
+        ax.set_yticks(y, [r.title for r in rows], fontsize=8)
         ax.set_ylim(-0.7, max(len(rows), 1) - 0.3)
         ax.set_xlabel(f"{METRICS[metric].display} gain over Original{_unit(metric)}, positive = better",
                       fontsize=9)
-        ax.set_ylabel("configuration (printed label)", fontsize=9)
+        ax.set_ylabel("configuration", fontsize=9)
         ax.grid(axis="x", alpha=0.3)
     for ax in list(axes.flat)[len(blocks):]:
         ax.set_visible(False)
     if handles:
         handles = dict(sorted(handles.items(), key=lambda kv: kv[0].startswith("paper")))   # ours first
-        fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 2),
-                   fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.01))
-    fig.suptitle(_title(view, width=55 * ncols), fontsize=10)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+        fig.suptitle(_title(view, width=55 * ncols), fontsize=10)
+        fig.tight_layout()
+        # below the panels (the saved image's tight bounding box takes it in), never over an axis
+        fig.legend(handles.values(), handles.keys(), loc="upper center", ncol=min(len(handles), 2),
+                   fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
+    else:
+        fig.suptitle(_title(view, width=55 * ncols), fontsize=10)
+        fig.tight_layout()
     return _save(fig, path)
 
 
@@ -126,11 +142,38 @@ def median_curve(series: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(iterations, dtype=float), np.asarray(medians, dtype=float)
 
 
+def pixel_loss(point) -> float | None:
+    """The pixel loss of one curve point [iteration, total, auxiliary]: total minus the weighted
+    auxiliary term (lambda * prior), the quantity every row of a block optimises alike; a point
+    without an auxiliary value is a row without a term (total = pixel)."""
+    if len(point) < 2 or not stats.is_finite(point[1]):
+        return None
+    aux = point[2] if len(point) >= 3 and stats.is_finite(point[2]) else 0.0
+    return float(point[1]) - float(aux)
+
+
+def moving_mean(y: np.ndarray, fraction: float = SMOOTH_FRACTION) -> np.ndarray:
+    """Centred moving mean over `fraction` of the points (an odd window), NaN ignored; near
+    either end the window shrinks symmetrically, so the first and last points are kept."""
+    half = int(len(y) * fraction) // 2
+    if half == 0:
+        return y
+    out = np.empty_like(y)
+    for i in range(len(y)):
+        h = min(half, i, len(y) - 1 - i)
+        part = y[i - h:i + h + 1]
+        part = part[np.isfinite(part)]
+        out[i] = part.mean() if part.size else np.nan
+    return out
+
+
 def _loss_series(row) -> list[dict]:
+    """Per seed {iteration: pixel loss}."""
     out = []
     for record in row.measured.records:
         points = (record.get("curve") or {}).get("points") or []
-        out.append({int(p[0]): float(p[1]) for p in points if len(p) >= 2 and p[1] is not None})
+        series = {int(p[0]): pixel_loss(p) for p in points if len(p) >= 2}
+        out.append({it: v for it, v in series.items() if v is not None})
     return [s for s in out if s]
 
 
@@ -161,9 +204,30 @@ def _val_metric(view) -> str | None:
     return "psnr" if "psnr" in found else found[0]
 
 
+def legend_titles(view) -> dict[str, str]:
+    """label -> its name in a legend shared by the blocks: with the lambda values of every block
+    where a row's label does not state them (bench.aggregate.lambda_note)."""
+    from bench.aggregate import format_lambdas
+
+    out = {}
+    for block in view.blocks:
+        for row in block:
+            out.setdefault(row.label, row.label)
+    for label in out:
+        noted = [r for block in view.blocks for r in block if r.label == label and r.lambda_note]
+        values = {float(rec["lambda"]) for r in noted for rec in r.measured.records
+                  if stats.is_finite(rec.get("lambda"))}
+        if values:
+            out[label] = f"{label} ({format_lambdas(values)})"
+    return out
+
+
 def plot_curves(view, path) -> Path:
-    """One panel per block: training loss per row (median over seeds), log-y; below it a panel
-    of the validation metric (PSNR) when the records have curve.val. Original is drawn black."""
+    """One panel per block: the pixel loss per row (median over seeds), log-y, the one quantity
+    comparable across rows (the total adds lambda * prior, higher for prior rows by
+    construction); below it a panel of the validation metric (PSNR) when the records have
+    curve.val. Original is drawn black."""
+    titles = legend_titles(view)
     labels = list(dict.fromkeys(r.label for block in view.blocks for r in block))
     others = [label for label in labels if label != "Original"]
     cmap = plt.get_cmap("tab10" if len(others) <= 10 else "tab20")
@@ -177,20 +241,24 @@ def plot_curves(view, path) -> Path:
     for i, block in enumerate(view.blocks):
         r, col = divmod(i, ncols)
         ax = axes[r * per_block][col]
+        ran = any(row.measured.records for row in block)
         for row in block:
             x, y = median_curve(_loss_series(row))
+            y = moving_mean(y)
             keep = np.isfinite(y) & (y > 0)          # log axis: positive losses only
             if keep.any():
                 drawn[row.label] = ax.plot(x[keep], y[keep], color=colors[row.label], alpha=0.9,
                                            lw=2.0 if row.is_reference else 1.2,
                                            zorder=1 if row.is_reference else 2)[0]
         ax.set_yscale("log")
-        ax.set_title(f"{block[0].model} / {block[0].dataset}", fontsize=10)
+        ax.set_title(f"{_block_title(view, block)}: training\n(moving mean over "
+                     f"{SMOOTH_FRACTION:.0%} of the run)", fontsize=10)
         ax.set_xlabel("iteration", fontsize=9)
-        ax.set_ylabel("total training loss\n(pixel + λ·prior, log scale)", fontsize=9)
+        ax.set_ylabel("pixel loss, log scale\n(total minus λ·prior)", fontsize=9)
         ax.grid(alpha=0.3, which="both")
         if not ax.lines:
-            ax.text(0.5, 0.5, "no loss curve recorded", ha="center", va="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, "no loss curve recorded" if ran else "not run yet", ha="center", va="center",
+                    transform=ax.transAxes)
         if val_metric:
             vax = axes[r * per_block + 1][col]
             for row in block:
@@ -199,20 +267,20 @@ def plot_curves(view, path) -> Path:
                     drawn[row.label] = vax.plot(x, y, color=colors[row.label], marker=".",
                                                 lw=2.0 if row.is_reference else 1.2,
                                                 zorder=1 if row.is_reference else 2)[0]
-            vax.set_title(f"{block[0].model} / {block[0].dataset}: validation", fontsize=10)
+            vax.set_title(f"{_block_title(view, block)}: validation", fontsize=10)
             vax.set_xlabel("iteration", fontsize=9)
             vax.set_ylabel(f"validation {METRICS[val_metric].display}{_unit(val_metric)}", fontsize=9)
             vax.grid(alpha=0.3)
             if not vax.lines:
-                vax.text(0.5, 0.5, "no validation curve recorded", ha="center", va="center",
-                         transform=vax.transAxes)
+                vax.text(0.5, 0.5, "no validation curve recorded" if ran else "not run yet", ha="center",
+                         va="center", transform=vax.transAxes)
     for i in range(len(view.blocks), block_rows * ncols):       # unused grid cells
         r, col = divmod(i, ncols)
         for k in range(per_block):
             axes[r * per_block + k][col].set_visible(False)
     ordered = [label for label in labels if label in drawn]
     if ordered:
-        fig.legend([drawn[label] for label in ordered], ordered, loc="center left",
+        fig.legend([drawn[label] for label in ordered], [titles[label] for label in ordered], loc="center left",
                    bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False,
                    title="configuration\n(median over seeds)", title_fontsize=8)
     fig.suptitle(_title(view, width=40 * ncols + 20), fontsize=10)

@@ -3,6 +3,8 @@ list and of the paper's self-inconsistencies (bench.published.find_inconsistenci
 string functions; names and directions of metrics come from bench.metric_table."""
 from __future__ import annotations
 
+import re
+
 from tabulate import tabulate
 
 from bench import stats
@@ -87,25 +89,80 @@ def adjusted_interval_cell(row) -> str:
     return f"[{fmt_gain(gain.low)}, {fmt_gain(gain.high)}] at {100 * gain.confidence:.4g}%"
 
 
-def seeds_cell(row) -> str:
+# ----- the main table (the verdict metric) and the detail (every metric) ----------------------
+
+
+def mean_cell(row, metric: str) -> str:
+    """The main table's "ours": the mean over the finite seeds, no std and no NaN count (the
+    detail has them; on the verdict metric a NaN seed makes the row's verdict unstable)."""
+    measured = row.measured
+    if measured.status != "ok":
+        return "failed" if measured.status == "failed" else DASH
+    summary = measured.summary.get(metric)
+    if summary is None:
+        return "n/a"
+    if summary.mean is None:
+        return "n/a" + _nan_note(summary.nan)
+    return fmt_value(summary.mean)
+
+
+def gain_and_interval(row, metric: str) -> tuple[str, str]:
+    """The main table's gain cell in two parts: our mean paired gain and its 95% interval,
+    ("+0.1500", "[+0.0100, +0.2900]"); the second part says why an interval is missing
+    ("(n=1)", "(zero spread)") and is empty for Original and rows not run."""
+    text = our_gain_cell(row, metric)
+    gain = None if row.is_reference else row.gains.get(metric)
+    if gain is None or gain.mean is None:
+        return text, ""
+    text = fmt_gain(gain.mean)                  # the NaN count is the detail's (and the verdict's)
+    if gain.low is None:
+        return text, "(zero spread)" if gain.zero_spread else f"({gain.n_text})"
+    return text, f"[{fmt_gain(gain.low)}, {fmt_gain(gain.high)}]"
+
+
+def main_row(row, view) -> list:
+    """Configuration (with its lambda where the label does not say it); on the verdict metric
+    the published value and gain, ours and our gain with its 95% interval (a pair, laid out by
+    each renderer); the verdict and the adjusted verdict. No paper columns for an extra table."""
+    metric = view.verdict_metric
+    cells = [row.title]
+    if view.in_paper:
+        cells += [fmt_value(row.published.get(metric)), paper_gain_cell(row, metric)]
+    return cells + [mean_cell(row, metric), gain_and_interval(row, metric),
+                    row.verdict or REF, row.adjusted_verdict or REF]
+
+
+def main_headers(view) -> list[str]:
+    title, name = metric_title(view.verdict_metric), display(view.verdict_metric)
+    paper = [f"{title} paper", f"Δ{name} paper"] if view.in_paper else []
+    return ["Configuration", *paper, f"{title} ours", f"Δ{name} ours [95% CI]", "verdict",
+            "adjusted verdict"]
+
+
+def detail_rows(row, view) -> list[list[str]]:
+    """One line per metric: metric, published value and gain, ours (mean ± std), our gain and
+    its 95% interval with n; the configuration and its seeds are the renderer's."""
+    lines = []
+    for metric in view.metrics:
+        paper = [fmt_value(row.published.get(metric)), paper_gain_cell(row, metric)] if view.in_paper else []
+        interval = "" if row.is_reference else interval_cell(row.gains.get(metric))
+        lines.append([metric_title(metric), *paper, ours_cell(row, metric), our_gain_cell(row, metric),
+                      interval])
+    return lines
+
+
+def detail_headers(view) -> list[str]:
+    paper = ["paper", "Δ paper"] if view.in_paper else []
+    return ["Metric", *paper, "ours (mean ± std)", "Δ ours", "95% CI"]
+
+
+def seeds_text(row) -> str:
+    """"3 seeds", "2 seeds (+1 failed)", "not run"."""
     measured = row.measured
     if measured.status == "missing":
-        return DASH
-    return f"{measured.n}" + (f" (+{measured.failed} failed)" if measured.failed else "")
-
-
-def row_cells(row, view) -> list[str]:
-    """Model, data set, label; per metric paper, paper Δ, ours, our Δ; seeds; the verdict
-    metric's 95% interval, the verdict and the adjusted verdict. An extra table (no published
-    numbers) has no paper columns."""
-    cells = [row.model, row.dataset, row.label]
-    for metric in view.metrics:
-        if view.in_paper:
-            cells += [fmt_value(row.published.get(metric)), paper_gain_cell(row, metric)]
-        cells += [ours_cell(row, metric), our_gain_cell(row, metric)]
-    gain = row.gains.get(view.verdict_metric)
-    cells += [seeds_cell(row), interval_cell(gain)]
-    return cells + [row.verdict or REF, row.adjusted_verdict or REF]
+        return "not run"
+    text = f"{measured.n} seed" + ("s" if measured.n != 1 else "")
+    return text + (f" (+{measured.failed} failed)" if measured.failed else "")
 
 
 def _sentence(text: str) -> str:
@@ -117,6 +174,35 @@ ADJUSTED_CAPTION = (f"Adjusted verdicts: {stats.ADJUSTMENT} over each block's ro
                     "(family-wise 95%).")
 
 
+def standin_text(view) -> str:
+    """" Data: SIDD stand-in = embedded_sidd, ...": what the profile trained on instead of the
+    printed sets (empty where it trained on them)."""
+    if not view.standins:
+        return ""
+    sets = ", ".join(f"{view.dataset_title(d)} = {name}" for d, name in view.standins)
+    return (f" Data: {sets}, built from bundled photographs with synthetic degradations "
+            "(docs/data.md): stand-ins, not the paper's data sets, so our values are not "
+            "comparable with the published ones; the verdicts compare gains over Original.")
+
+
+def lambda_text(view) -> str:
+    default = view.default_lambda
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        return (f" Lambda (Eq. 20): {default:g} for every prior row whose configuration shows no "
+                "other (λ=...: the value it ran with; a range where calibrated per seed).")
+    if default == "auto":
+        return " Lambda (Eq. 20): calibrated per run (λ=...: the values the runs used)."
+    if isinstance(default, dict):
+        terms = ", ".join(f"{k} {v:g}" for k, v in default.items() if isinstance(v, (int, float)))
+        return f" Lambda (Eq. 20) per term: {terms}; others 0.1 (λ=...: a row that ran with another)."
+    values = view.lambdas                       # no default known: the values the runs used
+    if len(values) > 4:
+        return f" Prior runs used lambda (Eq. 20) from {values[0]:.3g} to {values[-1]:.3g} ({len(values)} values)."
+    if values:
+        return f" Prior runs used lambda (Eq. 20) = {', '.join(f'{v:.3g}' for v in values)}."
+    return ""
+
+
 def caption_text(view) -> str:
     if view.in_paper:
         head = f"Paper's Table {view.table}: {_sentence(view.caption)}"
@@ -124,12 +210,8 @@ def caption_text(view) -> str:
         head = (f"Extra table '{view.table}' (not in the paper, no published numbers): "
                 f"{_sentence(view.caption)}")
     note = view.profile_note.strip() or "(this profile states no difference from the paper)"
-    lam, values = "", view.lambdas
-    if len(values) > 4:            # calibrated ("auto") lambdas differ per run: give the range
-        lam = f" Prior runs used lambda (Eq. 20) from {values[0]:.3g} to {values[-1]:.3g} ({len(values)} values)."
-    elif values:
-        lam = f" Prior runs used lambda (Eq. 20) = {', '.join(f'{v:.3g}' for v in values)}."
-    return f"{head} Ours: profile {view.profile}. {note}{lam} {ADJUSTED_CAPTION}"
+    return (f"{head} Ours: profile {view.profile}. {note}{standin_text(view)}{lambda_text(view)} "
+            f"{ADJUSTED_CAPTION}")
 
 
 def present_verdicts(view) -> list[str]:
@@ -144,50 +226,60 @@ def legend_text(view) -> str:
     meanings = "; ".join(f"{v}: {stats.VERDICTS[v]}" for v in present_verdicts(view))
     paper = ("Paper Δ: from the printed numbers; g = the paper's Δ. " if view.in_paper else "")
     alpha = f"{1 - stats.CONFIDENCE:.2g}"
-    return ("Δ = gain over the Original row of the same model and data set, oriented so that "
+    return (f"This table: {name}, the metric the verdicts are read on; every metric, the std "
+            "over seeds and the seed counts are in the detail below. "
+            "Δ = gain over the Original row of the same model and data set, oriented so that "
             "positive = better (↑ metrics: row minus Original; ↓ metrics: Original minus row). "
             f"{paper}Our Δ: mean over seeds of the per-seed difference "
-            "(paired by seed). Ours: mean ± sample std over seeds (no std with one seed). "
+            "(paired by seed); ours: mean over seeds. "
             f"95% CI: Student t interval of our paired Δ{name} (n-1 degrees of freedom), n = seeds "
             "with a finite value in the row and in Original; closed, so an end at 0 contains 0. "
             f"Verdict: read off the 95% CI of Δ{name}. Adjusted verdict: the same rules on the "
             f"row's {stats.ADJUSTMENT} interval, at 1 - {alpha}/m with m = the rows of its block "
             "judged on an interval, so that all of a block's statements hold together with 95% "
-            "confidence (tables/verdicts.md gives each interval). "
+            "confidence (verdicts.md gives each interval). "
             + (f"Verdicts used here: {meanings}. " if meanings else "")
             + "(k NaN) = k seeds with a non-finite value, left out of the mean (on the verdict "
-            "metric they make the row unstable); seeds = runs that finished (+ failed ones); "
+            "metric they make the row unstable); "
             f"{DASH} = not run yet or not printed; failed = every seed failed; n/a = no finite "
-            "value.")
+            "value; ref = the Original row itself.")
 
 
-def headers(view) -> list[str]:
-    out = ["Model", "Data set", "Configuration"]
-    for metric in view.metrics:
-        title, name = metric_title(metric), display(metric)
-        if view.in_paper:
-            out += [f"{title} paper", f"Δ{name} paper"]
-        out += [f"{title} ours", f"Δ{name} ours"]
-    return out + verdict_headers(view)
-
-
-def verdict_headers(view) -> list[str]:
-    return ["seeds", f"Δ{display(view.verdict_metric)} ours 95% CI", "verdict",
-            f"adjusted verdict ({stats.ADJUSTMENT})"]
+def detail_legend_text(view) -> str:
+    return ("Every metric of every row. Ours: mean ± sample std over the seeds that finished (no "
+            "std with one seed); 95% CI: Student t interval of our paired Δ on that metric, n = "
+            "seed pairs with a finite value; seeds: runs that finished (+ runs that failed). "
+            "Verdicts are read on the main table's metric only.")
 
 
 # ----- Markdown -----------------------------------------------------------------------------
 
-def render_markdown(view, figures: dict | None = None) -> str:
-    """The table; `figures` maps "gains"/"curves" to image file names beside the Markdown."""
-    rows = [row_cells(row, view) for block in view.blocks for row in block]
-    table = tabulate(rows, headers=headers(view), tablefmt="github", disable_numparse=True)
-    text = f"**Table {view.table}.** {caption_text(view)}\n\n{table}\n\n{legend_text(view)}\n"
+def render_markdown(view, figures: dict | None = None, detail_tex: str | None = None) -> str:
+    """The main table (one per block), its legend, the figures, then the detail (every metric,
+    std, seeds, failures); `figures` maps "gains"/"curves" to image file names beside the
+    Markdown, `detail_tex` names the detail's LaTeX file."""
+    parts = [f"**Table {view.table}.** {caption_text(view)}", ""]
+    for block in view.blocks:
+        rows = [[*cells[:-3], " ".join(p for p in cells[-3] if p), *cells[-2:]]
+                for cells in (main_row(row, view) for row in block)]
+        parts += [f"*{view.block_title(block)}*", "",
+                  tabulate(rows, headers=main_headers(view), tablefmt="github", disable_numparse=True), ""]
+    parts.append(legend_text(view))
     titles = {"gains": "paired gains over Original with 95% intervals",
-              "curves": "training curves (median over seeds)"}
+              "curves": "pixel loss and validation during training (median over seeds)"}
     for kind, name in (figures or {}).items():
-        text += f"\n![Table {view.table}: {titles.get(kind, kind)}]({name})\n"
-    return text
+        parts += ["", f"![Table {view.table}: {titles.get(kind, kind)}]({name})"]
+    where = f" (LaTeX: {detail_tex})" if detail_tex else ""
+    parts += ["", f"### Detail of Table {view.table}{where}", "", detail_legend_text(view), ""]
+    for block in view.blocks:
+        rows = []
+        for row in block:
+            for i, cells in enumerate(detail_rows(row, view)):
+                rows.append([row.title if i == 0 else "", *cells, seeds_text(row) if i == 0 else ""])
+        parts += [f"*{view.block_title(block)}*", "",
+                  tabulate(rows, headers=["Configuration", *detail_headers(view), "seeds"],
+                           tablefmt="github", disable_numparse=True), ""]
+    return "\n".join(parts)
 
 
 def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
@@ -218,7 +310,7 @@ def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
                 if row.is_reference:
                     continue
                 gain = row.gains.get(view.verdict_metric)
-                rows.append([str(view.table), row.model, row.dataset, row.label,
+                rows.append([str(view.table), row.model, view.dataset_title(row.dataset), row.title,
                              display(view.verdict_metric),
                              fmt_gain(row.published_gain.get(view.verdict_metric)),
                              our_gain_cell(row, view.verdict_metric), interval_cell(gain),
@@ -235,7 +327,15 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                   "^": r"\textasciicircum{}"}
 _LATEX_SYMBOLS = {"±": r"$\pm$", "—": "--", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
-                  "Δ": r"$\Delta$", "−": "$-$"}
+                  "Δ": r"$\Delta$", "−": "$-$", "λ": r"$\lambda$"}
+_SIGN = re.compile(r"(?<![\w.)])([+-])(?=\d)")      # the sign of a number, not a hyphen or a label's +
+
+# Column widths at \footnotesize with \tabcolsep 3pt: the main table and the detail are each at
+# most 375pt wide (tests/test_aggregate.py measures them), under the 397pt (5.5in) text width of
+# the NeurIPS style, so neither needs \resizebox.
+_WRAP = r">{\raggedright\arraybackslash}p{%s}"
+LABEL_WIDTH, INTERVAL_WIDTH, VERDICT_WIDTH, OURS_WIDTH = "2.4cm", "2.6cm", "1.8cm", "2.4cm"
+_SMALL = [r"\footnotesize", r"\setlength{\tabcolsep}{3pt}"]
 
 
 def latex_escape(text: str) -> str:
@@ -247,33 +347,98 @@ def latex_escape(text: str) -> str:
 
 
 def latex_cell(text: str) -> str:
-    if text[:1] in "+-" and text[1:2].isdigit():       # a signed gain: typeset the sign as math
-        return f"${text[0]}${latex_escape(text[1:])}"
-    return latex_escape(text)
+    """A cell: escaped, every signed number's sign typeset as math ($+$0.1171, [$-$0.0100, ...])."""
+    return _SIGN.sub(r"$\1$", latex_escape(text))
+
+
+def latex_label(text: str) -> str:
+    """A configuration, breakable before each of its modifiers (+CDC(3) / +epochR / +Depth)."""
+    escaped = latex_escape(text)
+    return escaped[:1] + escaped[1:].replace("+", r"\allowbreak{}+")
+
+
+def _latex_interval(text: str) -> str:
+    """An interval cell kept on one line ("[+0.01, +0.29]"), anything after its ", " below it."""
+    head, sep, tail = text.partition("], ")
+    if not sep:
+        return latex_cell(text)
+    return rf"\mbox{{{latex_cell(head + ']')}}}\newline {latex_cell(tail)}"
+
+
+def _block_heading(view, block, columns: int) -> str:
+    return rf"\multicolumn{{{columns}}}{{@{{}}l}}{{\textit{{{latex_escape(view.block_title(block))}}}}} \\"
 
 
 def render_latex(view) -> str:
-    metrics = view.metrics
-    per = 4 if view.in_paper else 2                   # columns per metric
-    tail = verdict_headers(view)
-    spec = "lll" + "r" * per * len(metrics) + "rr" + "l" * (len(tail) - 2)
-    groups = " & ".join(rf"\multicolumn{{{per}}}{{c}}{{{latex_escape(metric_title(m))}}}" for m in metrics)
-    rules = " ".join(rf"\cmidrule(lr){{{4 + per * i}-{3 + per * (i + 1)}}}" for i in range(len(metrics)))
-    one = r"paper & $\Delta$ & ours & $\Delta$" if view.in_paper else r"ours & $\Delta$"
-    sub = " & ".join([one] * len(metrics))
-    blank = " &" * len(tail)
-    lines = [r"% needs \usepackage{booktabs,graphicx}", r"\begin{table}[t]", r"\centering",
+    """The main table: the verdict metric only (published, ours, gains with the 95% interval,
+    verdicts), a heading row per block; booktabs, no \\resizebox (see _WRAP's widths)."""
+    metric = latex_escape(metric_title(view.verdict_metric))
+    paper = "rr" if view.in_paper else ""
+    spec = (f"@{{}}{_WRAP % LABEL_WIDTH}{paper}r{_WRAP % INTERVAL_WIDTH}"
+            f"{_WRAP % VERDICT_WIDTH}{_WRAP % VERDICT_WIDTH}@{{}}")
+    columns = 7 if view.in_paper else 5
+    first = 2 if view.in_paper else 0
+    groups = (r" & \multicolumn{2}{c}{paper} & \multicolumn{2}{c}{ours} & & \\" if view.in_paper
+              else r" & \multicolumn{2}{c}{ours} & & \\")
+    rules = (r"\cmidrule(lr){2-3}\cmidrule(lr){4-5}" if view.in_paper else r"\cmidrule(lr){2-3}")
+    head = ["Configuration", *([metric, r"$\Delta$"] if view.in_paper else []), metric,
+            r"$\Delta$ [95\% CI]", "verdict", "adjusted verdict"]
+    lines = [rf"% Table {view.table}, main table; needs \usepackage{{booktabs,array}}. Every metric: "
+             rf"{table_label(view.table)}_detail.tex",
+             r"\begin{table}[t]", r"\centering",
              rf"\caption{{{latex_escape(caption_text(view))}}}",
-             rf"\label{{tab:repro-{table_label(view.table)}}}",
-             r"\resizebox{\linewidth}{!}{%", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
-             rf"Model & Data set & Configuration & {groups} & {' & '.join(latex_escape(t) for t in tail)} \\",
-             rules, rf" & & & {sub}{blank} \\", r"\midrule"]
+             rf"\label{{tab:repro-{table_label(view.table)}}}", *_SMALL,
+             rf"\begin{{tabular}}{{{spec}}}", r"\toprule", groups, rules, " & ".join(head) + r" \\",
+             r"\midrule"]
     for i, block in enumerate(view.blocks):
         if i:
             lines.append(r"\midrule")
-        lines += [" & ".join(latex_cell(c) for c in row_cells(row, view)) + r" \\" for row in block]
-    lines += [r"\bottomrule", r"\end{tabular}}",
-              rf"\par\footnotesize {latex_escape(legend_text(view))}", r"\end{table}"]
+        lines.append(_block_heading(view, block, columns))
+        for row in block:
+            cells = main_row(row, view)         # label, [paper, paper Δ], ours, (Δ, CI), verdicts
+            gain, interval = cells[2 + first]
+            gain_cell = latex_cell(gain) + (rf"\newline \mbox{{{latex_cell(interval)}}}" if interval else "")
+            out = [latex_label(cells[0]), *(latex_cell(c) for c in cells[1:2 + first]), gain_cell,
+                   *(latex_cell(c) for c in cells[3 + first:])]
+            lines.append(" & ".join(out) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", rf"\par {latex_escape(legend_text(view))}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def render_latex_detail(view) -> str:
+    """The detail: every metric of every row (published, ours with its std, gains, 95% interval
+    with n) and each row's seeds, a longtable that breaks across pages."""
+    paper = "rr" if view.in_paper else ""
+    spec = f"@{{}}{_WRAP % LABEL_WIDTH}l{paper}{_WRAP % OURS_WIDTH}r{_WRAP % INTERVAL_WIDTH}@{{}}"
+    columns = 7 if view.in_paper else 5
+    groups = (r" & & \multicolumn{2}{c}{paper} & \multicolumn{2}{c}{ours} & \\" if view.in_paper
+              else r" & & \multicolumn{2}{c}{ours} & \\")
+    rules = r"\cmidrule(lr){3-4}\cmidrule(lr){5-6}" if view.in_paper else r"\cmidrule(lr){3-4}"
+    head = ["Configuration", "Metric", *(["value", r"$\Delta$"] if view.in_paper else []),
+            r"mean $\pm$ std", r"$\Delta$", r"95\% CI"]
+    header = [r"\toprule", groups, rules, " & ".join(head) + r" \\", r"\midrule"]
+    label = table_label(view.table)
+    lines = [rf"% Table {view.table}, detail; needs \usepackage{{booktabs,array,longtable}}. "
+             rf"The main table: {label}.tex",
+             r"\begingroup", *_SMALL, rf"\begin{{longtable}}{{{spec}}}",
+             rf"\caption{{Detail of Table~\ref{{tab:repro-{label}}} (profile {latex_escape(view.profile)}): "
+             rf"{latex_escape(detail_legend_text(view) + standin_text(view))}}}"
+             rf"\label{{tab:repro-{label}-detail}} \\",
+             *header, r"\endfirsthead", *header, r"\endhead", r"\bottomrule", r"\endfoot"]
+    for i, block in enumerate(view.blocks):
+        if i:
+            lines.append(r"\midrule")
+        lines.append(_block_heading(view, block, columns))
+        for row in block:
+            metrics = detail_rows(row, view)
+            seeds = rf"\textit{{{latex_cell(seeds_text(row))}}}"
+            for j, cells in enumerate(metrics):
+                first = latex_label(row.title) if j == 0 else (seeds if j == 1 else "")
+                if len(metrics) == 1:
+                    first += rf"\newline {seeds}"
+                out = [first, *(latex_cell(c) for c in cells[:-1]), _latex_interval(cells[-1])]
+                lines.append(" & ".join(out) + r" \\")
+    lines += [r"\end{longtable}", r"\endgroup"]
     return "\n".join(lines) + "\n"
 
 

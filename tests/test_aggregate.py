@@ -11,7 +11,8 @@ from bench import aggregate, stats
 from bench.aggregate import (MISSING, build_table, group_by_config, load_results, measure,
                              tables_with_results, verdict_counts)
 from bench.published import load_published
-from bench.render import (fmt_gain, latex_escape, render_latex, render_markdown, render_verdicts)
+from bench.render import (fmt_gain, latex_escape, render_latex, render_latex_detail, render_markdown,
+                          render_verdicts)
 from bench.spec import DataSpec, EvalSpec, Recipe, RunSpec, config_key, pairs
 
 NAN = float("nan")
@@ -74,8 +75,29 @@ def _row(view, model, label, dataset=None):
     return rows[0]
 
 
+def _block(md, model, detail=False):
+    """The Markdown of one block (`*Model on Data set*` up to the next block), in the main table
+    or in the detail."""
+    main, _, rest = md.partition("### Detail")
+    part = rest if detail else main
+    return part.split(f"*{model} on ", 1)[1].split("\n*", 1)[0]
+
+
 def _md_row(md, model, label):
-    return next(line for line in md.splitlines() if f"| {label} " in line and model in line)
+    """A row's line in the main table."""
+    return next(line for line in _block(md, model).splitlines() if line.startswith(f"| {label} "))
+
+
+def _detail_rows(md, model, label):
+    """A row's lines in the detail, one per metric."""
+    lines = _block(md, model, detail=True).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {label} "))
+    out = [lines[start]]
+    for line in lines[start + 1:]:
+        if not line.startswith("|  "):            # the next configuration (or the table's end)
+            break
+        out.append(line)
+    return out
 
 
 # ----- matching results to rows ---------------------------------------------------------------
@@ -115,8 +137,11 @@ def test_two_seeds_give_mean_std_and_paired_gain_over_original(published):
     assert taylor.adjusted == gain and taylor.adjusted_verdict == stats.INCONCLUSIVE   # m = 1
     md = render_markdown(view)
     line = _md_row(md, "DnCNN", "+Taylor")
-    assert "32.0000 ± 1.4142" in line and "+1.5000" in line and "+0.1171" in line
-    assert "[-4.8531, +7.8531], n=2 | inconclusive | inconclusive " in line
+    assert "| 32.0000 " in line and "+0.1171" in line and "±" not in line     # the std is in the detail
+    assert "| +1.5000 [-4.8531, +7.8531] | inconclusive | inconclusive " in line
+    psnr, ssim = _detail_rows(md, "DnCNN", "+Taylor")
+    assert "PSNR↑" in psnr and "32.0000 ± 1.4142" in psnr and "[-4.8531, +7.8531], n=2" in psnr
+    assert "2 seeds" in psnr and "SSIM↑" in ssim
 
 
 def test_three_seeds_find_a_gain_larger_than_published(published):
@@ -154,8 +179,10 @@ def test_nan_metrics_are_counted_and_shown_never_silently_dropped(published):
     assert cdc.verdict == cdc.adjusted_verdict == "unstable (1 of 3 failed)" and cdc.adjusted is None
     assert inn.measured.summary["psnr"].mean is None and inn.verdict == "unstable (3 of 3 failed)"
     md = render_markdown(view)
-    assert "31.5000 ± 0.7071 (1 NaN)" in _md_row(md, "DnCNN", "+CDC")
-    assert ", n=2 (1 NaN) | unstable (1 of 3 failed) | unstable (1 of 3 failed) " in _md_row(md, "DnCNN", "+CDC")
+    assert "31.5000 ± 0.7071 (1 NaN)" in _detail_rows(md, "DnCNN", "+CDC")[0]
+    assert ", n=2 (1 NaN) " in _detail_rows(md, "DnCNN", "+CDC")[0]
+    assert "| 31.5000 " in _md_row(md, "DnCNN", "+CDC")
+    assert "| unstable (1 of 3 failed) | unstable (1 of 3 failed) " in _md_row(md, "DnCNN", "+CDC")
     assert "n/a (3 NaN)" in _md_row(md, "DnCNN", "+INN")
 
 
@@ -235,12 +262,15 @@ def test_extra_tables_have_no_published_column_and_better_worse_verdicts(publish
     md = render_markdown(view)
     assert md.startswith("**Table lambda.** Extra table 'lambda' (not in the paper")
     assert "Lambda sweep. Ours: profile smoke." in md and "Prior runs used lambda (Eq. 20) = 0.1." in md
-    header = md.split("\n\n")[1].splitlines()[0]
-    assert "paper" not in header and "PSNR↑ ours" in header and "NIQE↓ ours" in header
+    header = next(line for line in md.splitlines() if line.startswith("| Configuration"))
+    assert "paper" not in header and "PSNR↑ ours" in header and "NIQE" not in header
+    assert "NIQE↓" in _detail_rows(md, "SID", "+CDC+epochR")[1]
     tex = render_latex(view)
     assert r"\label{tab:repro-table-lambda}" in tex
-    rows = [line for line in tex.splitlines() if line.startswith("SID & ")]
-    assert len(rows) == 2 and all(line.count(" & ") == 2 + 2 * 2 + 4 for line in rows)
+    rows = [line for line in tex.splitlines() if line.startswith(("Original & ", "+CDC"))]
+    assert len(rows) == 2 and all(line.count(" & ") == 4 for line in rows)   # label, ours, Δ, 2 verdicts
+    detail = render_latex_detail(view)
+    assert r"\label{tab:repro-table-lambda-detail}" in detail and "paper" not in detail
 
 
 def test_niqe_decides_where_a_table_has_no_reference_metric():
@@ -260,15 +290,22 @@ def table10(published):
 
 
 def test_markdown_has_caption_profile_note_and_one_line_per_row(table10):
-    md = render_markdown(table10, {"gains": "table10_gains.png"})
+    md = render_markdown(table10, {"gains": "table10_gains.png"}, detail_tex="table10_detail.tex")
     assert md.splitlines()[0].startswith("**Table 10.** Paper's Table 10: Ablation studies of model numbers")
     assert "Ours: profile smoke. " + SMOKE_NOTE in md
-    table_lines = [line for line in md.splitlines() if line.startswith("|")]
-    assert len(table_lines) == 2 + 14                       # header, separator, 14 printed rows
-    assert all(line.count("|") == table_lines[0].count("|") for line in table_lines)
-    assert "NIQE↓ paper" in table_lines[0] and "ΔNIQE ours" in table_lines[0]
-    assert "ΔPSNR ours 95% CI" in table_lines[0] and "verdict" in table_lines[0]
-    assert "![Table 10: paired gains over Original with 95% intervals](table10_gains.png)" in md
+    main, detail = md.split("### Detail of Table 10 (LaTeX: table10_detail.tex)")
+    table_lines = [line for line in main.splitlines() if line.startswith("|")]
+    assert len(table_lines) == 2 * (2 + 7)                  # per block: header, separator, 7 rows
+    assert all(line.count("|") == 8 for line in table_lines)            # 7 columns
+    assert [line for line in main.splitlines() if line.startswith("*") and not line.startswith("**")] == [
+        "*SID on LOL*", "*DRBN on LOL*"]
+    assert [c.strip() for c in table_lines[0].split("|")[1:-1]] == [
+        "Configuration", "PSNR↑ paper", "ΔPSNR paper", "PSNR↑ ours", "ΔPSNR ours [95% CI]", "verdict",
+        "adjusted verdict"]
+    detail_lines = [line for line in detail.splitlines() if line.startswith("|")]
+    assert len(detail_lines) == 2 * (2 + 7 * 3)             # a line per metric: PSNR, SSIM, NIQE
+    assert "NIQE↓" in detail and "ours (mean ± std)" in detail_lines[0] and "seeds" in detail_lines[0]
+    assert "![Table 10: paired gains over Original with 95% intervals](table10_gains.png)" in main
 
 
 def test_an_empty_profile_note_is_said_so(published):
@@ -284,14 +321,25 @@ def test_latex_uses_booktabs_and_one_line_per_row(table10):
     assert order == sorted(order)
     assert lines.count(r"\bottomrule") == 1 and lines.count(r"\toprule") == 1
     body = lines[order[1] + 1:order[2]]
-    rows = [line for line in body if line.endswith(r"\\")]
-    assert len(rows) == 14 and all(line.count(" & ") == 2 + 4 * 3 + 4 for line in rows)
+    headings = [line for line in body if line.startswith(r"\multicolumn")]
+    assert headings == [r"\multicolumn{7}{@{}l}{\textit{SID on LOL}} \\",
+                        r"\multicolumn{7}{@{}l}{\textit{DRBN on LOL}} \\"]
+    rows = [line for line in body if line.endswith(r"\\") and line not in headings]
+    assert len(rows) == 14 and all(line.count(" & ") == 6 for line in rows)
     unescaped = tex.replace(r"\{", "").replace(r"\}", "")
     assert unescaped.count("{") == unescaped.count("}")     # every group closed
     assert body.count(r"\midrule") == 1                     # between the SID and DRBN blocks
     assert r"\caption{Paper's Table 10" in tex and r"\label{tab:repro-table10}" in tex
-    assert r"$+$0.5000" in tex and not any(r"$\pm$" in line for line in body)   # NIQE 5.0 -> 4.5
+    assert r"$+$0.5000" in tex and not any(r"$\pm$" in line for line in body)   # PSNR 18.0 -> 18.5
     assert "±" not in tex and "—" not in tex and "↓" not in tex   # all symbols typeset
+    assert r"\resizebox" not in tex and "graphicx" not in tex
+    detail = render_latex_detail(table10)
+    assert r"\begin{longtable}" in detail and r"\label{tab:repro-table10-detail}" in detail
+    rows = [line for line in detail.splitlines() if line.endswith(r"\\") and " & " in line
+            and not line.startswith("Configuration") and r"\multicolumn" not in line]
+    assert len(rows) == 14 * 3 and all(line.count(" & ") == 6 for line in rows)
+    assert r"$+$0.5000" in detail and r"\textit{1 seed}" in detail    # NIQE 5.0 -> 4.5; seeds
+    assert "±" not in detail and "—" not in detail and r"\resizebox" not in detail
 
 
 def test_latex_escapes_special_characters():
@@ -350,8 +398,8 @@ def test_a_failed_seed_makes_the_row_unstable_and_leaves_the_family(published):
 
 def test_tables_name_the_adjustment_and_drop_paper_in_ci(table10):
     md = render_markdown(table10)
-    header = next(line for line in md.splitlines() if line.startswith("| Model"))
-    assert "paper in CI" not in md and "adjusted verdict (Bonferroni)" in header
+    header = next(line for line in md.splitlines() if line.startswith("| Configuration"))
+    assert "paper in CI" not in md and "adjusted verdict" in header
     assert "Adjusted verdicts: Bonferroni over each block's rows" in md.split("\n")[0]
     assert "1 - 0.05/m" in md
     assert "paper in CI" not in render_latex(table10)
@@ -375,30 +423,204 @@ def test_unreadable_results_are_skipped_with_a_one_line_warning(tmp_path):
         assert sum(name in w for w in warnings) == 1
 
 
-def _fake_matrix(monkeypatch, entries, tables=(2,)):
+def _fake_matrix(monkeypatch, entries, tables=(2,), profiles=None):
+    """bench.matrix faked: `entries` for the smoke profile, or profiles = {name: (profile
+    mapping, entries)}."""
+    profiles = profiles or {"smoke": ({"note": SMOKE_NOTE}, entries)}
     fake = types.ModuleType("bench.matrix")
     fake.load_matrix = lambda path: {"tables": {t: {"title": f"title {t}"} for t in tables},
-                                     "profiles": {"smoke": {"note": SMOKE_NOTE}}}
-    fake.expand = lambda m, tables, profile, seeds: [e for e in entries if e.table in tables]
+                                     "profiles": {name: p for name, (p, _) in profiles.items()}}
+    fake.expand = lambda m, tables, profile, seeds: [e for e in profiles[profile][1] if e.table in tables]
     monkeypatch.setitem(sys.modules, "bench.matrix", fake)
+
+
+def _write_records(folder, entries, **metrics):
+    folder.mkdir(parents=True, exist_ok=True)
+    for e in entries:
+        values = metrics or {"psnr": 20.0 + e.seed, "ssim": 0.7}
+        (folder / f"{e.key}.json").write_text(json.dumps(ok(e, **values)))
+
+
+def _no_figures(monkeypatch):
+    """The figures drawn as a few bytes (matplotlib is slow; tests/test_figures.py draws them)."""
+    import bench.figures
+
+    for name in ("plot_gains", "plot_curves"):
+        monkeypatch.setattr(bench.figures, name, lambda view, path: path.parent.mkdir(parents=True, exist_ok=True)
+                            or path.write_bytes(b"png"))
+
+
+def _tree(root):
+    """Every file and folder under root with its content (files) or None (folders)."""
+    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(root.rglob("*"))}
 
 
 def test_main_writes_tables_figures_and_verdicts(tmp_path, monkeypatch, capsys):
     entries = seeds(2, "SID", "LOL", ("Original", "+Taylor"), 2)
     _fake_matrix(monkeypatch, entries)
     results = tmp_path / "results"
-    results.mkdir()
-    for e in entries:
-        (results / f"{e.key}.json").write_text(json.dumps(ok(e, psnr=20.0 + e.seed, ssim=0.7)))
+    _write_records(results, entries)
     (results / "junk.json").write_text("{")
     assert aggregate.main(["--results", str(results)]) == 0
     out = results / "tables"                                 # not ./tables
     assert sorted(p.name for p in out.iterdir()) == [
-        "published_inconsistencies.md", "table2.md", "table2.tex", "table2_curves.png",
-        "table2_gains.png", "verdicts.md"]
-    assert "junk.json" in capsys.readouterr().err
-    assert "| SID     | LOL        | +Taylor " in (out / "table2.md").read_text()
+        ".rendered.json", "published_inconsistencies.md", "table2.md", "table2.tex", "table2_curves.png",
+        "table2_detail.tex", "table2_gains.png", "verdicts.md"]
+    captured = capsys.readouterr()
+    assert "junk.json" in captured.err and "profile smoke: the only one with results" in captured.out
+    assert "| +Taylor " in _block((out / "table2.md").read_text(), "SID")
     assert "0.8955 (Tables 1, 6) vs 0.8925 (Tables 8, 11)" in (out / "published_inconsistencies.md").read_text()
+    manifest = json.loads((out / ".rendered.json").read_text())
+    files = sorted(p.name for p in out.iterdir() if p.name != ".rendered.json")
+    assert manifest == {"profile": "smoke", "files": files}
+
+
+# ----- an aggregator that cannot mix or invent (issue 20) -----------------------------------
+
+def _two_profiles(monkeypatch, tmp_path):
+    """smoke (results/, tables/) and study (folder: study -> results/study, tables/study), each
+    with its own rows; the working directory is tmp_path."""
+    smoke = seeds(2, "SID", "LOL", ("Original", "+Taylor"), 2)
+    study = seeds(2, "DRBN", "LOL", ("Original", "+CDC"), 2)
+    _fake_matrix(monkeypatch, None, profiles={"smoke": ({"note": SMOKE_NOTE}, smoke),
+                                              "study": ({"note": "study", "folder": "study"}, study),
+                                              "paper": ({"note": "paper"}, [])})
+    _no_figures(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    return smoke, study
+
+
+def test_a_missing_results_folder_is_one_line_and_creates_nothing(tmp_path, monkeypatch, capsys):
+    _two_profiles(monkeypatch, tmp_path)
+    (tmp_path / "a_file").write_text("x")
+    before = _tree(tmp_path)
+    for argv in (["--results", str(tmp_path / "nonexistent")], ["--results", "nonexistent", "--profile", "smoke"],
+                 ["--results", "a_file", "--tables", "t"]):
+        assert aggregate.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: --results {argv[1]} ") and err.count("\n") == 1
+        assert _tree(tmp_path) == before
+
+
+def test_the_default_profile_is_the_one_whose_results_are_present(tmp_path, monkeypatch, capsys):
+    smoke, study = _two_profiles(monkeypatch, tmp_path)
+    assert aggregate.main([]) == 1                           # none: one line naming every choice
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no results for any profile (smoke, study, paper)" in err
+    assert "results/study (study)" in err and _tree(tmp_path) == {}
+
+    _write_records(tmp_path / "results" / "study", study)
+    assert aggregate.main([]) == 0                           # only study's: its own folders
+    assert "profile study: the only one with results (4 record(s) in results/study)" in capsys.readouterr().out
+    assert (tmp_path / "tables" / "study" / "table2.md").is_file()
+    assert not (tmp_path / "tables" / "table2.md").exists()
+
+    _write_records(tmp_path / "results", smoke)
+    before = _tree(tmp_path)
+    assert aggregate.main([]) == 2                           # both: choose, nothing written
+    err = capsys.readouterr().err
+    assert err == ("error: results for several profiles: smoke (4 record(s) in results), study (4 record(s) "
+                   "in results/study); choose one with --profile smoke|study\n")
+    assert _tree(tmp_path) == before
+    assert aggregate.main(["--profile", "smoke"]) == 0
+    assert "*SID on LOL*" in (tmp_path / "tables" / "table2.md").read_text()
+    assert aggregate.main(["--results", "results/study"]) == 0      # a folder: the profile found in it
+    assert "profile study: the only one" in capsys.readouterr().out
+
+
+def test_a_profile_without_results_renders_nothing_and_keeps_the_tables(tmp_path, monkeypatch, capsys):
+    """Issue 20: `--profile study` with no study results rewrote tables/verdicts.md as an empty
+    page beside the smoke tables."""
+    smoke, _ = _two_profiles(monkeypatch, tmp_path)
+    _write_records(tmp_path / "results", smoke)
+    assert aggregate.main(["--profile", "smoke"]) == 0
+    before = _tree(tmp_path)
+    for argv in (["--profile", "study"], ["--profile", "study", "--tables", "tables"],
+                 ["--profile", "paper"]):
+        assert aggregate.main(argv) == 1
+        error = capsys.readouterr().err.splitlines()[-1]          # after a note on unmatched records
+        assert error.startswith("error: no results in results") and "nothing rendered" in error
+        assert _tree(tmp_path) == before
+
+
+def test_a_folder_of_another_profile_is_refused(tmp_path, monkeypatch, capsys):
+    smoke, study = _two_profiles(monkeypatch, tmp_path)
+    _write_records(tmp_path / "results", smoke)
+    _write_records(tmp_path / "results" / "study", study)
+    assert aggregate.main(["--profile", "smoke"]) == 0
+    before = _tree(tmp_path)
+    assert aggregate.main(["--profile", "study", "--tables", "tables"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("error: tables holds the tables of profile 'smoke'; rendering profile 'study' there would "
+                   "mix the two: pass --tables tables/study (or another folder), or remove the tables in "
+                   "tables first\n")
+    assert _tree(tmp_path) == before
+    assert aggregate.main(["--profile", "study"]) == 0       # its own folder
+    # a folder rendered before the manifest existed is judged by the profile its Markdown names
+    (tmp_path / "tables" / ".rendered.json").unlink()
+    assert aggregate.main(["--profile", "study", "--tables", "tables"]) == 2
+    assert "holds the tables of profile 'smoke'" in capsys.readouterr().err
+    assert aggregate.main(["--profile", "smoke"]) == 0
+    # a folder whose manifest names another profile but whose files are gone is free
+    for path in (tmp_path / "tables").glob("table*"):
+        path.unlink()
+    (tmp_path / "tables" / "verdicts.md").unlink()
+    (tmp_path / "tables" / "published_inconsistencies.md").unlink()
+    assert aggregate.main(["--profile", "study", "--tables", "tables"]) == 0
+
+
+def test_a_new_render_removes_its_own_stale_tables_and_nothing_else(tmp_path, monkeypatch, capsys):
+    smoke = seeds(2, "SID", "LOL", ("Original", "+Taylor"), 2) + seeds(5, "SID", "LOL", ("Original", "+Taylor"), 2)
+    _fake_matrix(monkeypatch, smoke, tables=(2, 5))
+    _no_figures(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    _write_records(tmp_path / "results", smoke)
+    assert aggregate.main([]) == 0
+    tables = tmp_path / "tables"
+    assert {p.name for p in tables.glob("table5*")} == {"table5.md", "table5.tex", "table5_detail.tex",
+                                                        "table5_gains.png", "table5_curves.png"}
+    (tables / "notes.md").write_text("mine")                 # not the aggregator's: never touched
+    (tables / "table7.md").write_text("mine too")
+    # table 5 leaves the rows with results (its records were table 2's: one configuration, two tables)
+    for path in (tmp_path / "results").glob("*.json"):
+        path.unlink()
+    _write_records(tmp_path / "results", [e for e in smoke if e.table == 2])
+    _fake_matrix(monkeypatch, [e for e in smoke if e.table == 2], tables=(2, 5))
+    capsys.readouterr()
+    assert aggregate.main([]) == 0
+    out = capsys.readouterr().out
+    assert "removed tables/table5.md" in out
+    assert sorted(p.name for p in tables.iterdir()) == [
+        ".rendered.json", "notes.md", "published_inconsistencies.md", "table2.md", "table2.tex",
+        "table2_curves.png", "table2_detail.tex", "table2_gains.png", "table7.md", "verdicts.md"]
+    assert "| 5 " not in (tables / "verdicts.md").read_text()
+
+
+def test_a_failed_write_leaves_the_verdicts_of_the_previous_render(tmp_path, monkeypatch, capsys):
+    """verdicts.md is written after every table: a full disk midway keeps the old one, and the
+    error is one line naming the folder."""
+    import errno
+
+    smoke, _ = _two_profiles(monkeypatch, tmp_path)
+    _write_records(tmp_path / "results", smoke)
+    assert aggregate.main(["--profile", "smoke"]) == 0
+    verdicts = (tmp_path / "tables" / "verdicts.md").read_bytes()
+    writes = []
+
+    def full_disk(path, text):
+        writes.append(path.name)
+        if path.name == "table2.tex":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        aggregate_write(path, text)
+
+    aggregate_write = aggregate.write_text
+    monkeypatch.setattr(aggregate, "write_text", full_disk)
+    assert aggregate.main(["--profile", "smoke"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: could not write the tables in tables: No space left on device;")
+    assert err.count("\n") == 1 and "verdicts.md" not in writes
+    assert (tmp_path / "tables" / "verdicts.md").read_bytes() == verdicts
 
 
 def test_default_tables_folder_depends_on_the_results_folder(tmp_path, monkeypatch):
@@ -437,3 +659,117 @@ def test_null_row_is_left_out_of_the_bonferroni_family():
     null, cdc = adjusted[1], adjusted[2]
     assert cdc.adjusted.low == pytest.approx(cdc.gains["psnr"].low)       # m = 1
     assert null.adjusted == null.gains["psnr"] and null.adjusted_verdict == null.verdict
+
+
+# ----- honest labels (issue 20) -------------------------------------------------------------
+
+def test_a_stand_in_is_named_as_such_in_every_table(published):
+    entries = seeds(1, "DnCNN", "SIDD", ("Original", "+CDC"), 2)
+    results = [ok(e, psnr=30.0 + e.seed + 0.1 * (e.label == "+CDC") + 0.01 * e.seed, ssim=0.5) for e in entries]
+    view = build_table(1, published, entries, group_by_config(results), "study",
+                       standins={"SIDD": "embedded_sidd", "LOL": "embedded_lol"})
+    assert view.standins == (("SIDD", "embedded_sidd"),)          # only the sets the table shows
+    assert _row(view, "DnCNN", "+CDC").dataset == "SIDD"            # the published numbers' name
+    md = render_markdown(view)
+    assert md.count("*DnCNN on SIDD stand-in*") == 2                # the main table and the detail
+    assert "Data: SIDD stand-in = embedded_sidd, built from bundled photographs" in md.splitlines()[0]
+    assert "*DnCNN on SIDD*" not in md
+    for tex in (render_latex(view), render_latex_detail(view)):
+        assert r"\textit{DnCNN on SIDD stand-in}" in tex and r"SIDD stand-in = embedded\_sidd" in tex
+    verdicts = render_verdicts([view], verdict_counts([view]), verdict_counts([view], adjusted=True))
+    assert "| 1       | DnCNN   | SIDD stand-in | +CDC " in verdicts
+    real = build_table(1, published, entries, group_by_config(results), "paper")
+    assert "stand-in" not in render_markdown(real) + render_latex(real)
+
+
+@pytest.mark.parametrize("profile, expected", [
+    ("smoke", {"SIDD": "embedded_denoise", "LOL": "embedded_lowlight", "WorldView-II": "embedded_pansharpen",
+               "GaoFen2": "embedded_pansharpen"}),
+    ("study", {"SIDD": "embedded_sidd", "LOL": "embedded_lol", "WorldView-II": "embedded_wv2",
+               "GaoFen2": "embedded_gf2"}),
+    ("paper", {})])
+def test_the_matrix_says_which_profile_trains_on_stand_ins(profile, expected):
+    from bench.matrix import expand, load_matrix
+
+    matrix = load_matrix()
+    entries = expand(matrix, tables=list(matrix["tables"]), profile=profile, seeds=[0])
+    assert aggregate.standin_datasets(entries) == expected
+
+
+def test_a_row_is_shown_with_a_lambda_its_label_does_not_state(published):
+    labels = ("Original", "+Null", "+CDC", "+CDC+lambda(1)", "+CDC+lambda(auto)", "+INN+lambda(auto)")
+    entries = seeds("lambda", "DnCNN", "SIDD", labels, 2)
+    lam = {"Original": None, "+Null": 1e-4, "+CDC": 0.1, "+CDC+lambda(1)": 1.0,
+           "+CDC+lambda(auto)": (0.0123, 0.0456), "+INN+lambda(auto)": (0.2, 0.2)}
+    results = []
+    for e in entries:
+        value = lam[e.label][e.seed] if isinstance(lam[e.label], tuple) else lam[e.label]
+        results.append(ok(e, lam=value, psnr=30.0 + e.seed, ssim=0.5))
+    view = build_table("lambda", published, entries, group_by_config(results), "smoke", default_lambda=0.1)
+    titles = [r.title for r in view.blocks[0]]
+    assert titles == ["Original", "+Null (λ=0.0001)", "+CDC", "+CDC+lambda(1)",
+                      "+CDC+lambda(auto) (λ=0.0123 to 0.0456)", "+INN+lambda(auto) (λ=0.2)"]
+    md = render_markdown(view)
+    assert _md_row(md, "DnCNN", "+Null (λ=0.0001)") and "Lambda (Eq. 20): 0.1 for every prior row" in md
+    assert r"+Null ($\lambda$=0.0001)" in render_latex(view)
+    other = build_table("lambda", published, entries, group_by_config(results), "smoke", default_lambda=1e-4)
+    assert [r.title for r in other.blocks[0]][1:3] == ["+Null", "+CDC (λ=0.1)"]
+    unknown = build_table("lambda", published, entries, group_by_config(results), "smoke")
+    assert [r.title for r in unknown.blocks[0]][1:3] == ["+Null", "+CDC"]     # no default: only auto rows
+    matrix = {"lambda": 0.1, "profiles": {"p": {"lambda": "auto"}, "q": None}}
+    assert aggregate.default_lambda(matrix, "p") == "auto" and aggregate.default_lambda(matrix, "q") == 0.1
+
+
+# ----- tables that fit (issue 20) -----------------------------------------------------------
+
+NEURIPS_TEXT_WIDTH = 397.0          # pt: 5.5in, the text width of the paper's venue's style
+
+
+def _heavy_views(published):
+    """The widest tables the matrix makes: Table 3 (four metrics, 'WorldView-II stand-in'),
+    Table 11 ('+INN+epochR+Number(555)'), the controls (calibrated lambdas, long verdicts), with
+    NaN seeds, failed seeds, and every kind of interval."""
+    views = []
+    for table, model, dataset, labels, metrics in (
+            (3, "INNformer", "WorldView-II", ("Original", "+Taylor", "+CDC", "+INN", "+Reverse"),
+             dict(psnr=40.0, ssim=0.9, sam=0.05, ergas=2.0)),
+            (11, "MPRNet", "SIDD",
+             ("Original", "+CDC+epochR", "+INN+epochR+Number(555)", "+CDC+epochR+Number(357)"),
+             dict(psnr=39.0, ssim=0.9)),
+            ("controls", "DnCNN", "SIDD",
+             ("Original", "+Null", "+RandomCNN+lambda(auto)", "+Charbonnier+lambda(auto)", "+FFT", "+Edge"),
+             dict(psnr=31.0, ssim=0.8))):
+        entries = seeds(table, model, dataset, labels, 3)
+        results = []
+        for e in entries:
+            i = labels.index(e.label)
+            if (i, e.seed) == (2, 2):
+                results.append(failed(e))
+                continue
+            values = {m: v + (0.01 * i * (e.seed + 1) - 0.02) * (e.label != "Original") + 0.3 * e.seed
+                      for m, v in metrics.items()}
+            if (i, e.seed) == (3, 1):
+                values["psnr"] = NAN
+            results.append(ok(e, lam=0.01234 * (1 + e.seed) if "auto" in e.label else 0.1, **values))
+        views.append(build_table(table, published, entries, group_by_config(results), "study",
+                                 profile_note="note", standins={dataset: "embedded_x"}, default_lambda=0.1))
+    return views
+
+
+def test_the_latex_tables_fit_the_page_without_resizing(published):
+    from latex_width import tabular_width
+
+    for view in _heavy_views(published):
+        for tex in (render_latex(view), render_latex_detail(view)):
+            width, problems = tabular_width(tex)
+            assert not problems, problems
+            assert width <= NEURIPS_TEXT_WIDTH, f"Table {view.table}: {width:.0f}pt"
+            assert r"\resizebox" not in tex and r"\scalebox" not in tex
+
+
+def test_the_markdown_main_table_is_narrow(published):
+    for view in _heavy_views(published):
+        main = render_markdown(view).split("### Detail")[0]
+        lines = [line for line in main.splitlines() if line.startswith("|")]
+        assert lines and all(line.count("|") <= 8 for line in lines)       # at most 7 columns
+        assert max(len(line) for line in lines) <= 175, max(lines, key=len)

@@ -117,3 +117,84 @@ def test_gains_figure_draws_the_bonferroni_interval_behind_the_95_one(tmp_path, 
     assert rows and sorted(bars) == sorted((r.adjusted.low, r.adjusted.high) for r in rows)
     assert all(r.adjusted.low < r.gains["psnr"].low and r.adjusted.high > r.gains["psnr"].high
                for r in rows)                                  # m > 1: wider than the 95% interval
+
+
+# ----- honest labels (issue 20) -------------------------------------------------------------
+
+def _recorder(monkeypatch):
+    """Every title, legend and y tick label the figures set, and every line they plot."""
+    import matplotlib.axes
+    import matplotlib.figure
+
+    seen = {"titles": [], "legend": [], "yticks": [], "lines": []}
+    for cls, name, key, pick in (
+            (matplotlib.axes.Axes, "set_title", "titles", lambda a, k: [a[0]]),
+            (matplotlib.figure.Figure, "suptitle", "titles", lambda a, k: [a[0]]),
+            (matplotlib.figure.Figure, "legend", "legend", lambda a, k: list(a[1])),
+            (matplotlib.axes.Axes, "set_yticks", "yticks", lambda a, k: list(a[1]) if len(a) > 1 else []),
+            (matplotlib.axes.Axes, "plot", "lines", lambda a, k: [a])):
+        original = getattr(cls, name)
+
+        def patched(self, *a, _original=original, _key=key, _pick=pick, **k):
+            seen[_key] += _pick(a, k)
+            return _original(self, *a, **k)
+
+        monkeypatch.setattr(cls, name, patched)
+    return seen
+
+
+def _lambda_view():
+    """Table 1, DnCNN on the SIDD stand-in: Original, +Null (lambda 1e-4, not the default) and
+    +CDC; the prior rows' total loss carries a large auxiliary term."""
+    published = load_published()
+    entries = [entry(1, "DnCNN", "SIDD", label, s) for label in ("Original", "+Null", "+CDC") for s in range(2)]
+    records = []
+    for e in entries:
+        record = ok(e, psnr=30.0 + 0.1 * e.seed, ssim=0.8)
+        aux = {"Original": 0.0, "+Null": 1e-5, "+CDC": 0.3}[e.label]
+        record["lambda"] = {"Original": None, "+Null": 1e-4, "+CDC": 0.1}[e.label]
+        record["curve"] = {"points": [[i, 1.0 / (i + 1) + aux, aux] for i in range(0, 100, 10)]}
+        records.append(record)
+    return build_table(1, published, entries, group_by_config(records), "study",
+                       standins={"SIDD": "embedded_sidd"}, default_lambda=0.1)
+
+
+def test_figures_name_the_stand_in_and_a_lambda_the_label_does_not_state(tmp_path, monkeypatch):
+    view = _lambda_view()
+    seen = _recorder(monkeypatch)
+    plot_gains(view, tmp_path / "g.png")
+    plot_curves(view, tmp_path / "c.png")
+    panels = [t for t in seen["titles"] if t.startswith("DnCNN")]
+    assert panels and all(t.startswith("DnCNN / SIDD stand-in") for t in panels)      # gains, loss, val
+    assert all("stand-ins of SIDD, not the paper's data" in " ".join(t.split())
+               for t in seen["titles"] if t.startswith("Table 1"))
+    assert "+Null (λ=0.0001)" in seen["yticks"] and "+CDC" in seen["yticks"]         # 0.1: the default
+    assert seen["legend"][-3:] == ["Original", "+Null (λ=0.0001)", "+CDC"]            # the curves' legend
+
+
+def test_curves_show_the_pixel_loss_not_the_total(tmp_path, monkeypatch):
+    """The prior rows' total is the pixel loss + 0.3 by construction: every row draws 1/(i+1)."""
+    from bench.figures import moving_mean
+
+    view = _lambda_view()
+    seen = _recorder(monkeypatch)
+    plot_curves(view, tmp_path / "c.png")
+    iterations = np.arange(0, 100, 10, dtype=float)
+    expected = moving_mean(1.0 / (iterations + 1))
+    loss_lines = [a for a in seen["lines"] if len(a) == 2 and len(a[0]) == len(iterations)]
+    assert len(loss_lines) == 3
+    for x, y in loss_lines:
+        assert np.allclose(x, iterations) and np.allclose(y, expected, rtol=1e-5)
+
+
+def test_the_pixel_loss_of_a_point_and_the_moving_mean():
+    from bench.figures import moving_mean, pixel_loss
+
+    assert pixel_loss([10, 0.5, 0.2]) == pytest.approx(0.3)
+    assert pixel_loss([10, 0.5]) == 0.5 and pixel_loss([10, 0.5, None]) == 0.5
+    assert pixel_loss([10, None, 0.1]) is None
+    y = np.array([8.0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 100])
+    smooth = moving_mean(y, fraction=0.25)                      # half-window 2
+    assert smooth[0] == 8.0 and smooth[-1] == 100.0            # the ends are kept
+    assert smooth[1] == pytest.approx((8 + 1 + 2) / 3) and smooth[10] == pytest.approx(10.0)
+    assert np.array_equal(moving_mean(y[:5]), y[:5])           # too few points: unchanged

@@ -86,7 +86,12 @@ def test_the_re_render_check_passes_on_fresh_tables_and_catches_a_stale_one(tmp_
     _study_records(results)
     monkeypatch.chdir(tmp_path / "a")
     assert aggregate.main(["--profile", "study", "--matrix", str(DEFAULT_MATRIX)]) == 0   # default folders
-    assert {"table1.md", "table1.tex", "verdicts.md", "published_inconsistencies.md"} <= set(_tables(tables))
+    assert {"table1.md", "table1.tex", "table1_detail.tex", "verdicts.md",
+            "published_inconsistencies.md"} <= set(_tables(tables))
+    md = (tables / "table1.md").read_text()         # the study trains on stand-ins, and says so
+    assert "*DnCNN on SIDD stand-in*" in md and "SIDD stand-in = embedded_sidd" in md
+    assert r"\textit{DnCNN on SIDD stand-in}" in (tables / "table1.tex").read_text()
+    assert "| DnCNN   | SIDD stand-in |" in (tables / "verdicts.md").read_text()
     for path in _tables(tables).values():           # nothing machine- or checkout-specific
         text = path.read_text()
         assert str(tmp_path) not in text and str(REPO) not in text
@@ -174,9 +179,19 @@ def test_the_runner_uses_the_profile_folder_unless_told_otherwise(tmp_path, monk
         {"results/study"}, "results/study", "t")
 
 
-def test_aggregating_the_study_profile_writes_only_its_tables_folder(tmp_path, monkeypatch):
+def test_aggregating_the_study_profile_writes_only_its_tables_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert aggregate.main(["--profile", "study", "--matrix", str(DEFAULT_MATRIX)]) == 0
-    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert written == ["tables/study/published_inconsistencies.md", "tables/study/verdicts.md"]
+    assert aggregate.main(["--profile", "study", "--matrix", str(DEFAULT_MATRIX)]) == 1    # no results
+    assert list(tmp_path.rglob("*")) == []
+    assert capsys.readouterr().err == ("error: no results in results/study (no such folder) for profile "
+                                       "'study': nothing rendered, tables/study left as it was\n")
+    _study_records(tmp_path / "results" / "study")
+    monkeypatch.setattr(bench.figures, "plot_gains", lambda view, path: None)
+    monkeypatch.setattr(bench.figures, "plot_curves", lambda view, path: None)
+    assert aggregate.main(["--matrix", str(DEFAULT_MATRIX)]) == 0          # the profile with results
+    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert {p for p in written if not p.startswith("results/study/")} <= {
+        f"tables/study/{p.name}" for p in (tmp_path / "tables" / "study").iterdir()}
+    assert {"tables/study/.rendered.json", "tables/study/published_inconsistencies.md", "tables/study/table1.md",
+            "tables/study/table1.tex", "tables/study/table1_detail.tex", "tables/study/verdicts.md"} <= written
     assert "`bench/published.yaml`" in (tmp_path / "tables/study/published_inconsistencies.md").read_text()
