@@ -361,43 +361,42 @@ _LEGACY_TABLE = re.compile(r"table_?\w+\.md")
 _LEGACY_PROFILE = (re.compile(r"Ours: profile (\S+)\. "), re.compile(r"Numbers from profile `([^`]+)`"))
 
 
-def rendered_here(folder: Path) -> tuple[str | None, list[str]]:
+def rendered_here(folder: Path) -> tuple[str | None, list[str] | None]:
     """(profile, files) of the render in a tables folder: its manifest's profile and the files
-    it lists that still exist. A folder rendered before manifests existed: the profile its
-    Markdown names (captions, verdicts.md), several joined by " and " if they were mixed, and no
-    files (nothing unlisted is ever removed). (None, []) for a folder with no render."""
+    it lists that still exist. Without a readable manifest (a folder rendered before manifests
+    existed): the profile its Markdown names (captions, verdicts.md), several joined by " and "
+    if they were mixed, and files None (nothing unlisted is ever removed). (None, None) for a
+    folder with no render."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
         profile, files = str(manifest["profile"]), [str(f) for f in manifest["files"]]
         return profile, [f for f in files if "/" not in f and (folder / f).is_file()]
-    except FileNotFoundError:
+    except (OSError, ValueError, KeyError, TypeError):      # none, or unreadable: read the Markdown
         pass
-    except (OSError, ValueError, KeyError, TypeError):
-        pass                                            # unreadable: judge by the Markdown
     found = set()
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
         if path.name == "verdicts.md" or _LEGACY_TABLE.fullmatch(path.name):
             try:
-                text = path.read_text(errors="replace")[:4000]
+                text = path.read_text(errors="replace")[:10000]
             except OSError:
                 continue
             found |= {m for pattern in _LEGACY_PROFILE for m in pattern.findall(text)}
-    return (" and ".join(sorted(found)) or None), []
+    return (" and ".join(sorted(found)) or None), None
 
 
 def check_tables_folder(folder: Path, profile: str) -> list[str]:
     """The files of this profile's previous render in `folder` (removed after the new one if it
     does not write them again); AggregateError if `folder` holds another profile's tables, so
-    that one folder never mixes two profiles."""
+    that one folder never mixes two profiles (a manifest whose files are all gone holds none)."""
     if folder.exists() and not folder.is_dir():
         raise AggregateError(f"--tables {folder} is not a folder")
     there, files = rendered_here(folder)
-    if there is not None and there != profile and (files or not (folder / MANIFEST).is_file()):
+    if there is not None and there != profile and files != []:
         raise AggregateError(
             f"{folder} holds the tables of profile {there!r}; rendering profile {profile!r} there "
             f"would mix the two: pass --tables {Path(folder, profile).as_posix()} (or another "
             f"folder), or remove the tables in {folder} first")
-    return files if there == profile else []
+    return files if there == profile and files else []
 
 
 def write_tables(views, inconsistencies, published_path: str, out_dir: Path, profile: str = "",

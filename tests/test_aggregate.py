@@ -561,6 +561,9 @@ def test_a_folder_of_another_profile_is_refused(tmp_path, monkeypatch, capsys):
     (tmp_path / "tables" / ".rendered.json").unlink()
     assert aggregate.main(["--profile", "study", "--tables", "tables"]) == 2
     assert "holds the tables of profile 'smoke'" in capsys.readouterr().err
+    (tmp_path / "tables" / ".rendered.json").write_text("{")      # unreadable: the same
+    assert aggregate.main(["--profile", "study", "--tables", "tables"]) == 2
+    assert "holds the tables of profile 'smoke'" in capsys.readouterr().err
     assert aggregate.main(["--profile", "smoke"]) == 0
     # a folder whose manifest names another profile but whose files are gone is free
     for path in (tmp_path / "tables").glob("table*"):
