@@ -59,13 +59,19 @@ def _record_problem(record, spec: RunSpec) -> str | None:
         return f"its spec does not parse ({err})"
     if recorded != spec.key:
         return "its recorded spec is another run's"
-    if record["status"] == "ok" and not isinstance((record.get("metrics") or {}).get("mean"), dict):
-        return "status ok without metrics.mean"
+    if record["status"] == "ok":
+        mean = (record.get("metrics") or {}).get("mean") if isinstance(record.get("metrics"), dict) else None
+        if not isinstance(mean, dict):
+            return "status ok without metrics.mean"
+        for name, value in mean.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return f"metrics.mean.{name} is {value!r}, not a number"
     return None
 
 
-def is_finished(results_dir, spec: RunSpec, warn=None) -> bool:
-    """True for a valid 'ok' record of this spec. An invalid file is moved aside (one line)."""
+def is_finished(results_dir, spec: RunSpec, warn=None, move_invalid: bool = True) -> bool:
+    """True for a valid 'ok' record of this spec. An invalid file is named in one line and moved
+    aside (``move_invalid=False``, for a dry run: named only, nothing written)."""
     path = result_path(results_dir, spec.key)
     if not path.exists():
         return False
@@ -76,6 +82,10 @@ def is_finished(results_dir, spec: RunSpec, warn=None) -> bool:
         problem = f"unreadable ({type(err).__name__})"
     if problem is None:
         return record["status"] == "ok"
+    if not move_invalid:
+        (warn or _warn)(f"warning: {path} is not a valid result ({problem}); the run would be redone "
+                        "(and the file moved aside)")
+        return False
     aside = path.with_name(f"{path.name}.invalid-{int(time.time())}")
     path.replace(aside)
     (warn or _warn)(f"warning: {path} is not a valid result ({problem}); moved to {aside.name}, the run is redone")
@@ -140,8 +150,12 @@ def claim(results_dir, key: str) -> bool:
                 return False
             write_json(path, me)            # stale: its owner died; replaced atomically
             return True
-        with os.fdopen(fd, "w") as handle:
-            json.dump(me, handle)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(me, handle)
+        except OSError as err:  # e.g. a full disk: no half-written claim is left behind
+            path.unlink(missing_ok=True)
+            raise OSError(err.errno, err.strerror, str(path)) from err
         return True
 
 
@@ -166,14 +180,43 @@ def keeps_weights(args, spec) -> bool:
     return choice == "always" or (choice == "auto" and spec.profile != "smoke")
 
 
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class DiskFull(RuntimeError):
+    """No space (or quota) left for a record, checkpoint or weights file: no run can go on, so
+    every run stops; the message is one line naming the folder, finished results and the
+    checkpoints are kept."""
+
+
+def disk_full(err: BaseException, spec, args) -> DiskFull | None:
+    """``err`` as a DiskFull naming the folder (None unless it is a full disk or quota)."""
+    if not isinstance(err, OSError) or err.errno not in DISK_FULL:
+        return None
+    where = Path(err.filename).parent if err.filename else Path(args.results)
+    checkpoint = Path(args.checkpoints) / f"{spec.key}.pt"
+    kept = f" and run {spec.key}'s checkpoint {checkpoint}" if checkpoint.exists() else ""
+    return DiskFull(f"no space left in {where}/ ({err.strerror}) while writing "
+                    f"{Path(err.filename).name if err.filename else 'a file'}; finished results{kept} are kept: "
+                    "free space and run the same command again")
+
+
 def run_one(spec, args, device) -> dict | None:
-    """Train one spec and write its JSON; any exception but an interruption is a 'failed' record.
-    Returns None (and trains nothing) when another live process holds the run or has finished it."""
+    """Train one spec and write its JSON; any exception but an interruption or a full disk
+    (``DiskFull``: nothing can go on) is a 'failed' record. Returns None (and trains nothing)
+    when another live process holds the run or has finished it."""
     import torch
 
     from . import train
 
-    if not claim(args.results, spec.key):
+    try:
+        claimed = claim(args.results, spec.key)
+    except OSError as err:
+        full = disk_full(err, spec, args)
+        if full is None:
+            raise
+        raise full from None
+    if not claimed:
         return None
     checkpoint = Path(args.checkpoints) / f"{spec.key}.pt"
     try:
@@ -188,12 +231,21 @@ def run_one(spec, args, device) -> dict | None:
         except KeyboardInterrupt:
             raise
         except Exception as err:  # noqa: BLE001 - isolation: one failure never stops the others
+            full = disk_full(err, spec, args)
+            if full is not None:
+                raise full from None
             if device.type == "cuda":
                 torch.cuda.empty_cache()
             last = traceback.extract_tb(err.__traceback__)[-1]
             message = f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})"
             result = record(spec, "failed", error=message, device=device)
-        write_json(result_path(args.results, spec.key), result)
+        try:
+            write_json(result_path(args.results, spec.key), result)
+        except OSError as err:
+            full = disk_full(err, spec, args)
+            if full is None:
+                raise
+            raise full from None
         if result["status"] == "ok":
             checkpoint.unlink(missing_ok=True)  # only now: the result is safely on disk
         return result
@@ -244,6 +296,7 @@ def execute(todo, args, device):
         for spec in todo:
             yield run_one(spec, args, device)
         return
+    _quiet_resource_tracker()
     context = multiprocessing.get_context("spawn")  # CUDA cannot be used in forked children
     tasks, results = context.Queue(), context.Queue()
     for spec in todo:
@@ -257,7 +310,10 @@ def execute(todo, args, device):
     finished = False
     try:
         for _ in todo:
-            yield _next_result(results, workers)
+            result = _next_result(results, workers)
+            if isinstance(result, DiskFull):  # a worker found the disk full: nothing can go on
+                raise result
+            yield result
         finished = True
     finally:
         if not finished:  # interrupted: each worker checkpoints its run in flight on SIGTERM
@@ -268,6 +324,15 @@ def execute(todo, args, device):
             worker.join(timeout=120)
             if worker.is_alive():
                 worker.kill()
+
+
+def _quiet_resource_tracker() -> None:
+    """multiprocessing's resource tracker outlives a parent killed by SIGKILL and then warns about
+    the queues' semaphores on stderr ("leaked semaphore objects"), which were the parent's and
+    are cleaned up anyway. It takes its warning filters from ``sys.warnoptions`` when it starts."""
+    option = "ignore:resource_tracker:UserWarning"
+    if option not in sys.warnoptions:
+        sys.warnoptions.append(option)
 
 
 def _die_with_parent() -> None:
@@ -281,17 +346,41 @@ def _die_with_parent() -> None:
 
 
 def _worker(device: str, threads: int, args, tasks, results) -> None:
-    import torch
-
+    parent = os.getppid()
     _die_with_parent()
     interrupt_on_sigterm()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into SIGTERM for us
-    torch.set_num_threads(threads)
-    device = torch.device(device)
-    if device.type == "cuda":
-        torch.cuda.set_device(device)
     try:
-        for spec in iter(tasks.get, None):
-            results.put(run_one(spec, args, device))
+        import torch
+
+        torch.set_num_threads(threads)
+        device = torch.device(device)
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        serve(tasks, results, lambda spec: run_one(spec, args, device))
     except KeyboardInterrupt:
         pass  # the run in flight was checkpointed; the parent is interrupted too
+    finally:
+        leave_quietly(results, parent)
+
+
+def serve(tasks, results, run) -> None:
+    """A worker's loop: run each task until the stop marker, putting each record on ``results``;
+    a full disk is put there too (the parent raises it) and ends the loop."""
+    for spec in iter(tasks.get, None):
+        try:
+            result = run(spec)
+        except DiskFull as err:
+            results.put(err)
+            return
+        results.put(result)
+
+
+def leave_quietly(results, parent: int) -> None:
+    """The worker's last steps print nothing: a SIGTERM from now on (its parent's death, even
+    during the interpreter's exit handlers) ends it silently instead of raising
+    KeyboardInterrupt in an atexit callback, and with the parent gone it does not wait to
+    flush records nobody will read."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if os.getppid() != parent:
+        results.cancel_join_thread()
