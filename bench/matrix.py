@@ -4,11 +4,14 @@
     entries = expand(m, tables=[1], profile="study", seeds=[0, 1, 2], models=["DnCNN"])
 
 Everything is validated here, before anything trains: an unknown or repeated key, table,
-model, data set, auxiliary term or label, a value of the wrong type, is a one-line error
-naming the table, the row and the bad value. The row-label grammar is in labels.py.
+model, data set, auxiliary term or label, a value of the wrong type, an empty list of blocks,
+models, data sets or rows, is a one-line error naming the table, the row and the bad value.
+The row-label grammar is in labels.py. Filters (tables, models, rows) name what the matrix
+prints; model names are matched regardless of case, and an unknown name gets a "did you mean".
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import math
@@ -83,6 +86,11 @@ def load_matrix(path: str | Path = DEFAULT_MATRIX) -> dict:
         matrix = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except FileNotFoundError:
         raise MatrixError(f"{path}: matrix file not found") from None
+    except IsADirectoryError:
+        raise MatrixError(f"{path}: a folder, not a matrix file (e.g. bench/matrix.yaml)") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise MatrixError(f"{path}: cannot read the matrix file "
+                          f"({getattr(err, 'strerror', None) or type(err).__name__})") from None
     except yaml.YAMLError as err:
         raise MatrixError(f"{path}: not valid YAML ({' '.join(str(err).split())})") from None
     _validate(matrix, str(path))
@@ -103,10 +111,13 @@ def _check_keys(where: str, mapping, allowed: set):
         _fail(where, f"unknown key {unknown[0]!r}; expected one of {', '.join(sorted(allowed))}")
 
 
-def _names(where: str, value) -> list[str]:
-    """A list of distinct names (models, data sets, rows)."""
+def _names(where: str, value, nonempty: bool = False) -> list[str]:
+    """A list of distinct names (models, data sets, rows); ``nonempty``: at least one."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         _fail(where, f"expected a list of names, got {value!r}")
+    if nonempty and not value:
+        _fail(where, "expected at least one name, got an empty list (a table block trains every "
+              "model x data set x row it lists)")
     repeated = sorted({v for v in value if value.count(v) > 1})
     if repeated:
         _fail(where, f"{repeated[0]!r} is listed twice")
@@ -244,12 +255,14 @@ def _validate_table(at: str, m: dict, table, baselines):
     _check_keys(at, table, TABLE_KEYS)
     if not isinstance(table.get("blocks"), list):
         _fail(at, "blocks: expected a list")
+    if not table["blocks"]:
+        _fail(at, "blocks: expected at least one block, got an empty list (the table would train nothing)")
     for block in table["blocks"]:
         _check_keys(at, block, BLOCK_KEYS)
-        for model in _names(f"{at}.models", block.get("models")):
+        for model in _names(f"{at}.models", block.get("models"), nonempty=True):
             if model not in m["models"]:
                 _fail(at, f"unknown model {model!r}; expected one of {', '.join(m['models'])}")
-        for dataset in _names(f"{at}.datasets", block.get("datasets")):
+        for dataset in _names(f"{at}.datasets", block.get("datasets"), nonempty=True):
             if dataset not in m["datasets"]:
                 _fail(at, f"unknown data set {dataset!r}; expected one of {', '.join(m['datasets'])}")
             task = m["datasets"][dataset]["task"]
@@ -258,7 +271,7 @@ def _validate_table(at: str, m: dict, table, baselines):
                 if model_task != task:
                     _fail(at, f"model {model!r} is a {model_task} network, data set {dataset!r} is {task}")
         keys = {}
-        for label in _names(f"{at}.rows", block.get("rows")):
+        for label in _names(f"{at}.rows", block.get("rows"), nonempty=True):
             try:
                 parsed = parse_label(label)
                 if parsed.auxiliary is not None:
@@ -363,8 +376,23 @@ def build_spec(m: dict, model: str, dataset: str, label: str, profile_name: str,
 def profile_seeds(m: dict, profile: str) -> int:
     """How many seeds (0..N-1) a profile trains per configuration: its ``seeds``, else 1."""
     if profile not in m["profiles"]:
-        raise MatrixError(f"unknown profile {profile!r}; expected one of {', '.join(m['profiles'])}")
+        raise MatrixError(f"unknown profile {profile!r}; expected one of {', '.join(m['profiles'])}"
+                          + did_you_mean(profile, m["profiles"]))
     return m["profiles"][profile].get("seeds", DEFAULT_SEEDS)
+
+
+def did_you_mean(name, valid) -> str:
+    """``"; did you mean 'X'?"`` for the valid names closest to ``name`` (case ignored; a row label
+    without its leading '+' finds it), else ``""``."""
+    by_fold: dict[str, str] = {}
+    for v in valid:
+        by_fold.setdefault(str(v).casefold(), str(v))
+    folded = str(name).casefold()
+    exact = [by_fold[f] for f in (folded, "+" + folded) if f in by_fold and by_fold[f] != str(name)]
+    close = exact or [by_fold[f] for f in difflib.get_close_matches(folded, list(by_fold), n=2, cutoff=0.7)]
+    if not close:
+        return ""
+    return f"; did you mean {' or '.join(repr(c) for c in close[:2])}?"
 
 
 def table_id(value: str | int, m: dict) -> int | str:
@@ -372,24 +400,43 @@ def table_id(value: str | int, m: dict) -> int | str:
     for number in m["tables"]:
         if str(number) == str(value):
             return number
-    raise MatrixError(f"unknown table {value!r}; the matrix has tables {', '.join(map(str, m['tables']))}")
+    for number in m["tables"]:                 # "Controls", "LAMBDA"
+        if str(number).casefold() == str(value).casefold():
+            return number
+    raise MatrixError(f"unknown table {value!r}; the matrix has tables {', '.join(map(str, m['tables']))}"
+                      + did_you_mean(value, m["tables"]))
+
+
+def _canonical(names, valid) -> list:
+    """Names as the matrix prints them where they differ only in case (``dncnn`` -> ``DnCNN``)."""
+    out = []
+    for name in names or ():
+        if name not in valid:
+            same = [v for v in valid if str(v).casefold() == str(name).casefold()]
+            name = same[0] if len(same) == 1 else name
+        out.append(name)
+    return out
 
 
 def expand(m: dict, tables=None, profile: str = "smoke", seeds=(0,), models=None, rows=None) -> list[Entry]:
     """Every (table, model, data set, row, seed) cell with its resolved spec, in printed order.
 
-    models / rows filter by exact printed names; a name that none of the chosen tables prints
-    is a MatrixError listing the valid ones."""
+    models / rows filter by printed names (models in any case: ``dncnn`` is ``DnCNN``); a name
+    that none of the chosen tables prints is a MatrixError listing the valid ones, with a "did
+    you mean" for a close one."""
     if profile not in m["profiles"]:
-        raise MatrixError(f"unknown profile {profile!r}; expected one of {', '.join(m['profiles'])}")
+        raise MatrixError(f"unknown profile {profile!r}; expected one of {', '.join(m['profiles'])}"
+                          + did_you_mean(profile, m["profiles"]))
     wanted = [table_id(t, m) for t in tables] if tables else list(m["tables"])
     blocks = [(number, block) for number in wanted for block in m["tables"][number]["blocks"]]
-    for kind, chosen, valid in (("model", models, {x for _, b in blocks for x in b["models"]}),
+    valid_models = {x for _, b in blocks for x in b["models"]}
+    models = _canonical(models, valid_models) if models else models
+    for kind, chosen, valid in (("model", models, valid_models),
                                 ("row", rows, {x for _, b in blocks for x in b["rows"]})):
         unknown = sorted(set(chosen or ()) - valid)
         if unknown:
             raise MatrixError(f"unknown {kind} {unknown[0]!r} in tables {', '.join(map(str, wanted))}; "
-                              f"expected one of {', '.join(sorted(valid))}")
+                              f"expected one of {', '.join(sorted(valid))}" + did_you_mean(unknown[0], valid))
     entries = []
     for number, block in blocks:
         for model in block["models"]:
@@ -417,5 +464,5 @@ def unique_specs(entries) -> list[RunSpec]:
     return list(seen.values())
 
 
-__all__ = ["AMP_MODES", "DEFAULT_MATRIX", "DEFAULT_SEEDS", "Entry", "MatrixError", "build_spec", "expand",
-           "load_matrix", "parse_label", "profile_seeds", "table_id", "unique_specs"]
+__all__ = ["AMP_MODES", "DEFAULT_MATRIX", "DEFAULT_SEEDS", "Entry", "MatrixError", "build_spec", "did_you_mean",
+           "expand", "load_matrix", "parse_label", "profile_seeds", "table_id", "unique_specs"]

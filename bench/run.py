@@ -21,43 +21,73 @@ from .matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, profile_se
 from .spec import AMP_MODES
 
 
+DEFAULT_CHECKPOINTS = "checkpoints"
+CALLER_DIR = "BENCH_CALLER_DIR"   # run_all.sh: the folder it was started from (it cds into the checkout)
+
+
+def _matrix_summary(path=DEFAULT_MATRIX) -> str:
+    """The matrix's tables (ids and titles), models and profiles for --help, read without
+    validating the matrix so that help stays fast."""
+    try:
+        import yaml
+
+        matrix = yaml.safe_load(Path(path).read_text())
+        lines = [f"  {str(number):9s} {str((table or {}).get('title', ''))}" for number, table in matrix["tables"].items()]
+        return ("tables of bench/matrix.yaml (--table ID):\n" + "\n".join(lines) + "\n"
+                f"models (--model): {', '.join(matrix['models'])}\n"
+                f"profiles (--profile): {', '.join(matrix['profiles'])}")
+    except Exception:  # noqa: BLE001 - help must print even with a broken matrix file
+        return f"tables, models and profiles: see {path}"
+
+
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="run_all.sh", description="Train the matrix of the paper's tables, "
-                                     "then render them beside the published numbers.")
-    parser.add_argument("--table", action="append", help="table id, e.g. 1 or controls (repeatable); default: all")
-    parser.add_argument("--model", action="append", help="only this printed model name, e.g. DnCNN (repeatable)")
-    parser.add_argument("--row", action="append", help="only this printed row label, e.g. +CDC (repeatable)")
+    parser = argparse.ArgumentParser(
+        prog="run_all.sh", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train the matrix of the paper's tables, then render them beside the published numbers.",
+        epilog=_matrix_summary() + "\n\nRelative paths are taken from the folder the command is run in.\n"
+               "Exit status: 0 all ok, 1 some runs failed, 2 bad input, 130 interrupted.")
+    parser.add_argument("--table", action="append", metavar="ID",
+                        help="table id, e.g. 1 or controls (repeatable; listed below); default: every table")
+    parser.add_argument("--model", action="append", metavar="NAME",
+                        help="only this printed model name, e.g. DnCNN, any case (repeatable); default: all")
+    parser.add_argument("--row", action="append", metavar="LABEL",
+                        help="only this printed row label, e.g. +CDC (repeatable); default: all")
     parser.add_argument("--profile", default="smoke", help="smoke (default, CPU minutes), study (CPU, converged) "
-                        "or paper (real data sets, published recipes)")
+                        "or paper (real data sets, published recipes, a GPU)")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds per configuration (0..K-1); "
                         "default: the profile's `seeds` in the matrix, else 1")
-    parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    parser.add_argument("--device", default="auto", help="auto (default: CUDA if there is one; the paper "
+                        "profile refuses to fall back to the CPU) | cpu | cuda | cuda:N")
     parser.add_argument("--amp", default="off", choices=AMP_MODES,
-                        help="mixed precision (autocast) dtype; off keeps the published fp32 recipes")
+                        help="mixed precision (autocast) dtype (default: off, the published fp32 recipes)")
     parser.add_argument("--data-root", action="append", metavar="DIR|NAME=DIR",
                         help="folder of the real data sets (SIDD/, LOL/, WV2_data/, GF2_data/), or one set's "
                              "folder as sidd=DIR, lol=DIR, wv2=DIR, gf2=DIR (repeatable; paper profile only)")
-    parser.add_argument("--results", default=None, help="per-run JSON folder (default: results/<folder> for a "
-                        "profile with `folder:` in the matrix, e.g. results/study for --profile study, "
-                        "else results/)")
-    parser.add_argument("--tables", default=None, help="rendered tables folder (default: tables/<folder> for "
-                        "results/<folder>, tables/ for results/, else <results>/tables)")
-    parser.add_argument("--checkpoints", default="checkpoints", help="resume checkpoints folder")
-    parser.add_argument("--matrix", default=str(DEFAULT_MATRIX))
+    parser.add_argument("--results", default=None, metavar="DIR",
+                        help="per-run JSON folder (default: results/<folder> for a profile with `folder:` in "
+                             "the matrix, e.g. results/study for --profile study, else results/, in the checkout)")
+    parser.add_argument("--tables", default=None, metavar="DIR",
+                        help="rendered tables folder (default: tables/<folder> for results/<folder>, tables/ for "
+                             "results/, else <results>/tables)")
+    parser.add_argument("--checkpoints", default=None, metavar="DIR",
+                        help="resume checkpoints folder (default: checkpoints/ in the checkout)")
+    parser.add_argument("--matrix", default=str(DEFAULT_MATRIX), metavar="FILE",
+                        help="the matrix of tables, rows, models, data sets and profiles "
+                             "(default: bench/matrix.yaml)")
     parser.add_argument("--workers", type=int, default=None,
-                        help="data-loader worker processes per run (default: 4 on CUDA, 0 on CPU)")
+                        help="data-loader worker processes per run, 0 or more (default: 4 on CUDA, 0 on CPU)")
     parser.add_argument("--jobs", type=int, default=1,
-                        help="runs in parallel, one process each (GPUs are shared round-robin)")
+                        help="runs in parallel, one process each (default: 1; GPUs are shared round-robin)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads per run (default: CPU cores // jobs). Results are "
                              "bit-identical across runs only at the same thread count, which each "
                              "record stores; two runs sharing cores each slow down many times")
     parser.add_argument("--keep-weights", default="auto", choices=("auto", "always", "never"),
-                        help="save final weights as results/<key>.weights.pt (auto: all but smoke)")
+                        help="save final weights as results/<key>.weights.pt (default: auto, all but smoke)")
     parser.add_argument("--executor", default="local", choices=("local", "slurm"),
-                        help="local (this machine) or slurm (one job array; docs/cluster.md)")
+                        help="local (default: this machine) or slurm (one job array; docs/cluster.md)")
     parser.add_argument("--no-render", action="store_true", help="do not render the tables at the end")
-    parser.add_argument("--dry-run", action="store_true", help="list the runs, train nothing")
+    parser.add_argument("--dry-run", action="store_true", help="list the runs, train nothing, write nothing")
     parser.add_argument("--quiet", action="store_true", help="no per-iteration progress bar")
     try:
         from .slurm import add_arguments
@@ -65,7 +95,30 @@ def parse_args(argv=None):
         pass
     else:
         add_arguments(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    _from_caller(args)
+    args.checkpoints = args.checkpoints or DEFAULT_CHECKPOINTS
+    return args
+
+
+def _from_caller(args) -> None:
+    """Relative paths given on the command line are the caller's: run_all.sh changes into the
+    checkout and says where it was started (BENCH_CALLER_DIR); the defaults stay the checkout's."""
+    caller = os.environ.get(CALLER_DIR)
+    if not caller:
+        return
+
+    def absolute(path: str) -> str:
+        return path if os.path.isabs(path) else os.path.normpath(os.path.join(caller, path))
+
+    for name in ("results", "tables", "matrix", "checkpoints"):
+        if getattr(args, name) is not None:
+            setattr(args, name, absolute(getattr(args, name)))
+    roots = []
+    for value in args.data_root or []:
+        name, sep, folder = value.partition("=")
+        roots.append(f"{name}={absolute(folder)}" if sep and "/" not in name else absolute(value))
+    args.data_root = roots or args.data_root
 
 
 class InputError(ValueError):
@@ -77,6 +130,8 @@ def check_args(args, specs) -> None:
         raise InputError("--jobs and --seeds must be at least 1")
     if args.threads is not None and args.threads < 1:
         raise InputError("--threads must be at least 1")
+    if args.workers is not None and args.workers < 0:
+        raise InputError(f"--workers {args.workers}: expected 0 (load batches in the training process) or more")
     from data import DATASETS
 
     real = sorted({s.data.name for s in specs if DATASETS[s.data.name].real})
@@ -99,23 +154,39 @@ def check_results_folder(results: str) -> None:
 
 def check_data(specs, roots: dict) -> None:
     """Open every data set the specs need and read every validation item once, so a missing or
-    corrupt file fails before any training."""
-    from data import check_dataset
+    corrupt file fails before any training. A real set without a folder, or with one that does
+    not exist, is an InputError naming --data-root."""
+    from data import DATASETS, check_dataset
+    from data.errors import SOURCES
 
+    from .dataroot import SUBFOLDERS
     from .train import open_datasets
 
     seen = set()
     for spec in specs:
         ident = (spec.data, spec.recipe.patch_size)
-        if ident not in seen:
-            seen.add(ident)
-            _, val_set = open_datasets(spec, root_for(roots, spec.data.name))
-            check_dataset(val_set)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        name, root = spec.data.name, root_for(roots, spec.data.name)
+        if DATASETS[name].real and (root is None or not Path(root).expanduser().exists()):
+            problem = (f"needs the real {name} data set" if root is None
+                       else f"reads {name} from {root}, which does not exist")
+            raise InputError(f"profile {spec.profile!r} {problem}: give --data-root DIR (a folder holding "
+                             f"{SUBFOLDERS[name][0]}/) or --data-root {name}=DIR; {name} is published at "
+                             f"{SOURCES[name]} (layouts: docs/data.md)")
+        _, val_set = open_datasets(spec, root)
+        check_dataset(val_set)
 
 
 def dry_run_lines(entries, todo_keys) -> list[str]:
-    return [f"  {e.key}  table {e.table}  {e.model:9s} {e.dataset:12s} {e.label:32s} seed {e.seed}"
-            for e in entries if e.key in todo_keys]
+    """One line per cell still to run, its columns aligned to the widest value listed."""
+    listed = [e for e in entries if e.key in todo_keys]
+    if not listed:
+        return []
+    width = {f: max(len(str(getattr(e, f))) for e in listed) for f in ("table", "model", "dataset", "label")}
+    return [f"  {e.key}  table {str(e.table):{width['table']}}  {e.model:{width['model']}}  "
+            f"{e.dataset:{width['dataset']}}  {e.label:{width['label']}}  seed {e.seed}" for e in listed]
 
 
 def main(argv=None) -> int:
@@ -151,7 +222,7 @@ def _main(argv=None) -> int:
         return 2
     from .executor import is_finished
 
-    todo = [s for s in specs if not is_finished(args.results, s)]
+    todo = [s for s in specs if not is_finished(args.results, s, move_invalid=not args.dry_run)]
     tables = sorted({str(e.table) for e in entries}, key=lambda t: (not t.isdigit(), t.zfill(4)))
     print(f"tables {', '.join(tables)}: {len(entries)} cells, {len(specs)} unique runs, "
           f"{len(specs) - len(todo)} already finished, {len(todo)} to run (profile {args.profile})", flush=True)
@@ -172,8 +243,15 @@ def _main(argv=None) -> int:
     if status in (0, 1) and not args.no_render and not getattr(args, "no_wait", False):
         from . import aggregate
 
-        aggregate.main(["--results", args.results, "--tables", args.tables, "--matrix", args.matrix,
-                        "--profile", args.profile])
+        try:
+            aggregate.main(["--results", args.results, "--tables", args.tables, "--matrix", args.matrix,
+                            "--profile", args.profile])
+        except OSError as err:  # e.g. a full disk: the results are safe, the tables can wait
+            where = err.filename or args.tables
+            print(f"error: cannot write the tables ({where}: {err.strerror or err}); every result is kept "
+                  f"in {args.results}: render them later with python -m bench.aggregate --profile "
+                  f"{args.profile}", file=sys.stderr)
+            return 1
     return status
 
 
@@ -193,6 +271,9 @@ def _resolve_execution(args):
     from .train import resolve_device
 
     device = resolve_device(args.device)
+    if args.profile == "paper" and args.device == "auto" and device.type != "cuda" and not args.dry_run:
+        raise InputError("--profile paper trains the published recipes, sized for a GPU, and no CUDA device is "
+                         "visible here; give --device cpu to train them on the CPU anyway (days per run)")
     args.threads = args.threads or max(1, (os.cpu_count() or 1) // args.jobs)
     torch.set_num_threads(args.threads)
     if args.workers is None:
@@ -211,7 +292,7 @@ def _with_execution(entry, args):
 def _train(todo, specs, args, device) -> int:
     from tqdm import tqdm
 
-    from .executor import WorkersLost, execute, interrupt_on_sigterm
+    from .executor import DiskFull, WorkersLost, execute, interrupt_on_sigterm
     from .provenance import device_name
 
     interrupt_on_sigterm()
@@ -228,7 +309,7 @@ def _train(todo, specs, args, device) -> int:
             if result["status"] != "ok":
                 failed.append(result)
                 tqdm.write(f"FAILED {result['key']} {result['spec']['baseline']}: {result['error']}")
-    except WorkersLost as err:
+    except (WorkersLost, DiskFull) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

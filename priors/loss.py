@@ -59,6 +59,18 @@ class RandomPriorLoss(AuxiliaryTerm):
     def prior(self) -> nn.Module:
         return self._holder[0]
 
+    def extra_repr(self) -> str:
+        """What ``print(loss)`` shows: every argument that makes it, in the constructor's form,
+        e.g. ``RandomPriorLoss('cdc', weight=0.1, strategy='epochR', distance='l1', seed=0, depth=3)``."""
+        parts = [repr(self.name), f"weight={self.weight!r}", f"strategy={self.strategy!r}",
+                 f"distance={self.distance!r}", f"seed={self.seed!r}"]
+        if self.every is not None:
+            parts.append(f"every={self.every!r}")
+        if self.term_weights is not None:
+            parts.append(f"term_weights={self.term_weights!r}")
+        parts += [f"{k}={v!r}" for k, v in self.prior_kwargs.items()]
+        return ", ".join(parts)
+
     def _draw(self, draw: int) -> None:
         """Set the prior's weights to those of re-initialisation ``draw`` (no-op if current)."""
         if draw == self.draw:

@@ -67,6 +67,11 @@ class AuxiliaryTerm(nn.Module):
         (weight, ratio measured after setting it); see ``calibrate``."""
         return calibrate(self, pixel_fn, y, gt, ratio, parameters)
 
+    def extra_repr(self) -> str:
+        """``weight=0.1`` and each option the class declares in ``OPTIONS`` (``print(aux)``)."""
+        options = {name: getattr(self, name) for name in getattr(self, "OPTIONS", ()) if hasattr(self, name)}
+        return ", ".join([f"weight={self.weight!r}"] + [f"{k}={v!r}" for k, v in options.items()])
+
     def get_extra_state(self):
         return {"weight": self.weight}
 

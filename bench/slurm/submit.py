@@ -67,7 +67,7 @@ def submit(todo, args) -> dict[str, str]:
             executor.update_parameters(**params)
             jobs = executor.map_array(RunTask(task_args(args)), new)
         except RuntimeError as err:  # no srun; sbatch refused (submitit's FailedJobError)
-            raise ValueError(f"Slurm submission failed: {' '.join(str(err).split())}") from None
+            raise ValueError(submission_error(err, params)) from None
         submitted_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         for spec, job in zip(new, jobs):
             entries[spec.key] = {"job_id": job.job_id, "submitted_at": submitted_at,
@@ -75,6 +75,18 @@ def submit(todo, args) -> dict[str, str]:
     say(f"submitted Slurm job {array_ids(job.job_id for job in jobs)[0]}: {len(new)} run(s), one task each; "
         f"logs in {layout.results / 'logs'}/<key>/run.log")
     return {**queued, **{spec.key: job.job_id for spec, job in zip(new, jobs)}}
+
+
+def submission_error(err: Exception, params: dict) -> str:
+    """sbatch's refusal in one line, with what to do where sbatch's own words do not say it."""
+    text = " ".join(str(err).split())
+    message = f"Slurm submission failed: {text}"
+    if "gres" in text.lower() or "generic resource" in text.lower():
+        gpus = params.get("gpus_per_node")
+        asked = f"{gpus} GPU{'s' if gpus != 1 else ''}" if gpus else "a generic resource"
+        message += (f" (hint: each run asks for {asked} and this cluster or partition offers none: train "
+                    "on CPUs with --device cpu (or --slurm-gpus 0), or name a GPU partition with --slurm-partition)")
+    return message
 
 
 def say(message: str) -> None:
