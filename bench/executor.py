@@ -4,7 +4,10 @@
 Safety rules (each tested):
 - A run is claimed before it trains (``results/<key>.claim``, created exclusively, holding the
   owner's host and pid): a second invocation skips runs that a live process holds and takes over
-  the claim of a dead one.
+  the claim of a dead one, under an flock on ``results/.claims.lock`` so that two processes that
+  find one dead claim cannot both take it.
+- A full disk (or quota) stops every run with one line naming the folder (``DiskFull``); the
+  run's last checkpoint and every finished result are kept.
 - A results file counts as finished only if it is a valid record of that very spec; anything else
   (``{"status": "ok"}``, ``[1, 2]``, a truncated file) is named in one line, moved aside, and redone.
 - The checkpoint is removed only after the result is written: no finished training is lost.
