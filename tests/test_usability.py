@@ -5,7 +5,6 @@ data errors."""
 import json
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import torch
