@@ -243,7 +243,7 @@ def test_final_weights_kept_on_request_not_for_smoke_by_default(tmp_path):
     model.load_state_dict(torch.load(weights, weights_only=True))  # every key, every shape
 
 
-def test_checkpoint_is_removed_only_after_the_result_is_written(tmp_path, monkeypatch):
+def test_checkpoint_is_removed_only_after_the_result_is_written(tmp_path, monkeypatch, capsys):
     matrix = tiny_matrix(tmp_path, rows=("Original",))
     (spec,) = specs_of(matrix)
     checkpoint = tmp_path / "ckpt" / f"{spec.key}.pt"
@@ -252,8 +252,8 @@ def test_checkpoint_is_removed_only_after_the_result_is_written(tmp_path, monkey
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(bench.executor, "write_json", disk_full)
-    with pytest.raises(OSError, match="No space left"):
-        _main(tmp_path, matrix, "--no-render")
+    assert _main(tmp_path, matrix, "--no-render") != 0      # one line, not a traceback
+    assert "no space left" in capsys.readouterr().err
     assert torch.load(checkpoint, weights_only=False)["iteration"] == 6  # the finished training is kept
     monkeypatch.undo()
 

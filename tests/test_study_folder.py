@@ -154,7 +154,7 @@ def _run_folders(tmp_path, monkeypatch, *argv):
     monkeypatch.chdir(tmp_path)
     seen, rendered = set(), []
 
-    def is_finished(results, spec, warn=None):
+    def is_finished(results, spec, warn=None, move_invalid=True):
         seen.add(results)
         return False
 
