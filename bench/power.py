@@ -132,16 +132,10 @@ def seeds_needed(sd: float, target: float = TARGET_HALF_WIDTH, most: int = 10_00
 
 def input_psnr(record: dict) -> float:
     """Mean PSNR of the run's validation inputs against their targets (the noisy baseline)."""
-    import numpy as np
-
-    from data import get_dataset
-    from data.measure import psnr, to_uint8
+    from data.measure import input_psnrs
 
     data = record["spec"]["data"]
-    options = dict(data.get("options") or {})
-    ds = get_dataset(data["name"], "val", patch_size=record["spec"]["recipe"]["patch_size"], **options)
-    return float(np.mean([psnr(to_uint8(ds[i]["input"]), to_uint8(ds[i]["target"]))
-                          for i in range(len(ds))]))
+    return statistics.fmean(input_psnrs(data["name"], **dict(data.get("options") or {})))
 
 
 def last_quarter(record: dict) -> float | None:

@@ -41,15 +41,10 @@ def _nan_note(nan: int) -> str:
 
 def ours_cell(row, metric: str) -> str:
     """Mean ± sample std over the finite seeds; NaN seeds counted: "n/a (2 NaN)"."""
-    measured = row.measured
-    if measured.status != "ok":
-        return "failed" if measured.status == "failed" else DASH
-    summary = measured.summary.get(metric)
-    if summary is None:
-        return "n/a"
-    if summary.mean is None:
-        return "n/a" + _nan_note(summary.nan)
-    text = fmt_value(summary.mean)
+    text = mean_cell(row, metric)
+    summary = row.measured.summary.get(metric) if row.measured.status == "ok" else None
+    if summary is None or summary.mean is None:    # mean_cell said why there is no number
+        return text
     if summary.std is not None:
         text += f" ± {summary.std:.4f}"
     return text + _nan_note(summary.nan)

@@ -135,8 +135,8 @@ def lol_camera(clean_srgb: np.ndarray, rng: np.random.Generator) -> tuple[np.nda
     """(low-light uint8, target uint8): the target is the photo itself (LOL's normal-light
     shot); the input is under-exposed, colour-cast, noisy at the dimmed level, tone-mapped."""
     exposure = float(np.exp(rng.uniform(*np.log(LOL_EXPOSURE))))
-    cast = np.exp(rng.uniform(-np.log1p(LOL_CAST), np.log1p(LOL_CAST), size=3)) * [1, 0, 1]
-    cast[1] = 1.0
+    cast = np.exp(rng.uniform(-np.log1p(LOL_CAST), np.log1p(LOL_CAST), size=3))
+    cast[1] = 1.0                     # green is the reference: R and B carry the cast
     shot, read = camera_noise_levels(rng, LOL_SHOT)
     gamma = rng.uniform(*LOL_GAMMA)
     dark = srgb_to_linear(clean_srgb) * exposure * cast

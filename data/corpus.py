@@ -26,14 +26,13 @@ VENDORED = (
     "lomiri_aitzgorri", "lomiri_free", "lomiri_friends", "lomiri_greentock", "lomiri_life",
     "lomiri_picosdeeuropa", "lomiri_seeding", "lomiri_sunset", "lomiri_kleiber",
 )
-# Index order of every photo: a photo's position keys its fixed degradation draws, so names are
+# Every photo, in index order: a photo's position keys its fixed degradation draws, so names are
 # only ever appended.
-ALL_PHOTOS = BUNDLED + VENDORED
+CORPUS = BUNDLED + VENDORED
 SAME_SCENE = {"motorcycle_left": "motorcycle_right", "motorcycle_right": "motorcycle_left"}
 
 CORPUS_VAL = ("chelsea", "rocket", "mate_ladybird", "mate_storm", "kde_eveningglow", "kde_path",
               "kde_volna", "lomiri_picture_0b", "lomiri_friends", "lomiri_life")
-CORPUS = ALL_PHOTOS
 
 
 def load_photo(name: str) -> np.ndarray:

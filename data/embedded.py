@@ -9,7 +9,8 @@ Two generations, each a registry entry (STANDINS):
   corpus (35 train, 10 val, fixed split), a camera pipeline with demosaicing (data/camera.py),
   a LOL-like tone curve and colour cast, and two distinct pan-sharpening sensors
   (data/sensors.py) whose set seed reaches every fresh draw.
-The motorcycle stereo pair is one scene, always kept in the same split. Each photo is resized (PIL's antialiased bicubic) so its longer side is at most `max_side`
+The motorcycle stereo pair is one scene, always kept in the same split. Each photo is resized
+(PIL's antialiased bicubic) so its longer side is at most `max_side`
 (None: full bundled resolution) and quantised to 8 bits; that clean image is the target. Held
 out whole for validation: `val_images` (default chelsea and rocket); no pixel of them is in the
 training split. The grayscale textures (brick, grass, gravel) are not used: all tasks are colour.
@@ -27,15 +28,14 @@ The global RNGs are never touched; fresh draws come from torch's global RNG (pat
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 
-from dataclasses import dataclass
-from typing import Callable
-
 from . import camera, degrade, sensors
-from .corpus import ALL_PHOTOS, BUNDLED, CORPUS, CORPUS_VAL, SAME_SCENE, load_photo
+from .corpus import BUNDLED, CORPUS, CORPUS_VAL, SAME_SCENE, load_photo
 from .datasets import RATIO, PairedImages, PanTriplets
 from .errors import DatasetError
 from .fresh import FreshPairs, FreshTriplets, SensorTriplets
@@ -69,6 +69,7 @@ STANDINS = {
     "gf2": StandIn("pansharpen", CORPUS, CORPUS_VAL, 384, sensor=sensors.GAOFEN2),
 }
 TASKS = tuple(STANDINS)
+LEGACY = ("denoise", "lowlight", "pansharpen")   # their fresh draws stay unsalted (same keys, same data)
 DEGRADE = {"denoise": degrade.camera_noise, "lowlight": degrade.under_exposure}
 
 
@@ -114,10 +115,10 @@ def split_photos(val_images, photos: tuple[str, ...] = PHOTOS) -> tuple[tuple[st
     return train, val
 
 
-def rng_for(seed: int, photo: str, task: str, draw: int = 0) -> np.random.Generator:
+def rng_for(seed: int, photo: str, kind: str, draw: int = 0) -> np.random.Generator:
     """The generator of one fixed realisation. Draw 0 keeps the 3-word key: numpy's SeedSequence
     pads short keys with zeros, so [s, p, t] and [s, p, t, 0] agree only while s < 2**32."""
-    key = [seed, ALL_PHOTOS.index(photo), TASKS.index(task)]
+    key = [seed, CORPUS.index(photo), TASKS.index(kind)]
     return np.random.default_rng(key + [draw] if draw else key)
 
 
@@ -143,14 +144,14 @@ def read_only(*arrays):
 
 
 @lru_cache(maxsize=24)
-def build_pairs(task: str, photos: tuple[str, ...], max_side: int | None, seed: int,
+def build_pairs(kind: str, photos: tuple[str, ...], max_side: int | None, seed: int,
                 draws: int = 1, crop: int | None = None):
     """{item name: (degraded uint8, clean uint8)} for denoise / lowlight (cached, read-only).
     Each photo is degraded whole, then centre-cropped to crop (val_crop)."""
     out = {}
     for name, photo, draw in draw_names(photos, draws):
         clean = clean_photo(photo, max_side)
-        degraded, target = degrade_pair(task, clean, rng_for(seed, photo, task, draw))
+        degraded, target = degrade_pair(kind, clean, rng_for(seed, photo, kind, draw))
         top, left, h, w = centre_window(*clean.shape[:2], crop)
         out[name] = read_only(degraded[top:top + h, left:left + w], target[top:top + h, left:left + w])
     return out
@@ -221,7 +222,7 @@ def build(kind: str, split: str, patch_size: int, seed: int, max_side=_DEFAULT,
         sizes = {n: clean_four_band(n, max_side)[1].shape[:2] for n in train}
     else:
         if fresh_degradation:
-            salt = () if kind in DEGRADE else (seed, TASKS.index(kind))   # legacy: unsalted
+            salt = () if kind in LEGACY else (seed, TASKS.index(kind))
             ds = FreshPairs(standin.task, train, lambda i: clean_photo(train[i], max_side),
                             lambda clean, rng: degrade_pair(kind, clean, rng), patch_size,
                             describe, salt=salt)
@@ -255,8 +256,8 @@ def is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def check_options(task: str, seed, max_side, fresh_degradation, val_draws, val_crop) -> None:
-    name = f"embedded_{task}"
+def check_options(kind: str, seed, max_side, fresh_degradation, val_draws, val_crop) -> None:
+    name = f"embedded_{kind}"
     if max_side is not None and (not is_int(max_side) or max_side < 2 * RATIO):
         raise DatasetError(f"{name}: max_side must be an integer >= {2 * RATIO} or None "
                            f"(full resolution), got {max_side!r}")
@@ -266,7 +267,7 @@ def check_options(task: str, seed, max_side, fresh_degradation, val_draws, val_c
         raise DatasetError(f"{name}: fresh_degradation must be true or false, got {fresh_degradation!r}")
     if not is_int(val_draws) or val_draws < 1:
         raise DatasetError(f"{name}: val_draws must be an integer >= 1, got {val_draws!r}")
-    pan = STANDINS[task].task == "pansharpen"
+    pan = STANDINS[kind].task == "pansharpen"
     if val_crop is not None and (not is_int(val_crop) or val_crop < 2 * RATIO
                                  or (pan and val_crop % RATIO)):
         extra = f" and a multiple of {RATIO}" if pan else ""

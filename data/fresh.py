@@ -58,14 +58,21 @@ class FreshTriplets(PanTriplets):
             raise DatasetError(f"{where}: image {h}x{w} is smaller than patch_size {self.patch_size}")
         return None, pan, gt
 
+    def observe(self, pan: np.ndarray, gt: np.ndarray, top: int, left: int, size: int):
+        """(LR-MS window, PAN window) uint8 of the LR window (top, left, size): fresh MTF gains,
+        the clean PAN."""
+        gains = fresh_generator().uniform(*degrade.MTF_GAIN_RANGE, size=self.bands)
+        lrms = degrade.quantise(degrade.wald_decimate_window(gt, RATIO, gains, top, left, size, 255.0))
+        t, l, p = RATIO * top, RATIO * left, RATIO * size
+        return lrms, pan[t:t + p, l:l + p]
+
     def __getitem__(self, index: int) -> dict:
         _, pan, gt = self.load_checked(index)
         q, p = self.patch_size // RATIO, self.patch_size
         top, left = random_window(gt.shape[0] // RATIO, gt.shape[1] // RATIO, q)
-        gains = fresh_generator().uniform(*degrade.MTF_GAIN_RANGE, size=self.bands)
-        lrms = degrade.quantise(degrade.wald_decimate_window(gt, RATIO, gains, top, left, q, 255.0))
+        lrms, pan_window = self.observe(pan, gt, top, left, q)
         t, l = RATIO * top, RATIO * left
-        tensors = [to_tensor(a, 255) for a in (lrms, pan[t:t + p, l:l + p], gt[t:t + p, l:l + p])]
+        tensors = [to_tensor(a, 255) for a in (lrms, pan_window, gt[t:t + p, l:l + p])]
         lrms_t, pan_t, gt_t = random_flip_rot(*tensors)
         return {"lrms": lrms_t, "pan": pan_t, "target": gt_t, "name": self.names[index]}
 
@@ -80,13 +87,6 @@ class SensorTriplets(FreshTriplets):
         super().__init__(names, load, patch_size, describe)
         self._sensor, self._salt = sensor, salt
 
-    def __getitem__(self, index: int) -> dict:
-        _, _, gt = self.load_checked(index)
-        q, p = self.patch_size // RATIO, self.patch_size
-        top, left = random_window(gt.shape[0] // RATIO, gt.shape[1] // RATIO, q)
+    def observe(self, pan: np.ndarray, gt: np.ndarray, top: int, left: int, size: int):
         draw = self._sensor.draw(fresh_generator(self._salt))
-        lrms, pan = sensors.observe_window(gt, self._sensor, draw, RATIO, top, left, q)
-        t, l = RATIO * top, RATIO * left
-        tensors = [to_tensor(a, 255) for a in (lrms, pan, gt[t:t + p, l:l + p])]
-        lrms_t, pan_t, gt_t = random_flip_rot(*tensors)
-        return {"lrms": lrms_t, "pan": pan_t, "target": gt_t, "name": self.names[index]}
+        return sensors.observe_window(gt, self._sensor, draw, RATIO, top, left, size)

@@ -36,8 +36,9 @@ def to_uint8(t: torch.Tensor) -> np.ndarray:
     return np.round(t.numpy() * 255.0).astype(np.uint8)
 
 
-def input_psnrs(name: str, draws: int) -> list[float]:
-    ds = get_dataset(name, "val", seed=0, val_draws=draws)
+def input_psnrs(name: str, **options) -> list[float]:
+    """PSNR of every validation input against its target (options: the set's, e.g. val_draws)."""
+    ds = get_dataset(name, "val", **options)
     out = []
     for i in range(len(ds)):
         item = ds[i]
@@ -83,7 +84,7 @@ def main(argv=None) -> None:
     print("| set | val input PSNR mean (p5-p95), dB | real set | noise lag-1 | noise R-G |")
     print("|---|---|---|---|---|")
     for name in args.sets:
-        values = input_psnrs(name, args.draws)
+        values = input_psnrs(name, seed=0, val_draws=args.draws)
         p5, p95 = np.percentile(values, [5, 95])
         cells = [name, f"{np.mean(values):.2f} ({p5:.2f}-{p95:.2f}), {len(values)} items",
                  REFERENCE.get(name, "-")]

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .degrade import panchromatic, quantise, wald_decimate, wald_decimate_window
+
 
 def overlap_weights(pan: tuple[float, float], bands: dict[str, tuple[float, float]]) -> tuple:
     """Normalised overlap (nm) of each band (R, G, B, NIR order) with the PAN bandpass."""
@@ -70,8 +72,6 @@ def observe(target: np.ndarray, sensor: Sensor, draw: SensorDraw, ratio: int):
     """(lrms, pan) uint8 of a whole 4-band uint8 target (sides multiples of ratio) under Wald's
     protocol with this sensor: PAN = weighted bands + noise; LR-MS = MTF blur, misregistration,
     x ratio decimation + noise."""
-    from .degrade import panchromatic, quantise, wald_decimate
-
     gt = target / 255.0
     lrms = wald_decimate(gt, ratio, draw.gains, draw.shift)
     return add_noise(lrms, draw.ms_sd, draw.rng), add_noise(panchromatic(gt, sensor.pan_weights),
@@ -82,8 +82,6 @@ def observe_window(target: np.ndarray, sensor: Sensor, draw: SensorDraw, ratio: 
                    left: int, size: int):
     """observe() restricted to the LR window (top, left, size) and its PAN window, computed from
     the window plus a blur margin only (degrade.wald_decimate_window): the cost of a crop."""
-    from .degrade import panchromatic, wald_decimate_window
-
     lrms = wald_decimate_window(target, ratio, draw.gains, top, left, size, 255.0, draw.shift)
     t, l, p = ratio * top, ratio * left, ratio * size
     pan = panchromatic(target[t:t + p, l:l + p] / 255.0, sensor.pan_weights)
@@ -91,6 +89,4 @@ def observe_window(target: np.ndarray, sensor: Sensor, draw: SensorDraw, ratio: 
 
 
 def add_noise(image: np.ndarray, sd: float, rng: np.random.Generator) -> np.ndarray:
-    from .degrade import quantise
-
     return quantise(image + rng.normal(0.0, sd, image.shape))
