@@ -3,10 +3,10 @@
 SIDD-like (`sidd_camera`), after Brooks et al., "Unprocessing images for learned raw denoising"
 (CVPR 2019): an sRGB photo is unprocessed to a camera's raw Bayer mosaic (inverse tone curve,
 inverse gamma, inverse colour correction, inverse white balance and gain, RGGB mosaic),
-Poisson-Gaussian noise is added at the raw level, and the mosaic is processed back (Menon 2007
-DDFAPD demosaicing from `colour-demosaicing`; Malvar 2004 leaves too little cross-channel noise
-correlation: R-G 0.14 against 0.34, white balance, colour correction, gamma, tone curve,
-8 bits). The target is the same camera's processing of the noise-free mosaic, as SIDD's ground
+Poisson-Gaussian noise is added at the raw level, and the mosaic is processed back: Menon 2007
+demosaicing from `colour-demosaicing` (Malvar 2004 leaves too little cross-channel noise
+correlation: R-G 0.14 against 0.33), white balance, colour correction, gamma, tone curve,
+8 bits. The target is the same camera's processing of the noise-free mosaic, as SIDD's ground
 truth is the camera pipeline applied to a mean of many frames: input minus target is processed
 noise only, spatially and cross-channel correlated by demosaicing and colour correction.
 
