@@ -105,6 +105,16 @@ def test_parse_states_one_line_per_task():
     assert states == {"12_0": "RUNNING", "12_1": "PENDING", "12_2": "CANCELLED", "13": "COMPLETED"}
     assert [j for j in ("12_0", "12_1", "12_2", "13", "14") if queue.is_live(j, states)] == ["12_0", "12_1"]
     assert queue.is_live("9_1", {"9_1": "REQUEUED"})
+    assert queue.parse_states("10_[2]|CANCELLED by 0\n10_[3-5]|PENDING\n") == {"10_2": "CANCELLED",
+                                                                              "10_[3-5]": "PENDING"}
+
+
+def test_final_state_waits_for_accounting_to_catch_up(monkeypatch):
+    answers = iter(["", "10_2|PENDING\n", "10_2|CANCELLED by 0\n"])
+    monkeypatch.setattr(queue, "_run", lambda command: next(answers))
+    assert queue.final_state("10_2", wait=5, poll=0) == "CANCELLED"
+    monkeypatch.setattr(queue, "_run", lambda command: "")
+    assert queue.final_state("10_2", wait=0.05, poll=0.01) == "UNKNOWN"
 
 
 # ----- submission and watching, with a fake queue ------------------------------------------------

@@ -3,7 +3,9 @@ for pending and running jobs) and final states from ``sacct`` (accounting, which
 few seconds behind and keeps finished jobs)."""
 from __future__ import annotations
 
+import re
 import subprocess
+import time
 
 # Job states after which a task never runs again (squeue/sacct "State"; first word only, as
 # sacct writes "CANCELLED by 0"). Everything else (PENDING, RUNNING, REQUEUED, ...) is live.
@@ -25,12 +27,17 @@ def _run(command: list[str]) -> str:
     return done.stdout
 
 
+ONE_TASK_RECORD = re.compile(r"^(\d+)_\[(\d+)\]$")
+
+
 def parse_states(text: str) -> dict[str, str]:
     """``"12_0|RUNNING\\n12_1|CANCELLED by 0\\n"`` -> ``{"12_0": "RUNNING", "12_1": "CANCELLED"}``.
-    Step lines (``12_0.batch``) are left out."""
+    Step lines (``12_0.batch``) are left out; a one-task array record (``12_[2]``, a task
+    cancelled while still pending) is named as its task (``12_2``)."""
     states = {}
     for line in text.splitlines():
         job_id, sep, state = line.strip().partition("|")
+        job_id = ONE_TASK_RECORD.sub(r"\1_\2", job_id)
         if sep and job_id and "." not in job_id:
             states[job_id] = state.split()[0] if state.split() else "UNKNOWN"
     return states
@@ -45,10 +52,18 @@ def is_live(job_id: str, states: dict[str, str]) -> bool:
     return job_id in states and states[job_id] not in TERMINAL
 
 
-def final_state(job_id: str) -> str:
-    """The job's last state in accounting ("UNKNOWN" if accounting has no record of it)."""
-    try:
-        states = parse_states(_run(["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", job_id]))
-    except SlurmError:
-        return "UNKNOWN"
-    return states.get(job_id, "UNKNOWN")
+def final_state(job_id: str, wait: float = 20.0, poll: float = 1.0) -> str:
+    """The job's last state in accounting. Accounting lags the controller by a few seconds, so
+    this asks again for up to ``wait`` seconds until it shows a terminal state; after that it
+    returns what it last saw ("UNKNOWN" if accounting never had a record of the job)."""
+    deadline = time.monotonic() + wait
+    state = "UNKNOWN"
+    while True:
+        try:
+            states = parse_states(_run(["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", job_id]))
+            state = states.get(job_id, state)
+        except SlurmError:
+            pass
+        if state in TERMINAL or time.monotonic() >= deadline:
+            return state
+        time.sleep(poll)
