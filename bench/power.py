@@ -2,6 +2,7 @@
 
     python -m bench.power run --regime small-8k-ema [--seeds 4] [--cdc-seeds 2] [--jobs 1]
     python -m bench.power report [--results results/power] [--out docs/study_regimes.md]
+    python -m bench.power baselines [--results results/study]
 
 A regime (bench/regimes.yaml) is an overlay on the matrix's `study` profile. `run` writes the
 overlaid matrix beside the records (<results>/matrix-<regime>.yaml, profile `regime-<regime>`)
@@ -11,7 +12,10 @@ seconds per run (Original, +CDC) and threads; Original's PSNR and its gain over 
 what the last quarter of the schedule added (convergence); the null row's paired standard
 deviation over seeds and its 95% half-width; the seeds a +-0.05 dB half-width needs at that
 floor; and the core-hours of Table 1's DnCNN block (BLOCK_ROWS rows) at that seed count.
-`report` only reads (it writes --out when asked).
+`report` only reads (it writes --out when asked). `baselines` reads a profile's records (the
+study's by default) and prints, per model and data set, what its `Original` runs show about the
+study size (issue "The study report", item 3): parameters, seconds per run, the final PSNR over
+seeds, its gain over the input, and what the last quarter of the schedule added.
 """
 from __future__ import annotations
 
@@ -207,6 +211,50 @@ def report(args) -> int:
     return 0
 
 
+# ---------------- baselines ----------------
+
+def originals(results: Path) -> dict:
+    """(model, data set name) -> seed -> finished `Original` record, for every baseline."""
+    import json
+
+    out: dict = {}
+    for path in sorted(results.glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except ValueError:
+            continue
+        spec = record.get("spec", {}) if isinstance(record, dict) else {}
+        if record.get("status") != "ok" or spec.get("auxiliary") is not None or "baseline" not in spec:
+            continue
+        out.setdefault((spec["baseline"], spec["data"]["name"]), {})[spec["seed"]] = record
+    return out
+
+
+def baseline_summary(records: dict) -> list:
+    runs = list(records.values())
+    psnrs = [r["metrics"]["mean"]["psnr"] for r in runs]
+    quarters = [q for q in map(last_quarter, runs) if q is not None]
+    return [fmt(runs[0]["parameters"], "d"), fmt(runs[0]["iterations"], "d"), fmt(runs[0]["threads"], "d"),
+            fmt(statistics.fmean(r["wall_time_s"] for r in runs), ".0f"), len(runs),
+            fmt(statistics.fmean(psnrs)), fmt(statistics.stdev(psnrs) if len(psnrs) > 1 else None, ".3f"),
+            fmt(statistics.fmean(psnrs) - input_psnr(runs[0])),
+            fmt(statistics.fmean(quarters) if quarters else None, ".3f")]
+
+
+def baselines(args) -> int:
+    from tabulate import tabulate
+
+    found = originals(Path(args.results))
+    if not found:
+        print(f"error: no finished Original records under {args.results}", file=sys.stderr)
+        return 2
+    rows = [[model, data, *baseline_summary(found[model, data])] for model, data in sorted(found)]
+    print(tabulate(rows, tablefmt="github", disable_numparse=True, headers=[
+        "baseline", "data", "params", "iters", "threads", "s/run", "seeds", "PSNR", "seed sd",
+        "gain over input", "last quarter adds"]))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.power", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -221,8 +269,10 @@ def main(argv=None) -> int:
     rep = sub.add_parser("report", help="tabulate every regime measured")
     rep.add_argument("--results", default="results/power")
     rep.add_argument("--out", default=None, help="also write the Markdown table here")
+    base = sub.add_parser("baselines", help="each baseline's Original in a profile's records (study sizes)")
+    base.add_argument("--results", default="results/study")
     args = parser.parse_args(argv)
-    return run(args) if args.command == "run" else report(args)
+    return {"run": run, "report": report, "baselines": baselines}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -70,3 +70,23 @@ def test_summary_pairs_null_with_original_by_seed(monkeypatch):
 def test_report_without_records_is_one_line(tmp_path, capsys):
     assert power.main(["report", "--results", str(tmp_path)]) == 2
     assert "no regime records" in capsys.readouterr().err
+
+
+def test_baselines_summarises_each_models_originals(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(power, "input_psnr", lambda r: 20.0)
+    for seed, psnr in enumerate((25.0, 25.5)):
+        for baseline, aux in (("sid", None), ("sid", {"name": "cdc"}), ("drbn", None)):
+            r = record(aux, seed, psnr + (aux is not None))
+            r["spec"].update(baseline=baseline, data={"name": "embedded_lol"})
+            (tmp_path / f"{baseline}{seed}{aux is None}.json").write_text(json.dumps(r))
+    (tmp_path / "broken.json").write_text("{")
+    assert power.main(["baselines", "--results", str(tmp_path)]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "embedded_lol" in line]
+    assert len(lines) == 2            # one line per baseline: the +CDC records are not Originals
+    cells = [c.strip() for c in lines[1].split("|")]
+    assert cells[1:3] == ["sid", "embedded_lol"] and cells[7:12] == ["2", "25.25", "0.354", "5.25", "0.100"]
+
+
+def test_baselines_without_records_is_one_line(tmp_path, capsys):
+    assert power.main(["baselines", "--results", str(tmp_path)]) == 2
+    assert "no finished Original records" in capsys.readouterr().err
