@@ -1,11 +1,14 @@
 """Pixel losses named by the baselines' recipes (baselines.base.Recipe.loss).
 
-Each takes the list returned by ``forward_train`` (final output first) and the target.
+Each takes the list returned by ``forward_train`` (final output first) and the target. The SSIM
+and Charbonnier distances are the ones of the weight-free auxiliary losses (priors/auxiliary.py);
+those are named by ``priors.LOSSES``, these by ``RECIPE_LOSSES``.
 """
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
+
+from priors import auxiliary
 
 
 def l1(outputs, target):
@@ -15,50 +18,28 @@ def l1(outputs, target):
 
 def charbonnier(outputs, target, eps: float = 1e-3):
     """Charbonnier summed over all outputs (MPRNet's official loss, eps = 1e-3)."""
-    return sum(torch.sqrt((out - target) ** 2 + eps**2).mean() for out in outputs)
-
-
-def _gaussian_window(channels: int, size: int = 11, sigma: float = 1.5, like=None):
-    coords = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
-    g = torch.exp(-(coords**2) / (2 * sigma**2))
-    g = (g / g.sum()).to(like)
-    return (g[:, None] * g[None, :]).expand(channels, 1, size, size).contiguous()
-
-
-def ssim_torch(x, y, data_range: float = 1.0):
-    """Differentiable SSIM (Gaussian 11x11, sigma 1.5, K1 0.01, K2 0.03), valid region, mean."""
-    channels = x.shape[1]
-    size = min(11, x.shape[-2], x.shape[-1])
-    window = _gaussian_window(channels, size, like=x)
-    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
-
-    def blur(t):
-        return F.conv2d(t, window, groups=channels)
-
-    mu_x, mu_y = blur(x), blur(y)
-    var_x = blur(x * x) - mu_x**2
-    var_y = blur(y * y) - mu_y**2
-    cov = blur(x * y) - mu_x * mu_y
-    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
-    return ssim_map.mean()
+    return sum(auxiliary.charbonnier(out, target, eps) for out in outputs)
 
 
 def ssim_multiscale(outputs, target):
     """(1 - SSIM) summed over DRBN's outputs at full, 1/2 and 1/4 scale (authors' port).
 
-    The targets of the smaller scales are area (average-pool) down-sampled ground truth.
+    The targets of the smaller scales are area (average-pool) down-sampled ground truth. SSIM's
+    Gaussian window (11 taps, sigma 1.5) shrinks to the output's size where that is under 11
+    pixels (a small crop's 1/4 scale), and is applied as one 2-D convolution.
     """
     total = 0.0
     for out in outputs:
         scaled = target if out.shape[-2:] == target.shape[-2:] else F.adaptive_avg_pool2d(target, out.shape[-2:])
-        total = total + (1.0 - ssim_torch(out, scaled))
+        size = min(11, out.shape[-2], out.shape[-1])
+        total = total + (1.0 - auxiliary.ssim(out, scaled, size=size, separable=False))
     return total
 
 
-LOSSES = {"l1": l1, "charbonnier": charbonnier, "ssim_multiscale": ssim_multiscale}
+RECIPE_LOSSES = {"l1": l1, "charbonnier": charbonnier, "ssim_multiscale": ssim_multiscale}
 
 
 def pixel_loss(name: str):
-    if name not in LOSSES:
-        raise ValueError(f"recipe loss: unknown {name!r}; expected one of {', '.join(LOSSES)}")
-    return LOSSES[name]
+    if name not in RECIPE_LOSSES:
+        raise ValueError(f"recipe loss: unknown {name!r}; expected one of {', '.join(RECIPE_LOSSES)}")
+    return RECIPE_LOSSES[name]

@@ -41,21 +41,29 @@ def gaussian_window(size: int = 11, sigma: float = 1.5, dtype=torch.float64, dev
 
 
 def ssim(y: torch.Tensor, gt: torch.Tensor, size: int = 11, sigma: float = 1.5,
-         data_range: float = 1.0) -> torch.Tensor:
+         data_range: float = 1.0, separable: bool = True) -> torch.Tensor:
     """Mean SSIM (Wang et al. 2004) over channels and 'valid' window positions; differentiable.
 
     K1 = 0.01, K2 = 0.03, C_i = (K_i * data_range)^2; local statistics under the Gaussian window
-    (separable, no padding, so H and W must be at least ``size``).
+    (no padding, so H and W must be at least ``size``). The blur is two 1-D passes, or with
+    ``separable=False`` one 2-D convolution by the outer-product window: the same SSIM up to float
+    rounding, kept because DRBN's recipe loss (bench/losses.py) was trained with it.
     """
     if y.dim() != 4 or y.shape[-2] < size or y.shape[-1] < size:
         raise ValueError(f"y must be (N, C, H, W) with H, W >= {size} for ssim; got {tuple(y.shape)}")
     channels = y.shape[1]
     g = gaussian_window(size, sigma, y.dtype, y.device)
-    rows = g.reshape(1, 1, size, 1).expand(channels, 1, size, 1)
-    cols = g.reshape(1, 1, 1, size).expand(channels, 1, 1, size)
+    if separable:
+        rows = g.reshape(1, 1, size, 1).expand(channels, 1, size, 1)
+        cols = g.reshape(1, 1, 1, size).expand(channels, 1, 1, size)
 
-    def blur(t):
-        return F.conv2d(F.conv2d(t, rows, groups=channels), cols, groups=channels)
+        def blur(t):
+            return F.conv2d(F.conv2d(t, rows, groups=channels), cols, groups=channels)
+    else:
+        window = (g[:, None] * g[None, :]).expand(channels, 1, size, size).contiguous()
+
+        def blur(t):
+            return F.conv2d(t, window, groups=channels)
 
     c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
     mu_y, mu_gt = blur(y), blur(gt)
@@ -112,6 +120,12 @@ class EdgeLoss(AuxiliaryTerm):
         return F.l1_loss(self.respond(_full(y)), self.respond(_full(gt)))
 
 
+def charbonnier(y: torch.Tensor, gt: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
+    """mean sqrt((y - gt)^2 + eps^2): a smooth L1 (also MPRNet's recipe loss, bench/losses.py)."""
+    diff = y - gt
+    return torch.sqrt(diff * diff + eps ** 2).mean()
+
+
 class CharbonnierLoss(AuxiliaryTerm):
     """mean sqrt((y - gt)^2 + eps^2), eps = 1e-3 by default (a smooth L1)."""
 
@@ -124,8 +138,7 @@ class CharbonnierLoss(AuxiliaryTerm):
         self.eps = float(eps)
 
     def term(self, y: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-        diff = _full(y) - _full(gt)
-        return torch.sqrt(diff * diff + self.eps ** 2).mean()
+        return charbonnier(_full(y), _full(gt), self.eps)
 
 
 LOSSES: dict[str, type[AuxiliaryTerm]] = {
