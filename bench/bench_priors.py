@@ -1,7 +1,7 @@
 """Benchmark: what each prior adds to a training step, measured and in FLOPs (issue 13 item 3).
 
-For every baseline and every prior (``priors.PRIORS`` at run time, plus the weight-free losses of
-``priors.build_auxiliary`` when that exists) it times one training step — ``forward_train``, the
+For every baseline and every prior (``priors.PRIORS`` at run time, then the weight-free losses of
+``priors.LOSSES``) it times one training step — ``forward_train``, the
 recipe's pixel loss (+ the prior term on the final output), backward, Adam step — with and
 without the prior, counts both steps' forward+backward FLOPs with
 ``torch.utils.flop_counter.FlopCounterMode`` and reports the ratio
@@ -40,9 +40,7 @@ MAX_OVERHEAD = 0.05
 MAX_RATIO = 1.2
 PRIOR_WEIGHT = 0.1                     # lambda; the cost does not depend on it
 CPU_BATCH, CPU_PATCH = 2, 64           # reduced default sizes off CUDA
-WEIGHT_FREE = ("fft", "ssim", "edge", "charbonnier")  # used if priors has no auxiliary_names()
 AMP = {"off": None, "bf16": torch.bfloat16, "fp16": torch.float16}
-_BUILD_AUXILIARY = getattr(priors, "build_auxiliary", None)   # present once the weight-free losses land
 
 COLUMNS = ["baseline", "prior", "plain ms", "with prior ms", "measured overhead", "plain GFLOP",
            "with prior GFLOP", "FLOP overhead", "ratio", "peak MiB plain / prior", "goal <=5%",
@@ -97,9 +95,7 @@ def resolve_device(name: str) -> torch.device:
 def available_losses() -> dict[str, str]:
     """name -> kind: every random-weight prior now in ``priors.PRIORS``, then the weight-free losses."""
     found = {name: "random-weight" for name in priors.PRIORS}
-    if _BUILD_AUXILIARY is not None:
-        names = priors.auxiliary_names() if hasattr(priors, "auxiliary_names") else WEIGHT_FREE
-        found.update({name: "weight-free" for name in names if name not in found})
+    found.update({name: "weight-free" for name in priors.LOSSES})
     return found
 
 
@@ -128,7 +124,7 @@ def build_term(name: str, kind: str, channels: int):
     """The loss term ``term(y, gt)`` added to the pixel loss."""
     if kind == "random-weight":
         return priors.RandomPriorLoss(name, weight=PRIOR_WEIGHT, in_channels=channels)
-    return _BUILD_AUXILIARY(name, weight=PRIOR_WEIGHT, seed=0, strategy="once")
+    return priors.build_auxiliary(name, weight=PRIOR_WEIGHT, seed=0, strategy="once")
 
 
 def make_batch(net, setting: Setting, device: torch.device):
