@@ -22,12 +22,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench import stats
-from bench.labels import NULL_LABEL
+from bench.labels import NULL_LABEL, REFERENCE_LABEL
 from bench.atomic import write_text
 from bench.metric_table import METRICS
 from bench.published import DEFAULT_PATH as DEFAULT_PUBLISHED
-from bench.published import (REFERENCE_LABEL, find_inconsistencies, load_published,
-                             published_gain, row_index)
+from bench.published import find_inconsistencies, load_published, published_gain, row_index
 from bench.spec import config_key
 
 STATUSES = ("ok", "failed")
