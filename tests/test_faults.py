@@ -20,38 +20,13 @@ import yaml
 import bench.train
 from bench import atomic, executor
 from bench import run as runner
-from bench.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix
-
-ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
-TINY_RECIPE = {"iterations": 6, "batch_size": 2, "patch_size": 32, "lr": 0.001, "scheduler": {"type": "none"},
-               "epoch_iterations": 2}
-
-
-def tiny_matrix(folder: Path, rows=("Original",), **recipe) -> Path:
-    m = yaml.safe_load(Path(DEFAULT_MATRIX).read_text())
-    m["profiles"]["smoke"].update(recipe={**TINY_RECIPE, **recipe}, evaluation={"val_images": 1},
-                                  dataset_options={"max_side": 64})
-    m["tables"] = {1: {"title": "tiny", "blocks": [{"models": ["DnCNN"], "datasets": ["SIDD"], "rows": list(rows)}]}}
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "matrix.yaml").write_text(yaml.safe_dump(m, sort_keys=False))
-    return folder / "matrix.yaml"
+from bench.matrix import MatrixError, load_matrix
+from conftest import ENV, ROOT, one_line, specs_of, tiny_matrix
 
 
 def args_for(folder: Path) -> list[str]:
     return ["--matrix", str(folder / "matrix.yaml"), "--results", str(folder / "results"),
             "--checkpoints", str(folder / "ckpt"), "--device", "cpu", "--threads", "1", "--quiet", "--no-render"]
-
-
-def one_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    assert len(lines) == 1, text
-    return lines[0]
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    monkeypatch.setattr(bench.train, "run", lambda *a, **k: pytest.fail("trained despite bad input"))
 
 
 # ----- a full disk ----------------------------------------------------------------------------
@@ -145,7 +120,7 @@ def test_a_worker_hands_a_full_disk_to_the_parent():
 def test_a_full_disk_while_rendering_the_tables_is_one_line(tmp_path, monkeypatch, no_training, capsys):
     import bench.aggregate
 
-    (spec,) = [e.spec for e in expand(load_matrix(tiny_matrix(tmp_path)))]
+    (spec,) = specs_of(tiny_matrix(tmp_path))
     (tmp_path / "results").mkdir()
     finished = tmp_path / "results" / f"{spec.key}.json"
     finished.write_text(json.dumps(executor.record(spec, "ok", {"metrics": {"mean": {"psnr": 30.0}}})))
@@ -230,7 +205,7 @@ def test_negative_workers_are_refused_up_front(tmp_path, no_training, capsys):
                                             ({"psnr": True}, "not a number"),
                                             ({"psnr": None}, "not a number")])
 def test_a_record_with_a_non_numeric_metric_is_not_finished(tmp_path, mean, fragment):
-    (spec,) = [e.spec for e in expand(load_matrix(tiny_matrix(tmp_path)))]
+    (spec,) = specs_of(tiny_matrix(tmp_path))
     path = tmp_path / f"{spec.key}.json"
     path.write_text(json.dumps(executor.record(spec, "ok", {"metrics": {"mean": mean}})))
     said = []
@@ -246,7 +221,7 @@ def test_a_record_with_a_non_numeric_metric_is_not_finished(tmp_path, mean, frag
 def test_relative_paths_given_to_run_all_are_the_callers(tmp_path):
     caller = tmp_path / "caller"
     matrix = tiny_matrix(caller / "cfg")
-    (spec,) = [e.spec for e in expand(load_matrix(matrix))]
+    (spec,) = specs_of(matrix)
     finished = caller / "out" / f"{spec.key}.json"
     finished.parent.mkdir()
     finished.write_text(json.dumps(executor.record(spec, "ok", {"metrics": {"mean": {"psnr": 30.0}}})))

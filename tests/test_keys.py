@@ -10,7 +10,7 @@ import hashlib
 
 import pytest
 
-from bench.matrix import build_spec, expand, load_matrix, profile_seeds
+from bench.matrix import build_spec, expand, profile_seeds
 from bench.spec import RunSpec
 
 MIGRATION_HINT = ("re-keys existing results: keep the old keys or add a migration to bench/migrate.py "
@@ -49,11 +49,6 @@ PINNED_SETS = {
     ("paper", tuple(range(1, 12))): (106, "60495432928311449adbc0780dac45864980a1e40bd2271f8f03fbab418e8acc"),
     ("study", None): (580, "d904a782d59fa28f001de1ae9896a6af496a6fb179fa50bb55361eda631e0b56"),
 }
-
-
-@pytest.fixture(scope="module")
-def matrix():
-    return load_matrix()
 
 
 @pytest.mark.parametrize("profile, model, dataset, label", list(PINNED))

@@ -14,11 +14,6 @@ PRINTED_ROWS = {1: 18 + 2, 2: 18, 3: 20, 4: 10, 5: 10, 6: 14, 7: 14, 8: 10, 9: 1
                 "controls": 36 + 2, "lambda": 17}
 
 
-@pytest.fixture(scope="module")
-def matrix():
-    return load_matrix()
-
-
 def test_every_printed_row_is_in_the_matrix(matrix):
     entries = expand(matrix, profile="smoke")
     counts = {}

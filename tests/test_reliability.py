@@ -19,28 +19,9 @@ import yaml
 import bench.train
 from bench import executor
 from bench import run as runner
-from bench.matrix import DEFAULT_MATRIX, expand, load_matrix
+from conftest import ENV, ROOT, one_line, specs_of, tiny_matrix
 
-ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
-TINY_RECIPE = {"iterations": 6, "batch_size": 2, "patch_size": 32, "lr": 0.001, "scheduler": {"type": "none"},
-               "epoch_iterations": 2}
 FOUR_RUNS = ("Original", "+CDC", "+INN+epochR", "+Reverse")
-
-
-def tiny_matrix(folder: Path, rows=("Original",), model="DnCNN", dataset="SIDD", **recipe) -> Path:
-    m = yaml.safe_load(Path(DEFAULT_MATRIX).read_text())
-    m["profiles"]["smoke"].update(recipe={**TINY_RECIPE, **recipe}, evaluation={"val_images": 1},
-                                  dataset_options={"max_side": 64})
-    m["tables"] = {1: {"title": "tiny", "blocks": [{"models": [model], "datasets": [dataset], "rows": list(rows)}]}}
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "matrix.yaml"
-    path.write_text(yaml.safe_dump(m, sort_keys=False))
-    return path
-
-
-def specs_of(path, profile="smoke"):
-    return [e.spec for e in expand(load_matrix(path), profile=profile)]
 
 
 def paths(folder: Path) -> list[str]:
@@ -56,12 +37,6 @@ def cli(folder: Path, *extra, command=(sys.executable, "-m", "bench.run"), **pop
 
 def main(folder: Path, *extra) -> int:
     return runner.main([*paths(folder), "--quiet", "--device", "cpu", "--threads", "1", "--no-render", *extra])
-
-
-def one_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    assert len(lines) == 1, text
-    return lines[0]
 
 
 # ----- two invocations on one results folder --------------------------------------------------
@@ -291,10 +266,6 @@ def test_an_unusable_checkpoint_is_moved_aside_and_the_run_restarts(tmp_path, cd
 
 
 # ----- checks before training: one line, exit 2 -----------------------------------------------
-
-@pytest.fixture
-def no_training(monkeypatch):
-    monkeypatch.setattr(bench.train, "run", lambda *a, **k: pytest.fail("trained despite bad input"))
 
 
 def test_results_folder_that_cannot_be_written(tmp_path, no_training, capsys):

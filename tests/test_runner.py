@@ -4,34 +4,18 @@ import json
 import os
 import signal
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
 import bench.executor
 import bench.train
 from bench import run as runner
 from bench.atomic import write_json
-from bench.matrix import DEFAULT_MATRIX, expand, load_matrix
+from bench.matrix import expand, load_matrix
+from conftest import specs_of, tiny_matrix
 
-TINY_RECIPE = {"iterations": 6, "batch_size": 2, "patch_size": 32, "lr": 0.001, "scheduler": {"type": "none"},
-               "epoch_iterations": 2}
-
-
-def tiny_matrix(tmp_path, rows=("Original", "+CDC+epochR"), model="DnCNN", dataset="SIDD", **recipe) -> Path:
-    m = yaml.safe_load(Path(DEFAULT_MATRIX).read_text())
-    m["profiles"]["smoke"].update(recipe={**TINY_RECIPE, **recipe}, evaluation={"val_images": 1},
-                                  dataset_options={"max_side": 64})
-    m["tables"] = {1: {"title": "tiny", "blocks": [{"models": [model], "datasets": [dataset], "rows": list(rows)}]}}
-    path = tmp_path / "matrix.yaml"
-    path.write_text(yaml.safe_dump(m, sort_keys=False))
-    return path
-
-
-def specs_of(path, seeds=(0,)):
-    return [e.spec for e in expand(load_matrix(path), profile="smoke", seeds=seeds)]
+PAIR = ("Original", "+CDC+epochR")   # a plain run and a prior redrawn every 2 iterations
 
 
 def _main(tmp_path, matrix, *extra):
@@ -45,7 +29,7 @@ def _record(tmp_path, spec) -> dict:
 
 
 def test_same_spec_same_metrics_and_resume_matches(tmp_path):
-    spec = specs_of(tiny_matrix(tmp_path))[1]  # +CDC+epochR: prior re-initialised every 2 iterations
+    spec = specs_of(tiny_matrix(tmp_path, PAIR))[1]  # +CDC+epochR: prior re-initialised every 2 iterations
     ckpt = tmp_path / "ckpt"
     full = bench.train.run(spec, checkpoint_dir=ckpt, progress=False)
     again = bench.train.run(spec, checkpoint_dir=tmp_path / "again", progress=False)
@@ -62,7 +46,7 @@ def test_same_spec_same_metrics_and_resume_matches(tmp_path):
 
 
 def test_prior_changes_the_training(tmp_path):
-    original, with_prior = specs_of(tiny_matrix(tmp_path))
+    original, with_prior = specs_of(tiny_matrix(tmp_path, PAIR))
     a = bench.train.run(original, checkpoint_dir=tmp_path, progress=False)
     b = bench.train.run(with_prior, checkpoint_dir=tmp_path, progress=False)
     assert a["curve"]["points"][0][2] == 0.0 and b["curve"]["points"][0][2] > 0.0
@@ -74,7 +58,7 @@ def test_prior_changes_the_training(tmp_path):
 
 
 def test_failure_is_recorded_and_others_go_on_then_skip_and_retry(tmp_path, monkeypatch):
-    matrix = tiny_matrix(tmp_path)
+    matrix = tiny_matrix(tmp_path, PAIR)
     original, with_prior = specs_of(matrix)
     real_run = bench.train.run
 
@@ -166,7 +150,7 @@ def test_atomic_write_leaves_old_file_and_no_temp(tmp_path):
 
 
 def test_ctrl_c_stops_at_an_iteration_boundary_and_resumes_exactly(tmp_path, monkeypatch):
-    spec = specs_of(tiny_matrix(tmp_path))[1]
+    spec = specs_of(tiny_matrix(tmp_path, PAIR))[1]
     full = bench.train.run(spec, checkpoint_dir=tmp_path / "a", progress=False)
     real_loss, calls = bench.train.pixel_loss, []
 

@@ -18,30 +18,16 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-import yaml
 
 from bench import run as runner
 from bench.atomic import write_json
 from bench.executor import record, result_path
-from bench.matrix import DEFAULT_MATRIX, expand, load_matrix
+from conftest import one_block_matrix, specs_of
 from bench.slurm import ledger, queue, submit
 from bench.slurm.ledger import Layout
 from bench.slurm.options import executor_parameters, parse_time
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def tiny_matrix(tmp_path, rows, iterations) -> Path:
-    m = yaml.safe_load(Path(DEFAULT_MATRIX).read_text())
-    m["profiles"]["smoke"]["recipe"]["iterations"] = iterations
-    m["tables"] = {1: {"title": "slurm", "blocks": [{"models": ["DnCNN"], "datasets": ["SIDD"], "rows": rows}]}}
-    path = tmp_path / "matrix.yaml"
-    path.write_text(yaml.safe_dump(m, sort_keys=False))
-    return path
-
-
-def specs_of(path):
-    return [e.spec for e in expand(load_matrix(path), profile="smoke")]
 
 
 # ----- options ---------------------------------------------------------------------------------
@@ -142,7 +128,7 @@ class FakeExecutor:
 def test_a_queued_run_is_not_submitted_twice(tmp_path, monkeypatch):
     import submitit
 
-    a, b = specs_of(tiny_matrix(tmp_path, ["Original", "+CDC"], 6))
+    a, b = specs_of(one_block_matrix(tmp_path, ["Original", "+CDC"], recipe={"iterations": 6}))
     layout = Layout(tmp_path / "results")
     with ledger.locked(layout) as entries:
         entries[a.key] = {"job_id": "7_0"}   # still pending
@@ -159,7 +145,7 @@ def test_a_queued_run_is_not_submitted_twice(tmp_path, monkeypatch):
 
 
 def test_watch_yields_fresh_records_and_records_tasks_that_vanished(tmp_path, monkeypatch):
-    a, b, c = specs_of(tiny_matrix(tmp_path, ["Original", "+CDC", "+INN"], 6))
+    a, b, c = specs_of(one_block_matrix(tmp_path, ["Original", "+CDC", "+INN"], recipe={"iterations": 6}))
     layout = Layout(tmp_path / "results")
     ok = record(a, "ok", {"metrics": {"mean": {"psnr": 30.0}, "per_image": {}}})
     write_json(result_path(layout.results, a.key), ok)           # A: finished while running
@@ -180,7 +166,7 @@ def test_watch_yields_fresh_records_and_records_tasks_that_vanished(tmp_path, mo
 
 
 def test_watch_waits_while_the_task_is_live(tmp_path, monkeypatch):
-    (a,) = specs_of(tiny_matrix(tmp_path, ["Original"], 6))
+    (a,) = specs_of(one_block_matrix(tmp_path, ["Original"], recipe={"iterations": 6}))
     layout = Layout(tmp_path / "results")
     calls = []
 
@@ -267,7 +253,7 @@ def wait_for(predicate, seconds, what):
 
 
 def test_smoke_matrix_through_slurm_requeue_resumes_to_the_same_metrics(slurm, tmp_path, capsys):
-    matrix = tiny_matrix(tmp_path, ["Original", "+CDC", "+INN"], 300)
+    matrix = one_block_matrix(tmp_path, ["Original", "+CDC", "+INN"], recipe={"iterations": 300})
     plain, cdc, inn = specs_of(matrix)
     results, checkpoints = tmp_path / "results", tmp_path / "checkpoints"
     common = ["--matrix", str(matrix), "--device", "cpu", "--threads", "1", "--no-render", "--quiet"]
@@ -322,7 +308,7 @@ def test_smoke_matrix_through_slurm_requeue_resumes_to_the_same_metrics(slurm, t
 
 
 def test_a_refused_submission_is_a_one_line_error(slurm, tmp_path, capsys):
-    matrix = tiny_matrix(tmp_path, ["Original"], 6)
+    matrix = one_block_matrix(tmp_path, ["Original"], recipe={"iterations": 6})
     with pytest.raises(SystemExit) as exit_:
         runner.main(["--matrix", str(matrix), "--device", "cpu", "--no-render", "--quiet", "--executor", "slurm",
                      "--results", str(tmp_path / "r"), "--slurm-partition", "no-such-partition"])

@@ -15,11 +15,6 @@ from bench.spec import AuxiliarySpec, EvalSpec, Recipe, RunSpec, config_key, pai
 
 
 @pytest.fixture(scope="module")
-def matrix():
-    return load_matrix()
-
-
-@pytest.fixture(scope="module")
 def cdc(matrix):
     """Smoke DnCNN +CDC+epochR on SIDD: every nested spec is present."""
     return next(e.spec for e in expand(matrix, tables=[1], profile="smoke")

@@ -4,46 +4,16 @@ every loss, a hint when Slurm has no GPUs, a GPU guard for the paper profile, --
 data errors."""
 import json
 import re
-from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
-import bench.train
 from bench import executor
 from bench import run as runner
-from bench.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix
+from bench.matrix import MatrixError, expand
+from conftest import one_line, specs_of, tiny_matrix
 from bench.slurm import submit
 from priors import RandomPriorLoss, build_auxiliary
-
-TINY_RECIPE = {"iterations": 6, "batch_size": 2, "patch_size": 32, "lr": 0.001, "scheduler": {"type": "none"},
-               "epoch_iterations": 2}
-
-
-@pytest.fixture(scope="module")
-def matrix():
-    return load_matrix()
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    monkeypatch.setattr(bench.train, "run", lambda *a, **k: pytest.fail("trained"))
-
-
-def tiny_matrix(folder: Path, rows=("Original",), model="DnCNN", dataset="SIDD") -> Path:
-    m = yaml.safe_load(Path(DEFAULT_MATRIX).read_text())
-    m["profiles"]["smoke"].update(recipe=TINY_RECIPE, evaluation={"val_images": 1}, dataset_options={"max_side": 64})
-    m["tables"] = {1: {"title": "tiny", "blocks": [{"models": [model], "datasets": [dataset], "rows": list(rows)}]}}
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "matrix.yaml").write_text(yaml.safe_dump(m, sort_keys=False))
-    return folder / "matrix.yaml"
-
-
-def one_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    assert len(lines) == 1, text
-    return lines[0]
 
 
 # ----- names ----------------------------------------------------------------------------------
@@ -117,7 +87,7 @@ def test_dry_run_columns_are_aligned(capsys, tmp_path):
 
 def test_a_dry_run_writes_nothing_not_even_moving_an_invalid_record(tmp_path, no_training, capsys):
     matrix = tiny_matrix(tmp_path)
-    (spec,) = [e.spec for e in expand(load_matrix(matrix))]
+    (spec,) = specs_of(matrix)
     results = tmp_path / "results"
     results.mkdir()
     bad = results / f"{spec.key}.json"
@@ -207,7 +177,7 @@ def test_data_errors_of_the_runner_speak_of_data_root(tmp_path, no_training, cap
 
 def test_is_finished_names_but_keeps_an_invalid_file_when_asked(tmp_path):
     matrix = tiny_matrix(tmp_path)
-    (spec,) = [e.spec for e in expand(load_matrix(matrix))]
+    (spec,) = specs_of(matrix)
     path = tmp_path / f"{spec.key}.json"
     path.write_text(json.dumps([1, 2]))
     said = []

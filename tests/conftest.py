@@ -1,0 +1,62 @@
+"""What several test files share: a matrix of one block written beside a test (``tiny_matrix``
+trains in seconds), its specs, the environment of child processes, and fixtures for the committed
+matrix and for a command that must not train. Test files import the helpers explicitly
+(``from conftest import tiny_matrix``); pytest finds the fixtures by name."""
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+import bench.train
+from bench.matrix import DEFAULT_MATRIX, expand, load_matrix
+
+ROOT = Path(__file__).resolve().parents[1]
+# child processes: one thread (the numbers of --threads 1), output unbuffered (read while they run)
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+TINY_RECIPE = {"iterations": 6, "batch_size": 2, "patch_size": 32, "lr": 0.001, "scheduler": {"type": "none"},
+               "epoch_iterations": 2}
+
+
+def one_block_matrix(folder: Path, rows, model="DnCNN", dataset="SIDD", recipe=None, **smoke) -> Path:
+    """``folder/matrix.yaml``: the committed matrix with one table (1) of one block of ``rows``; the
+    smoke profile's recipe updated by ``recipe``, its other fields replaced by ``smoke``."""
+    m = yaml.safe_load(Path(DEFAULT_MATRIX).read_text())
+    m["profiles"]["smoke"]["recipe"].update(recipe or {})
+    m["profiles"]["smoke"].update(smoke)
+    m["tables"] = {1: {"title": "tiny", "blocks": [{"models": [model], "datasets": [dataset], "rows": list(rows)}]}}
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "matrix.yaml"
+    path.write_text(yaml.safe_dump(m, sort_keys=False))
+    return path
+
+
+def tiny_matrix(folder: Path, rows=("Original",), model="DnCNN", dataset="SIDD", **recipe) -> Path:
+    """A one-block matrix whose smoke runs take seconds: TINY_RECIPE (fields overridden by
+    ``recipe``), one validation image, photos at most 64 pixels on a side."""
+    return one_block_matrix(folder, rows, model, dataset, recipe={**TINY_RECIPE, **recipe},
+                            evaluation={"val_images": 1}, dataset_options={"max_side": 64})
+
+
+def specs_of(path, profile="smoke", seeds=(0,)):
+    """The spec of every cell of the matrix file at ``path``, in printed order."""
+    return [e.spec for e in expand(load_matrix(path), profile=profile, seeds=seeds)]
+
+
+def one_line(text: str) -> str:
+    """The only line of ``text`` (a one-line error message); fails if there are more."""
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def matrix():
+    """The committed bench/matrix.yaml, loaded and validated."""
+    return load_matrix()
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if anything trains (checks that must stop a command before training)."""
+    monkeypatch.setattr(bench.train, "run", lambda *a, **k: pytest.fail("trained despite bad input"))
