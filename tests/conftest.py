@@ -1,10 +1,11 @@
 """What several test files share: a matrix of one block written beside a test (``tiny_matrix``
-trains in seconds), its specs, the environment of child processes, and fixtures for the committed
-matrix and for a command that must not train. Test files import the helpers explicitly
+trains in seconds), its specs, the environment of child processes, image and network helpers, and
+fixtures for the committed matrix and for a command that must not train. Test files import the helpers explicitly
 (``from conftest import tiny_matrix``); pytest finds the fixtures by name."""
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -48,6 +49,33 @@ def one_line(text: str) -> str:
     lines = text.strip().splitlines()
     assert len(lines) == 1, text
     return lines[0]
+
+
+def as_uint8_hwc(t):
+    """A CHW tensor in [0, 1] as the HWC uint8 image it was made from."""
+    return np.round(t.permute(1, 2, 0).numpy() * 255).astype(np.uint8)
+
+
+def dihedral(a):
+    """The 8 flips/rotations of an HWC array."""
+    for k in range(4):
+        r = np.rot90(a, k)
+        yield r
+        yield r[:, ::-1]
+
+
+def is_window_of(patch_hwc, image_hwc) -> bool:
+    """Whether the square patch is a window of the image or of one of its flips/rotations."""
+    p = patch_hwc.shape[0]
+    for view in dihedral(image_hwc):
+        windows = np.lib.stride_tricks.sliding_window_view(view, (p, p), axis=(0, 1))
+        if np.any(np.all(windows == np.moveaxis(patch_hwc, -1, 0)[None, None], axis=(2, 3, 4))):
+            return True
+    return False
+
+
+def n_params(net) -> int:
+    return sum(p.numel() for p in net.parameters())
 
 
 @pytest.fixture(scope="module")

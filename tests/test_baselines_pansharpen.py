@@ -8,12 +8,9 @@ from torch import nn
 from baselines import Schedule, build_baseline
 from baselines.innformer import INNformer, InvertibleConv1x1, PatchFusion, upsample_ms
 from baselines.sfinet import SFINet
+from conftest import n_params
 
 NAMES = ("innformer", "sfinet")
-
-
-def n_params(net: nn.Module) -> int:
-    return sum(p.numel() for p in net.parameters())
 
 
 def make(name: str, seed: int = 0) -> nn.Module:

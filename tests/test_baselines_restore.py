@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from baselines import BASELINES, Recipe, Schedule, build_baseline
 from baselines._padding import crop_to, pad_to_multiple
+from conftest import n_params
 
 NAMES = ["dncnn", "mprnet", "sid", "drbn"]
 ODD_SIZES = [(21, 35), (13, 9)]
@@ -14,10 +15,6 @@ ODD_SIZES = [(21, 35), (13, 9)]
 
 def smoke(name, **extra):
     return build_baseline(name, **{**BASELINES[name].SMOKE_OVERRIDES, **extra})
-
-
-def n_params(net):
-    return sum(p.numel() for p in net.parameters())
 
 
 # --- published configurations (docs/baselines.md, measured on the official definitions) ---

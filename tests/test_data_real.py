@@ -11,6 +11,7 @@ from PIL import Image
 from torch.utils.data import DataLoader
 
 from data import DatasetError, get_dataset
+from conftest import as_uint8_hwc, is_window_of
 
 RNG = np.random.default_rng(0)
 OFFSET = 50  # target = input + OFFSET, so any misaligned crop shows up
@@ -29,27 +30,6 @@ def offset_pair(h=24, w=28):
 def assert_aligned(item, max_value=255):
     diff = (item["target"] - item["input"]) * max_value
     assert torch.allclose(diff, torch.full_like(diff, OFFSET), atol=1e-3)
-
-
-def dihedral(a):
-    """The 8 flips/rotations of an HWC array."""
-    for k in range(4):
-        r = np.rot90(a, k)
-        yield r
-        yield r[:, ::-1]
-
-
-def is_window_of(patch_hwc, image_hwc):
-    p = patch_hwc.shape[0]
-    for view in dihedral(image_hwc):
-        windows = np.lib.stride_tricks.sliding_window_view(view, (p, p), axis=(0, 1))
-        if np.any(np.all(windows == np.moveaxis(patch_hwc, -1, 0)[None, None], axis=(2, 3, 4))):
-            return True
-    return False
-
-
-def as_uint8_hwc(t):
-    return np.round(t.permute(1, 2, 0).numpy() * 255).astype(np.uint8)
 
 
 # ---------------- SIDD ----------------
