@@ -69,7 +69,7 @@ class FrequencyFusion(nn.Module):
     """Official ``Freprocess`` (ECCV paper Sec. 3.2, frequency branch): fuse the amplitudes
     and the phases of the MS and PAN features' real 2-D FFTs with 1x1-conv MLPs, rebuild the
     spectrum, inverse FFT, take the magnitude, 1x1 conv. The 1e-8 offsets are official (they
-    keep abs/angle differentiable at zero)."""
+    keep abs/angle differentiable at zero). Computed in float32 under autocast (``--amp``)."""
 
     def __init__(self, channels: int):
         super().__init__()
@@ -86,6 +86,12 @@ class FrequencyFusion(nn.Module):
         )
 
     def forward(self, msf, panf):
+        # float32 with autocast off: complex tensors exist in half and float only, and bf16/fp16
+        # amplitudes and phases lose the spectrum's precision (--amp bf16|fp16)
+        with torch.autocast(msf.device.type, enabled=False):
+            return self._fuse(msf.float(), panf.float())
+
+    def _fuse(self, msf, panf):
         h, w = msf.shape[-2:]
         ms_spec = torch.fft.rfft2(self.pre1(msf) + 1e-8, norm="backward")
         pan_spec = torch.fft.rfft2(self.pre2(panf) + 1e-8, norm="backward")

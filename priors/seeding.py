@@ -15,11 +15,13 @@ def derive_seed(seed: int, index: int) -> int:
 
 @contextmanager
 def private_rng(seed: int):
-    """Run a block with the CPU RNG seeded to ``seed``, then restore the global state.
+    """Run a block with the CPU default generator seeded to ``seed``, then restore its state.
 
     Modules are built on the CPU inside this block, so PyTorch's own default initialisers
     (e.g. Conv2d's Kaiming-uniform) run unchanged and the weights do not depend on the device.
+    Only the CPU generator is seeded (not ``torch.manual_seed``, which also reseeds every CUDA,
+    MPS and XPU generator and would leave them reseeded): no device's random state is touched.
     """
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.random.default_generator.manual_seed(int(seed))
         yield
