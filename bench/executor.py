@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .atomic import write_json
 from .dataroot import root_for
+from .progress import EVERY_S
 from .provenance import device_name, git_commit, versions
 from .spec import RunSpec
 
@@ -45,6 +46,16 @@ def result_path(results_dir, key: str) -> Path:
 
 def weights_path(results_dir, key: str) -> Path:
     return Path(results_dir) / f"{key}.weights.pt"
+
+
+def log_dir(results_dir, key: str) -> Path:
+    """The run's logs: TensorBoard events (and a Slurm task's run.log); never read as records."""
+    return Path(results_dir) / "logs" / key
+
+
+def run_label(args, spec) -> str:
+    """The run's name in progress lines: table, model, data set, row and seed (bench.progress)."""
+    return (getattr(args, "run_labels", None) or {}).get(spec.key) or f"{spec.baseline} {spec.key[:8]}"
 
 
 def _record_problem(record, spec: RunSpec) -> str | None:
@@ -227,9 +238,11 @@ def run_one(spec, args, device) -> dict | None:
             return None
         try:
             measured = train.run(spec, data_root=root_for(args.data_roots, spec.data.name), device=device,
-                                 checkpoint_dir=args.checkpoints, progress=not args.quiet and args.jobs == 1,
+                                 checkpoint_dir=args.checkpoints, progress=not args.quiet,
                                  weights_path=weights_path(args.results, spec.key) if keeps_weights(args, spec)
-                                 else None)
+                                 else None, label=run_label(args, spec),
+                                 progress_every=getattr(args, "progress_every", None) or EVERY_S,
+                                 log_dir=log_dir(args.results, spec.key))
             result = record(spec, "ok", measured, device=device)
         except KeyboardInterrupt:
             raise

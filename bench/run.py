@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .dataroot import parse_roots, root_for
 from .matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, profile_seeds, unique_specs
+from .progress import EVERY_S
 from .spec import AMP_MODES
 
 
@@ -88,7 +89,13 @@ def parse_args(argv=None):
                         help="local (default: this machine) or slurm (one job array; docs/cluster.md)")
     parser.add_argument("--no-render", action="store_true", help="do not render the tables at the end")
     parser.add_argument("--dry-run", action="store_true", help="list the runs, train nothing, write nothing")
-    parser.add_argument("--quiet", action="store_true", help="no per-iteration progress bar")
+    parser.add_argument("--deterministic", action="store_true",
+                        help="deterministic kernels only (torch, cuDNN): on a GPU, the same spec and seed give the "
+                             "same numbers; recorded in each run's key (default: off, as the published runs)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines (per iteration or per run)")
+    parser.add_argument("--progress-every", type=float, default=EVERY_S, metavar="SECONDS",
+                        help="a progress line per run every SECONDS when stderr is not a terminal (a log file, "
+                             f"a --jobs worker, a Slurm task) (default: {EVERY_S:g})")
     try:
         from .slurm import add_arguments
     except ImportError:  # submitit is optional for local runs
@@ -128,6 +135,8 @@ class InputError(ValueError):
 def check_args(args, specs) -> None:
     if args.jobs < 1 or args.seeds < 1:
         raise InputError("--jobs and --seeds must be at least 1")
+    if not args.progress_every > 0:
+        raise InputError(f"--progress-every {args.progress_every:g}: expected a number of seconds above 0")
     if args.threads is not None and args.threads < 1:
         raise InputError("--threads must be at least 1")
     if args.workers is not None and args.workers < 0:
@@ -239,6 +248,9 @@ def _main(argv=None) -> int:
     except ValueError as err:  # DatasetError is a ValueError: one line, before any training
         print(f"error: {err}", file=sys.stderr)
         return 2
+    from .progress import run_labels
+
+    args.run_labels = run_labels([e for e in entries if e.key in {s.key for s in todo}])
     status = _train(todo, specs, args, device)
     if status in (0, 1) and not args.no_render and not getattr(args, "no_wait", False):
         from . import aggregate
@@ -282,17 +294,16 @@ def _resolve_execution(args):
 
 
 def _with_execution(entry, args):
-    """The entry's spec with the options that change its numbers: amp and loader workers."""
+    """The entry's spec with the options that change its numbers: amp, loader workers, determinism."""
     from dataclasses import replace
 
-    spec = replace(entry.spec, amp=args.amp, loader_workers=args.workers)
+    spec = replace(entry.spec, amp=args.amp, loader_workers=args.workers, deterministic=args.deterministic)
     return replace(entry, spec=spec, key=spec.key, config_key=spec.config_key)
 
 
 def _train(todo, specs, args, device) -> int:
-    from tqdm import tqdm
-
     from .executor import DiskFull, WorkersLost, execute, interrupt_on_sigterm
+    from .progress import Remaining, done_line
     from .provenance import device_name
 
     interrupt_on_sigterm()
@@ -300,15 +311,20 @@ def _train(todo, specs, args, device) -> int:
     if args.executor == "slurm":
         from .slurm import execute as run
     failed, done, held, started = [], 0, 0, time.time()
+    remaining = Remaining(todo, parallel=args.jobs)    # Slurm: the queue sets the pace, no ETA
     try:
-        for result in tqdm(run(todo, args, device), total=len(todo), desc="runs", disable=args.quiet or not todo):
+        for result in run(todo, args, device):
             if result is None:
                 held += 1
                 continue
             done += 1
+            remaining.finished(result["key"], result)
             if result["status"] != "ok":
                 failed.append(result)
-                tqdm.write(f"FAILED {result['key']} {result['spec']['baseline']}: {result['error']}")
+            if not args.quiet or result["status"] != "ok":
+                label = getattr(args, "run_labels", {}).get(result["key"], result["key"])
+                eta = remaining.seconds() if args.executor == "local" else None
+                print(done_line(done + held, len(todo), label, result, eta), file=sys.stderr, flush=True)
     except (WorkersLost, DiskFull) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -82,6 +82,7 @@ class RunSpec:
     baseline_options: tuple[tuple[str, object], ...] = ()
     amp: str = "off"                            # autocast dtype: off | bf16 | fp16
     loader_workers: int = 0                     # data-loader processes: their RNG streams change the crops
+    deterministic: bool = False                 # deterministic algorithms (cuDNN, CUDA kernels): --deterministic
     profile: str = not_in_key("")
 
     def to_dict(self) -> dict:

@@ -9,7 +9,8 @@ the RNG are restored by one call (``BatchStream.resume``), so their order cannot
 
 The loop never waits for the device inside an iteration: losses are accumulated on the device and
 read every ``SYNC_EVERY`` iterations (and at checkpoints), which is also when a non-finite loss is
-caught, with the first bad iteration named.
+caught, with the first bad iteration named. The same reads feed the run's progress line
+(bench/progress.py) and TensorBoard scalars (bench/tblog.py), so neither costs a sync.
 """
 from __future__ import annotations
 
@@ -27,17 +28,19 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
-from tqdm import tqdm
 
 from baselines import build_baseline
 from data import get_dataset
 from priors import PRIORS, build_auxiliary, measure_ratio
 
 from .atomic import torch_save
+from .determinism import deterministic_algorithms
 from .losses import pixel_loss
 from .metric_table import score
+from .progress import EVERY_S, RunProgress
 from .schedule import build_scheduler
 from .spec import RunSpec
+from .tblog import TrainingLog
 
 SYNC_EVERY = 50          # iterations between reads of the device-side loss buffer (one host sync)
 AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -355,38 +358,55 @@ def train_step(run: Run, iteration: int, batch: dict, autocast, scaler) -> tuple
     return loss, extra
 
 
-def train_loop(run: Run, start: int, rng_state, checkpoint: Path, checkpoint_every: int, progress: bool,
-               stop_after: int | None) -> None:
+def train_loop(run: Run, start: int, rng_state, checkpoint: Path, checkpoint_every: int,
+               progress: RunProgress | None, stop_after: int | None, log: TrainingLog | None = None) -> None:
     """Iterations start..end; checkpoints on schedule; on a stop request, checkpoint then
-    KeyboardInterrupt. ``stop_after`` (tests) requests the stop after that many iterations."""
+    KeyboardInterrupt. ``stop_after`` (tests) requests the stop after that many iterations.
+    ``progress`` shows the run's line, ``log`` writes its TensorBoard scalars; neither draws a
+    random number or waits for the device, so neither changes a number."""
     spec, iterations = run.spec, run.spec.iterations
     batches = run.stream.resume(start, rng_state)
     amp = AMP_DTYPES.get(spec.amp)
     autocast = torch.autocast(run.device.type, dtype=amp) if amp else nullcontext()
     scaler = torch.amp.GradScaler(run.device.type, enabled=spec.amp == "fp16")
     buffer = LossBuffer()
+    learning_rates = {}                         # done -> the lr its step used, until logged
     run.model.train()
-    bar = tqdm(range(start, iterations), desc=f"{spec.baseline} {spec.key[:8]}", leave=False,
-               disable=not progress, initial=start, total=iterations)
-    try:
-        with interruptible() as interrupt:
-            for iteration in bar:
-                loss, extra = train_step(run, iteration, next(batches), autocast, scaler)
-                buffer.add(iteration, loss, extra)
-                done = iteration + 1
-                stop = interrupt["stop"] or (stop_after is not None and done - start >= stop_after)
-                due = done % checkpoint_every == 0 and done < iterations
-                if stop or due or done % SYNC_EVERY == 0 or done == iterations:
-                    buffer.flush(run.losses)
-                if spec.evaluation.every and done % spec.evaluation.every == 0 and done < iterations:
-                    run.val_curve.append([done, evaluate(run)["mean"]])
-                if stop:
-                    save_checkpoint(run, checkpoint, done)
-                    raise KeyboardInterrupt
-                if due:
-                    save_checkpoint(run, checkpoint, done)
-    finally:
-        bar.close()
+    with interruptible() as interrupt:
+        for iteration in range(start, iterations):
+            learning_rates[iteration + 1] = run.optimizer.param_groups[0]["lr"]
+            loss, extra = train_step(run, iteration, next(batches), autocast, scaler)
+            buffer.add(iteration, loss, extra)
+            done = iteration + 1
+            stop = interrupt["stop"] or (stop_after is not None and done - start >= stop_after)
+            due = done % checkpoint_every == 0 and done < iterations
+            if stop or due or done % SYNC_EVERY == 0 or done == iterations:
+                flushed = len(run.losses)
+                buffer.flush(run.losses)
+                if log is not None:
+                    log.losses(run.losses[flushed:], _lambda(run), learning_rates.get)
+                learning_rates.clear()
+            if spec.evaluation.every and done % spec.evaluation.every == 0 and done < iterations:
+                run.val_curve.append([done, evaluate(run)["mean"]])
+                if log is not None:
+                    log.validation(done, run.val_curve[-1][1])
+            if progress is not None:
+                progress.update(done, _recent_loss(run.losses), run.val_curve[-1] if run.val_curve else None)
+            if stop:
+                save_checkpoint(run, checkpoint, done)
+                raise KeyboardInterrupt
+            if due:
+                save_checkpoint(run, checkpoint, done)
+
+
+def _lambda(run: Run) -> float | None:
+    return float(run.auxiliary.weight) if run.auxiliary is not None else None
+
+
+def _recent_loss(losses: list) -> float | None:
+    """The mean total loss over the last flushed iterations (the host never waits for more)."""
+    recent = losses[-SYNC_EVERY:]
+    return sum(total for _, total, _ in recent) / len(recent) if recent else None
 
 
 # ----- step 4: evaluate -----------------------------------------------------------------------
@@ -446,25 +466,48 @@ def _curve_summary(run: Run, max_points: int = 200) -> dict:
 
 def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints", progress=True,
         checkpoint_every: int | None = None, stop_after: int | None = None,
-        weights_path: str | Path | None = None) -> dict:
+        weights_path: str | Path | None = None, label: str | None = None, progress_every: float = EVERY_S,
+        log_dir: str | Path | None = None) -> dict:
     """Train and evaluate one spec; returns the record's measured part. The checkpoint is left
     in place (at the last iteration) for the caller to remove once the result is safely written,
     so no finished training is ever lost. ``weights_path``: also save the evaluated weights there
-    (the EMA when the recipe keeps one; the record's ``evaluated_weights`` says which)."""
-    device = torch.device(device)
+    (the EMA when the recipe keeps one; the record's ``evaluated_weights`` says which).
+    ``progress``: a line named ``label`` on stderr (bench/progress.py); ``log_dir``: TensorBoard
+    scalars there (bench/tblog.py). ``spec.deterministic``: deterministic kernels (bench/determinism.py)."""
+    with deterministic_algorithms(spec.deterministic):
+        return _run(spec, data_root, torch.device(device), Path(checkpoint_dir), checkpoint_every, stop_after,
+                    weights_path, RunProgress(label or f"{spec.baseline} {spec.key[:8]}", spec.iterations,
+                                              every_s=progress_every) if progress else None, log_dir)
+
+
+def _run(spec, data_root, device, checkpoint_dir, checkpoint_every, stop_after, weights_path, progress,
+         log_dir) -> dict:
     started = time.time()
-    checkpoint = Path(checkpoint_dir) / f"{spec.key}.pt"
+    checkpoint = checkpoint_dir / f"{spec.key}.pt"
     current = build(spec, data_root, device)
     try:
         start, rng_state = restore(current, checkpoint)
     except CheckpointUnusable:
         current, start, rng_state = build(spec, data_root, device), 0, None
     iterations = spec.iterations
-    if start < iterations:
-        every = checkpoint_every or max(min(iterations // 10, 5000), 1)
-        train_loop(current, start, rng_state, checkpoint, every, progress, stop_after)
-        save_checkpoint(current, checkpoint, iterations)  # an interrupted evaluation resumes here
-    evaluation = evaluate(current)
+    log = TrainingLog(log_dir, iterations, start) if log_dir is not None else None
+    if progress is not None:
+        progress.begin(start)
+    try:
+        if log is not None and start == 0:
+            log.spec(spec.to_dict())
+        if start < iterations:
+            every = checkpoint_every or max(min(iterations // 10, 5000), 1)
+            train_loop(current, start, rng_state, checkpoint, every, progress, stop_after, log)
+            save_checkpoint(current, checkpoint, iterations)  # an interrupted evaluation resumes here
+        evaluation = evaluate(current)
+        if log is not None:
+            log.validation(iterations, evaluation["mean"])
+    finally:
+        if progress is not None:
+            progress.close()
+        if log is not None:
+            log.close()
     if weights_path is not None:  # the weights the metrics belong to
         torch_save(Path(weights_path), current.evaluated.state_dict())
     return {

@@ -127,12 +127,13 @@ class StopOnSignals:
 
 def task_args(args, device):
     """The runner's options for one run on this node: threads and loader workers from the
-    task's CPUs when not given, no per-iteration bar in the log."""
+    task's CPUs when not given. Progress goes to the run's log as plain lines, one every
+    ``--progress-every`` seconds (bench/progress.py), unless ``--quiet``."""
     import torch
 
     cpus = int(os.environ.get("SLURM_CPUS_PER_TASK", "1"))
     out = copy.copy(args)
-    out.quiet, out.jobs = True, 1
+    out.jobs = 1
     out.threads = args.threads or cpus
     torch.set_num_threads(out.threads)
     if args.workers is None:
