@@ -90,7 +90,7 @@ def submission_error(err: Exception, params: dict) -> str:
 
 
 def say(message: str) -> None:
-    """A line above run.py's progress bar."""
+    """A line among run.py's progress lines."""
     from tqdm import tqdm
 
     tqdm.write(message, file=sys.stdout)
