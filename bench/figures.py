@@ -24,6 +24,7 @@ import numpy as np                         # noqa: E402
 
 from bench import stats                    # noqa: E402
 from bench.atomic import write_bytes      # noqa: E402
+from bench.labels import REFERENCE_LABEL   # noqa: E402
 from bench.metric_table import METRICS     # noqa: E402
 
 DPI = 110
@@ -229,9 +230,9 @@ def plot_curves(view, path) -> Path:
     curve.val. Original is drawn black."""
     titles = legend_titles(view)
     labels = list(dict.fromkeys(r.label for block in view.blocks for r in block))
-    others = [label for label in labels if label != "Original"]
+    others = [label for label in labels if label != REFERENCE_LABEL]
     cmap = plt.get_cmap("tab10" if len(others) <= 10 else "tab20")
-    colors = {label: cmap(i % cmap.N) for i, label in enumerate(others)} | {"Original": "black"}
+    colors = {label: cmap(i % cmap.N) for i, label in enumerate(others)} | {REFERENCE_LABEL: "black"}
     val_metric = _val_metric(view)
     per_block = 2 if val_metric else 1
     block_rows, ncols = _grid(len(view.blocks), max_cols=3)

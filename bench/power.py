@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 from scipy.stats import t as student_t
 
+from .labels import REFERENCE_LABEL
 from .matrix import DEFAULT_MATRIX, load_matrix
 
 REGIMES = Path(__file__).with_name("regimes.yaml")
@@ -87,7 +88,7 @@ def run(args) -> int:
               "--results", str(results), "--no-render", "--jobs", str(args.jobs)]
     common += ["--threads", str(args.threads)] if args.threads else []
     common += ["--quiet"] if args.quiet else []
-    status = runner.main(common + ["--row", "Original", "--row", "+Null", "--seeds", str(args.seeds)])
+    status = runner.main(common + ["--row", REFERENCE_LABEL, "--row", "+Null", "--seeds", str(args.seeds)])
     if status not in (0, 1) or args.cdc_seeds < 1:
         return status
     return max(status, runner.main(common + ["--row", "+CDC", "--seeds", str(args.cdc_seeds)]))
@@ -98,7 +99,7 @@ def run(args) -> int:
 def row_of(spec: dict) -> str | None:
     aux = spec.get("auxiliary")
     if aux is None:
-        return "Original"
+        return REFERENCE_LABEL
     if aux["name"] == "charbonnier" and aux.get("lam") == NULL_LAMBDA:
         return "+Null"
     if aux["name"] == "cdc" and aux.get("strategy", "once") == "once":
@@ -152,7 +153,7 @@ def last_quarter(record: dict) -> float | None:
 
 
 def summarize(name: str, rows: dict) -> dict:
-    original, null, cdc = rows.get("Original", {}), rows.get("+Null", {}), rows.get("+CDC", {})
+    original, null, cdc = rows.get(REFERENCE_LABEL, {}), rows.get("+Null", {}), rows.get("+CDC", {})
     paired = sorted(set(original) & set(null))
     diffs = [null[s]["metrics"]["mean"]["psnr"] - original[s]["metrics"]["mean"]["psnr"] for s in paired]
     out = {"regime": name, "seeds": len(paired), "diffs": diffs}

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import yaml
 
+from bench.labels import REFERENCE_LABEL
 from bench.metric_table import METRICS, check_metric
 
 DEFAULT_PATH = Path(__file__).with_name("published.yaml")
-REFERENCE_LABEL = "Original"
 TASKS = ("denoise", "lowlight", "pansharpen")
 
 
