@@ -106,7 +106,7 @@ def _positive_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-LOSSES = (PixelPriorLoss, RandomPriorLoss)
+REGISTERED = (PixelPriorLoss, RandomPriorLoss)  # what register() adds to a BasicSR LOSS_REGISTRY
 
 
 def register(registry=None):
@@ -115,7 +115,7 @@ def register(registry=None):
     calling it twice is harmless. Returns the registry."""
     if registry is None:
         from basicsr.utils.registry import LOSS_REGISTRY as registry
-    for cls in LOSSES:
+    for cls in REGISTERED:
         if cls.__name__ not in registry:
             registry.register(cls)
     return registry
