@@ -24,7 +24,7 @@ from pathlib import Path
 from bench import stats
 from bench.labels import NULL_LABEL, REFERENCE_LABEL
 from bench.atomic import write_text
-from bench.metric_table import METRICS
+from bench.metrics.table import METRICS
 from bench.published import DEFAULT_PATH as DEFAULT_PUBLISHED
 from bench.published import find_inconsistencies, load_published, published_gain, row_index
 from bench.spec import config_key

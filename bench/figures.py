@@ -25,7 +25,7 @@ import numpy as np                         # noqa: E402
 from bench import stats                    # noqa: E402
 from bench.atomic import write_bytes      # noqa: E402
 from bench.labels import REFERENCE_LABEL   # noqa: E402
-from bench.metric_table import METRICS     # noqa: E402
+from bench.metrics.table import METRICS     # noqa: E402
 
 DPI = 110
 SMOOTH_FRACTION = 0.05       # the pixel-loss curves' moving mean spans 5% of a run's points

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from .labels import Label, parse_label
-from .metric_table import METRICS
+from .metrics.table import METRICS
 from .spec import (AMP_MODES, DISTANCES, NIQE_CONVERSIONS, SSIM_STYLES, AuxiliarySpec, DataSpec, EvalSpec,
                    Recipe, RunSpec, Schedule, pairs)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from bench.labels import REFERENCE_LABEL
-from bench.metric_table import METRICS, check_metric
+from bench.metrics.table import METRICS, check_metric
 
 DEFAULT_PATH = Path(__file__).with_name("published.yaml")
 TASKS = ("denoise", "lowlight", "pansharpen")
@@ -73,7 +73,7 @@ def _table(table, where: str, number: int) -> dict:
 def _metrics(metrics, where: str) -> dict:
     if not isinstance(metrics, dict) or not metrics:
         raise PublishedError(f"{where}: 'metrics' must map each metric to higher|lower")
-    # bench.metric_table says which way is better; a table may not contradict it.
+    # bench.metrics.table says which way is better; a table may not contradict it.
     for name, direction in metrics.items():
         if name not in METRICS:
             raise PublishedError(f"{where}: unknown metric {name!r} (known: {', '.join(METRICS)})")
@@ -138,7 +138,7 @@ def row_index(published: dict) -> dict:
 
 def published_gain(index: dict, table, model: str, dataset: str, label: str) -> dict:
     """metric -> the printed row minus the printed Original of its block, oriented positive =
-    better (bench.metric_table); {} where the paper does not print the row or its Original."""
+    better (bench.metrics.table); {} where the paper does not print the row or its Original."""
     row = index.get((table, model, dataset, label))
     reference = index.get((table, model, dataset, REFERENCE_LABEL))
     if row is None or reference is None:

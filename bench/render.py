@@ -1,6 +1,6 @@
 """Markdown and LaTeX renderings of aggregated tables (bench.aggregate.TableView), of the verdict
 list and of the paper's self-inconsistencies (bench.published.find_inconsistencies). Pure
-string functions; names and directions of metrics come from bench.metric_table."""
+string functions; names and directions of metrics come from bench.metrics.table."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,7 @@ import re
 from tabulate import tabulate
 
 from bench import stats
-from bench.metric_table import METRICS
+from bench.metrics.table import METRICS
 from bench.published import IdenticalRows, ValueMismatch
 
 DASH = "—"          # not run yet / not printed

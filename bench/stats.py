@@ -6,7 +6,7 @@
     adjusted = adjust_block([gain, ...])       # Bonferroni intervals over one block
     verdict(adjusted[0])                       # the same rules on the adjusted interval
 
-A gain is oriented so that positive = better (bench.metric_table decides the direction): for a
+A gain is oriented so that positive = better (bench.metrics.table decides the direction): for a
 lower-is-better metric (NIQE, SAM, ERGAS) it is Original minus row. Seeds are paired: the runs
 of one seed start from the same weights and see the same batches (docs/interfaces.md, "Rules
 every run keeps"), so d_s = metric(row, s) - metric(Original, s) removes the seed's own noise.
@@ -63,7 +63,7 @@ from dataclasses import dataclass, replace
 
 from scipy.stats import t as student_t
 
-from bench.metric_table import check_metric
+from bench.metrics.table import check_metric
 
 CONFIDENCE = 0.95
 ADJUSTMENT = "Bonferroni"
@@ -149,7 +149,7 @@ def summarize(values) -> Summary:
 
 
 def oriented(metric: str, difference: float) -> float:
-    """row - reference made positive = better for `metric` (bench.metric_table)."""
+    """row - reference made positive = better for `metric` (bench.metrics.table)."""
     return check_metric(metric).orient(difference)
 
 

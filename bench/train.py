@@ -36,7 +36,7 @@ from priors import PRIORS, build_auxiliary, measure_ratio
 from .atomic import torch_save
 from .determinism import deterministic_algorithms
 from .losses import pixel_loss
-from .metric_table import score
+from .metrics.table import score
 from .progress import EVERY_S, RunProgress
 from .schedule import build_scheduler
 from .spec import RunSpec

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from baselines import BASELINES
-from bench import metrics
+from bench.metrics import functions as metrics
 from bench.losses import RECIPE_LOSSES, charbonnier, l1, pixel_loss, ssim_multiscale
 from priors import LOSSES
 from priors.auxiliary import ssim
@@ -60,7 +60,7 @@ def test_ssim_multiscale_scores_outputs_under_the_window_size_and_is_differentia
 @pytest.mark.parametrize("separable", [True, False])
 def test_the_torch_ssim_is_the_evaluation_ssim(separable):
     """In float64, both blurs of the one torch SSIM give the reference metric (BasicSR's 'valid'
-    convention, bench/metrics.py) of every image, averaged over the batch."""
+    convention, bench/metrics/functions.py) of every image, averaged over the batch."""
     pred, gt = images(2, 3, 24, 30, dtype=torch.float64), images(2, 3, 24, 30, seed=1, dtype=torch.float64)
     reference = np.mean([metrics.ssim(p.permute(1, 2, 0).numpy() * 255, g.permute(1, 2, 0).numpy() * 255)
                          for p, g in zip(pred, gt)])

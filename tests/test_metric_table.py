@@ -1,12 +1,12 @@
-"""bench/metric_table.py: the one registry of metrics (names, directions, and how a score is
+"""bench/metrics/table.py: the one registry of metrics (names, directions, and how a score is
 called in a run's conventions)."""
 import math
 
 import numpy as np
 import pytest
 
-from bench import metrics
-from bench.metric_table import METRICS, check_metric, score
+from bench.metrics import functions as metrics
+from bench.metrics.table import METRICS, check_metric, score
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""bench.metrics against closed forms, brute-force re-computations and MATLAB reference values."""
+"""bench.metrics.functions against closed forms, brute-force re-computations and MATLAB reference values."""
 import math
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from PIL import Image
 from scipy.special import gamma as gamma_fn
 from skimage.metrics import structural_similarity
 
-from bench import metrics as M
+from bench.metrics import functions as M
 
 DATA = Path(__file__).parent / "data"
 
@@ -320,7 +320,7 @@ def test_niqe_with_one_block_is_finite():
 # ---------------------------------------------------------------- NIQE on flat areas (issue 9)
 
 def _flat_windows(gray):
-    """Pixels whose whole 7x7 'replicate'-padded window is one value (independent of bench.metrics)."""
+    """Pixels whose whole 7x7 'replicate'-padded window is one value (independent of bench.metrics.functions)."""
     from scipy.ndimage import maximum_filter, minimum_filter
     return maximum_filter(gray, 7, mode="nearest") == minimum_filter(gray, 7, mode="nearest")
 

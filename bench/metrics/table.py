@@ -1,7 +1,7 @@
 """The one table of metrics: training's evaluation, matrix validation, the aggregator and the
-renderers all read it. Adding a metric is one row here (and its function in bench/metrics.py).
+renderers all read it. Adding a metric is one row here (and its function in bench/metrics/functions.py).
 
-    from bench.metric_table import METRICS, score
+    from bench.metrics.table import METRICS, score
     METRICS["psnr"].higher_is_better            # True
     score("ssim", pred, gt, ssim_style="matlab")  # conventions come from the run's EvalSpec
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import metrics as fns
+from . import functions as fns
 
 
 @dataclass(frozen=True)
