@@ -209,7 +209,7 @@ def main(argv=None) -> int:
 
 def _main(argv=None) -> int:
     args = parse_args(argv)
-    from .aggregate import default_folders, profile_folder
+    from .report.aggregate import default_folders, profile_folder
 
     try:
         matrix = load_matrix(args.matrix)

@@ -1,4 +1,5 @@
-"""bench.aggregate / bench.render: measured results beside the published numbers."""
+"""bench.aggregate (the entry point), bench.report.aggregate / bench.report.render: measured results beside
+the published numbers."""
 import json
 import math
 import sys
@@ -7,12 +8,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from bench import aggregate, stats
-from bench.aggregate import (MISSING, build_table, group_by_config, load_results, measure,
-                             tables_with_results, verdict_counts)
-from bench.published import load_published
-from bench.render import (fmt_gain, latex_escape, render_latex, render_latex_detail, render_markdown,
-                          render_verdicts)
+from bench import aggregate
+from bench.report import aggregate as report
+from bench.report import stats
+from bench.report.aggregate import (MISSING, build_table, group_by_config, load_results, measure,
+                                    tables_with_results, verdict_counts)
+from bench.report.published import load_published
+from bench.report.render import (fmt_gain, latex_escape, render_latex, render_latex_detail, render_markdown,
+                                 render_verdicts)
 from bench.spec import DataSpec, EvalSpec, Recipe, RunSpec, config_key, pairs
 
 NAN = float("nan")
@@ -274,9 +277,9 @@ def test_extra_tables_have_no_published_column_and_better_worse_verdicts(publish
 
 
 def test_niqe_decides_where_a_table_has_no_reference_metric():
-    assert aggregate.pick_verdict_metric(["niqe"], set()) == "niqe"
-    assert aggregate.pick_verdict_metric(["psnr", "ssim", "niqe"], {"niqe"}) == "niqe"
-    assert aggregate.pick_verdict_metric(["ssim", "psnr", "niqe"], {"psnr", "ssim", "niqe"}) == "ssim"
+    assert report.pick_verdict_metric(["niqe"], set()) == "niqe"
+    assert report.pick_verdict_metric(["psnr", "ssim", "niqe"], {"niqe"}) == "niqe"
+    assert report.pick_verdict_metric(["ssim", "psnr", "niqe"], {"psnr", "ssim", "niqe"}) == "ssim"
 
 
 # ----- rendering ----------------------------------------------------------------------------
@@ -443,11 +446,14 @@ def _write_records(folder, entries, **metrics):
 
 def _no_figures(monkeypatch):
     """The figures drawn as a few bytes (matplotlib is slow; tests/test_figures.py draws them)."""
-    import bench.figures
+    import bench.report.figures
+
+    def draw(view, path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"png")
 
     for name in ("plot_gains", "plot_curves"):
-        monkeypatch.setattr(bench.figures, name, lambda view, path: path.parent.mkdir(parents=True, exist_ok=True)
-                            or path.write_bytes(b"png"))
+        monkeypatch.setattr(bench.report.figures, name, draw)
 
 
 def _tree(root):
@@ -617,8 +623,8 @@ def test_a_failed_write_leaves_the_verdicts_of_the_previous_render(tmp_path, mon
             raise OSError(errno.ENOSPC, "No space left on device")
         aggregate_write(path, text)
 
-    aggregate_write = aggregate.write_text
-    monkeypatch.setattr(aggregate, "write_text", full_disk)
+    aggregate_write = report.write_text
+    monkeypatch.setattr(report, "write_text", full_disk)
     assert aggregate.main(["--profile", "smoke"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: could not write the tables in tables: No space left on device;")
@@ -630,7 +636,7 @@ def test_default_tables_folder_depends_on_the_results_folder(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)            # a profile's `folder:`: tests/test_study_folder.py
     folders = [aggregate.parse_args(argv) for argv in ([], ["--results", "./results"], ["--results", "other"],
                                                        ["--results", "other", "--tables", "t"])]
-    assert [aggregate.default_folders(a.results, a.tables) for a in folders] == [
+    assert [report.default_folders(a.results, a.tables) for a in folders] == [
         ("results", "tables"), ("./results", "tables"), ("other", "other/tables"), ("other", "t")]
 
 
@@ -646,7 +652,7 @@ def test_main_reports_a_bad_published_file_in_one_line(tmp_path, monkeypatch, ca
 def test_null_row_is_left_out_of_the_bonferroni_family():
     """+Null measures the noise floor and tests nothing: with one other row, that row's adjusted
     interval is its raw 95% one (m = 1), and +Null keeps its raw interval too."""
-    from bench import aggregate, stats
+    from bench.report import aggregate, stats
 
     def row(label, diffs):
         base = {s: 30.0 for s in range(len(diffs))}
@@ -696,7 +702,7 @@ def test_the_matrix_says_which_profile_trains_on_stand_ins(profile, expected):
 
     matrix = load_matrix()
     entries = expand(matrix, tables=list(matrix["tables"]), profile=profile, seeds=[0])
-    assert aggregate.standin_datasets(entries) == expected
+    assert report.standin_datasets(entries) == expected
 
 
 def test_a_row_is_shown_with_a_lambda_its_label_does_not_state(published):
@@ -720,7 +726,7 @@ def test_a_row_is_shown_with_a_lambda_its_label_does_not_state(published):
     unknown = build_table("lambda", published, entries, group_by_config(results), "smoke")
     assert [r.title for r in unknown.blocks[0]][1:3] == ["+Null", "+CDC"]     # no default: only auto rows
     matrix = {"lambda": 0.1, "profiles": {"p": {"lambda": "auto"}, "q": None}}
-    assert aggregate.default_lambda(matrix, "p") == "auto" and aggregate.default_lambda(matrix, "q") == 0.1
+    assert report.default_lambda(matrix, "p") == "auto" and report.default_lambda(matrix, "q") == 0.1
 
 
 # ----- tables that fit (issue 20) -----------------------------------------------------------

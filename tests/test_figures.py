@@ -1,12 +1,12 @@
-"""bench.figures: the gains and curves figures of a table are written and readable."""
+"""bench.report.figures: the gains and curves figures of a table are written and readable."""
 import math
 
 import numpy as np
 import pytest
 
-from bench.aggregate import build_table, group_by_config
-from bench.figures import median_curve, plot_curves, plot_gains
-from bench.published import load_published
+from bench.report.aggregate import build_table, group_by_config
+from bench.report.figures import median_curve, plot_curves, plot_gains
+from bench.report.published import load_published
 from bench.spec import DataSpec, EvalSpec, Recipe, RunSpec, pairs
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -97,7 +97,7 @@ def test_median_curve_takes_the_median_over_seeds_per_iteration():
 def test_validation_curve_ends_at_the_final_evaluation():
     from types import SimpleNamespace
 
-    from bench.figures import _val_series
+    from bench.report.figures import _val_series
 
     record = {"iterations": 1000, "metrics": {"mean": {"psnr": 32.5}},
               "curve": {"val": [[250, {"psnr": 30.0}], [750, {"psnr": 32.0}]]}}
@@ -174,7 +174,7 @@ def test_figures_name_the_stand_in_and_a_lambda_the_label_does_not_state(tmp_pat
 
 def test_curves_show_the_pixel_loss_not_the_total(tmp_path, monkeypatch):
     """The prior rows' total is the pixel loss + 0.3 by construction: every row draws 1/(i+1)."""
-    from bench.figures import moving_mean
+    from bench.report.figures import moving_mean
 
     view = _lambda_view()
     seen = _recorder(monkeypatch)
@@ -188,7 +188,7 @@ def test_curves_show_the_pixel_loss_not_the_total(tmp_path, monkeypatch):
 
 
 def test_the_pixel_loss_of_a_point_and_the_moving_mean():
-    from bench.figures import moving_mean, pixel_loss
+    from bench.report.figures import moving_mean, pixel_loss
 
     assert pixel_loss([10, 0.5, 0.2]) == pytest.approx(0.3)
     assert pixel_loss([10, 0.5]) == 0.5 and pixel_loss([10, 0.5, None]) == 0.5

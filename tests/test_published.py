@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.published import (IdenticalRows, PublishedError, ValueMismatch, find_inconsistencies,
+from bench.report.published import (IdenticalRows, PublishedError, ValueMismatch, find_inconsistencies,
                              iter_rows, load_published, published_gain, row_index)
 
 # The paper's text lives beside the repository (../shared/paper), not inside it.

@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from bench import stats
-from bench.stats import (PairedGain, adjust_block, judge, paired_gain, row_verdict, summarize,
+from bench.report import stats
+from bench.report.stats import (PairedGain, adjust_block, judge, paired_gain, row_verdict, summarize,
                          t_quantile, verdict)
 
 NAN = float("nan")

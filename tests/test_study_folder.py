@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 import bench.executor
-import bench.figures
+import bench.report.figures
 from bench import aggregate
 from bench import run as runner
-from bench.aggregate import default_folders, profile_folder
+from bench.report.aggregate import default_folders, profile_folder
 from bench.atomic import write_json
 from bench.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix
 
@@ -39,8 +39,8 @@ def rerender_problems(results: Path, tables: Path, out: Path, monkeypatch) -> li
     if not committed:
         return [f"{results} holds records but {tables} has no .md/.tex"]
     # the figures are not compared: skip drawing them (the Markdown only names their files)
-    monkeypatch.setattr(bench.figures, "plot_gains", lambda view, path: None)
-    monkeypatch.setattr(bench.figures, "plot_curves", lambda view, path: None)
+    monkeypatch.setattr(bench.report.figures, "plot_gains", lambda view, path: None)
+    monkeypatch.setattr(bench.report.figures, "plot_curves", lambda view, path: None)
     before = _snapshot(results)
     assert aggregate.main(["--profile", "study", "--results", str(results), "--tables", str(out),
                            "--matrix", str(DEFAULT_MATRIX)]) == 0
@@ -186,12 +186,12 @@ def test_aggregating_the_study_profile_writes_only_its_tables_folder(tmp_path, m
     assert capsys.readouterr().err == ("error: no results in results/study (no such folder) for profile "
                                        "'study': nothing rendered, tables/study left as it was\n")
     _study_records(tmp_path / "results" / "study")
-    monkeypatch.setattr(bench.figures, "plot_gains", lambda view, path: None)
-    monkeypatch.setattr(bench.figures, "plot_curves", lambda view, path: None)
+    monkeypatch.setattr(bench.report.figures, "plot_gains", lambda view, path: None)
+    monkeypatch.setattr(bench.report.figures, "plot_curves", lambda view, path: None)
     assert aggregate.main(["--matrix", str(DEFAULT_MATRIX)]) == 0          # the profile with results
     written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
     assert {p for p in written if not p.startswith("results/study/")} <= {
         f"tables/study/{p.name}" for p in (tmp_path / "tables" / "study").iterdir()}
     assert {"tables/study/.rendered.json", "tables/study/published_inconsistencies.md", "tables/study/table1.md",
             "tables/study/table1.tex", "tables/study/table1_detail.tex", "tables/study/verdicts.md"} <= written
-    assert "`bench/published.yaml`" in (tmp_path / "tables/study/published_inconsistencies.md").read_text()
+    assert "`bench/report/published.yaml`" in (tmp_path / "tables/study/published_inconsistencies.md").read_text()

@@ -10,7 +10,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-import bench.figures
+import bench.report.figures
 import bench.train
 from bench import aggregate
 from bench import run as runner
@@ -47,8 +47,8 @@ def test_every_run_writes_its_scalars_under_logs_key(tmp_path, monkeypatch):
 
     # the logs are never read as records: a stray JSON there changes nothing
     (results / "logs" / cdc.key / "stray.json").write_text('{"status": "ok"}')
-    monkeypatch.setattr(bench.figures, "plot_gains", lambda view, path: None)
-    monkeypatch.setattr(bench.figures, "plot_curves", lambda view, path: None)
+    monkeypatch.setattr(bench.report.figures, "plot_gains", lambda view, path: None)
+    monkeypatch.setattr(bench.report.figures, "plot_curves", lambda view, path: None)
     assert aggregate.main(["--results", str(results), "--tables", str(tmp_path / "tables"), "--matrix", str(matrix),
                            "--profile", "smoke"]) == 0
     assert runner.main(["--matrix", str(matrix), "--results", str(results), "--dry-run"]) == 0

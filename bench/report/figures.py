@@ -1,4 +1,4 @@
-"""Figures of one aggregated table (bench.aggregate.TableView), drawn with matplotlib (Agg).
+"""Figures of one aggregated table (bench.report.aggregate.TableView), drawn with matplotlib (Agg).
 
     plot_gains(view, "tables/table1_gains.png")    # paired gain ± 95% and Bonferroni CI, paper's gain
     plot_curves(view, "tables/table1_curves.png")  # pixel loss and validation (median over seeds)
@@ -22,10 +22,10 @@ matplotlib.use("Agg")                      # files only, no display
 import matplotlib.pyplot as plt            # noqa: E402
 import numpy as np                         # noqa: E402
 
-from bench import stats                    # noqa: E402
-from bench.atomic import write_bytes      # noqa: E402
+from bench.atomic import write_bytes       # noqa: E402
 from bench.labels import REFERENCE_LABEL   # noqa: E402
-from bench.metrics.table import METRICS     # noqa: E402
+from bench.metrics.table import METRICS    # noqa: E402
+from bench.report import stats             # noqa: E402
 
 DPI = 110
 SMOOTH_FRACTION = 0.05       # the pixel-loss curves' moving mean spans 5% of a run's points
@@ -126,7 +126,7 @@ def plot_gains(view, path) -> Path:
 
 
 def _not_judged(verdict: str | None) -> bool:
-    """A verdict that is not read off an interval (bench.stats): name it beside the row."""
+    """A verdict that is not read off an interval (bench.report.stats): name it beside the row."""
     return verdict is not None and stats.verdict_key(verdict) in (stats.UNSTABLE, stats.ZERO_SPREAD_VERDICT)
 
 
@@ -207,8 +207,8 @@ def _val_metric(view) -> str | None:
 
 def legend_titles(view) -> dict[str, str]:
     """label -> its name in a legend shared by the blocks: with the lambda values of every block
-    where a row's label does not state them (bench.aggregate.lambda_note)."""
-    from bench.aggregate import format_lambdas
+    where a row's label does not state them (bench.report.aggregate.lambda_note)."""
+    from bench.report.aggregate import format_lambdas
 
     out = {}
     for block in view.blocks:

@@ -34,7 +34,7 @@ Verdicts: what the interval [low, high] shows about the paper's printed gain g.
     no detectable difference contains 0
   No judgement on the interval:
     unstable (k of n failed) k of the row's n seeds failed or gave a non-finite value on the
-                             verdict metric (set by bench.aggregate via `row_verdict`): a prior
+                             verdict metric (set by bench.report.aggregate via `row_verdict`): a prior
                              that makes training fail must not be judged on its surviving seeds.
                              The gain and interval over the finite pairs are still shown.
     zero spread              n >= 2 finite pairs whose differences are all equal (sd <= ZERO_SPREAD
@@ -43,7 +43,7 @@ Verdicts: what the interval [low, high] shows about the paper's printed gain g.
                              mean is shown, no interval; most likely the row does not change
                              training at all (lambda 0, a term not applied) or the pairing is broken.
     too few seeds            fewer than 2 finite pairs: no interval
-    not run                  (set by bench.aggregate) the row has no result
+    not run                  (set by bench.report.aggregate) the row has no result
 
 Multiple comparisons (ADJUSTMENT). A block (one model x data set) compares up to 18 rows with one
 Original; at 95% each, 8 rows give about a one-in-three chance of a spurious "significant" row.
@@ -198,7 +198,7 @@ def paired_gain(metric: str, row: dict, reference: dict, published: float | None
     """Paired, oriented gain of `row` over `reference`, both {seed: value} of ok runs.
 
     Only seeds present in both count; a pair with a non-finite value is left out and counted in
-    `nan` (bench.aggregate turns a row's own non-finite seeds into `unstable`). The interval is
+    `nan` (bench.report.aggregate turns a row's own non-finite seeds into `unstable`). The interval is
     mean +- t_{n-1} * std / sqrt(n); none when every difference is equal (`zero_spread`)."""
     check_metric(metric)
     for name, values in (("row", row), ("reference", reference)):

@@ -1,19 +1,19 @@
-"""python -m bench.aggregate: put measured results beside the paper's published numbers.
+"""The aggregation behind `python -m bench.aggregate` (bench/aggregate.py parses the options
+and calls `render`): measured results beside the paper's published numbers.
 
-Pure: reads results/*.json, bench/published.yaml and the matrix; never trains, and writes
+Pure: reads results/*.json, bench/report/published.yaml and the matrix; never trains, and writes
 nothing but the tables folder. A profile with `folder: F` in the matrix (the study profile) reads
 results/F/ and writes tables/F/ by default, both committed to git. For every table
 of the matrix with at least one result it writes tables/table<N>.md and .tex (rows from
 bench/matrix.yaml, published numbers beside them, paired gains over `Original` with a 95%
 interval, a verdict and the verdict adjusted for the block's multiple comparisons,
-bench/stats.py) and the figures table<N>_gains.png and
+bench/report/stats.py) and the figures table<N>_gains.png and
 table<N>_curves.png; then tables/verdicts.md and tables/published_inconsistencies.md.
 The functions below take plain data (entries, records, published) so they are easy to test;
-only `main` touches the matrix and the file system.
+only `render` touches the matrix and the file system.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import re
@@ -21,18 +21,17 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bench import stats
+from bench.report import stats
 from bench.labels import NULL_LABEL, REFERENCE_LABEL
 from bench.atomic import write_text
 from bench.metrics.table import METRICS
-from bench.published import DEFAULT_PATH as DEFAULT_PUBLISHED
-from bench.published import find_inconsistencies, load_published, published_gain, row_index
+from bench.report.published import find_inconsistencies, load_published, published_gain, row_index
 from bench.spec import config_key
 
 STATUSES = ("ok", "failed")
 DEFAULT_RESULTS = "results"
 DEFAULT_TABLES = "tables"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 STANDIN = "stand-in"            # appended to a printed data set the profile replaces by a stand-in
 MANIFEST = ".rendered.json"     # in a tables folder: the profile rendered there and its files
 
@@ -306,7 +305,7 @@ def failed_seeds(measured: Measured, metric: str) -> tuple[int, int]:
 
 
 def _adjust(block: list, verdict_metric: str) -> list:
-    """The block's rows with their Bonferroni-adjusted gain and verdict (bench.stats, "Multiple
+    """The block's rows with their Bonferroni-adjusted gain and verdict (bench.report.stats, "Multiple
     comparisons"). The family is the rows judged on an interval: an unstable or not-run row
     makes no claim, keeps its verdict and gets no adjusted gain; `+Null` measures the noise
     floor, tests no hypothesis, and is adjusted as a family of one (its raw interval)."""
@@ -405,8 +404,8 @@ def write_tables(views, inconsistencies, published_path: str, out_dir: Path, pro
     files; then remove the files of `previous` (this profile's last render here) not written
     again. verdicts.md comes after its tables, so a failed write never leaves a new verdict
     list beside old tables. Returns (written, removed)."""
-    from bench.figures import plot_curves, plot_gains       # matplotlib only when writing
-    from bench.render import (render_inconsistencies, render_latex, render_latex_detail,
+    from bench.report.figures import plot_curves, plot_gains       # matplotlib only when writing
+    from bench.report.render import (render_inconsistencies, render_latex, render_latex_detail,
                               render_markdown, render_verdicts)
 
     written = []
@@ -522,39 +521,40 @@ def display_path(path: str | Path) -> str:
         return str(path)
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    """The options as given; --results, --tables and --profile stay None when not given (main
-    resolves them: choose_profile, default_folders)."""
-    parser = argparse.ArgumentParser(prog="python -m bench.aggregate",
-                                     description=__doc__.split("\n")[0].split(": ", 1)[1])
-    parser.add_argument("--results", default=None,
-                        help="folder of <key>.json results, which must exist (default: results/<folder> for "
-                             "a profile with `folder:` in the matrix, e.g. results/study for --profile study, "
-                             "else results/)")
-    parser.add_argument("--tables", default=None,
-                        help="output folder (default: tables/<folder> for results/<folder>, tables/ for "
-                             "results/, else <results>/tables); a folder holding another profile's tables "
-                             "is refused")
-    parser.add_argument("--matrix", default="bench/matrix.yaml", help="experiment matrix (rows -> run keys)")
-    parser.add_argument("--published", default=str(DEFAULT_PUBLISHED), help="the paper's numbers")
-    parser.add_argument("--profile", default=None,
-                        help="profile whose runs to show (smoke, study, paper; default: the one whose results "
-                             "are present, an error naming them when several are)")
-    return parser.parse_args(argv)
-
-
-def main(argv=None) -> int:
-    """Exit 0 when the tables were written; 1 when there was nothing to render or a write
-    failed; 2 for bad input. Every error is one line, and an error writes nothing."""
-    args = parse_args(argv)
+def render(args) -> int:
+    """Render the tables of `args` (bench/aggregate.py's options). Exit 0 when the tables were
+    written; 1 when there was nothing to render or a write failed; 2 for bad input. Every
+    error is one line, and an error writes nothing."""
     try:
-        return _main(args)
+        return _render(args)
     except AggregateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.status
 
 
-def _main(args) -> int:
+def _render(args) -> int:
+    published, matrix, entries = _read_inputs(args)
+    groups = _read_results(args, entries)
+    tables = tables_with_results(entries, groups)
+    if not tables:
+        missing = "" if Path(args.results).is_dir() else " (no such folder)"
+        raise AggregateError(f"no results in {args.results}{missing} for profile {args.profile!r}: "
+                             f"nothing rendered, {args.tables} left as it was", 1)
+    out = Path(args.tables)
+    previous = check_tables_folder(out, args.profile)
+    note = (matrix["profiles"][args.profile] or {}).get("note", "")
+    standins, lam = standin_datasets(entries), default_lambda(matrix, args.profile)
+    views = [build_table(t, published, entries, groups, args.profile,
+                         caption=_caption(t, published, matrix), profile_note=note,
+                         standins=standins, default_lambda=lam)
+             for t in tables]
+    _write(views, published, args, out, previous)
+    return 0
+
+
+def _read_inputs(args) -> tuple[dict, dict, list]:
+    """(published, matrix, entries) of `args`, its profile chosen and its folders resolved
+    (args.profile, args.results, args.tables set)."""
     from bench.matrix import expand, load_matrix   # only the entry point needs the matrix
 
     if args.results is not None and not Path(args.results).is_dir():
@@ -570,6 +570,12 @@ def _main(args) -> int:
         raise AggregateError(str(exc)) from None
     args.results, args.tables = default_folders(args.results, args.tables,
                                                 profile_folder(matrix, args.profile))
+    return published, matrix, entries
+
+
+def _read_results(args, entries) -> dict[str, list[dict]]:
+    """The records of args.results grouped by configuration, with a note for stale keys and
+    for configurations no row of the profile names."""
     records = load_results(args.results) if Path(args.results).is_dir() else []
     stale = sum(r.get("config_key") != config_key(r["spec"]) for r in records)
     if stale:
@@ -580,19 +586,11 @@ def _main(args) -> int:
     if unmatched:
         print(f"note: {len(unmatched)} configuration(s) in {args.results} match no matrix row "
               f"under profile {args.profile!r}", file=sys.stderr)
-    tables = tables_with_results(entries, groups)
-    if not tables:
-        missing = "" if Path(args.results).is_dir() else " (no such folder)"
-        raise AggregateError(f"no results in {args.results}{missing} for profile {args.profile!r}: "
-                             f"nothing rendered, {args.tables} left as it was", 1)
-    out = Path(args.tables)
-    previous = check_tables_folder(out, args.profile)
-    note = (matrix["profiles"][args.profile] or {}).get("note", "")
-    standins, lam = standin_datasets(entries), default_lambda(matrix, args.profile)
-    views = [build_table(t, published, entries, groups, args.profile,
-                         caption=_caption(t, published, matrix), profile_note=note,
-                         standins=standins, default_lambda=lam)
-             for t in tables]
+    return groups
+
+
+def _write(views, published: dict, args, out: Path, previous) -> None:
+    """write_tables, then a line per file written or removed."""
     try:
         written, removed = write_tables(views, find_inconsistencies(published), display_path(args.published),
                                         out, args.profile, previous)
@@ -604,7 +602,6 @@ def _main(args) -> int:
         print(f"wrote {path}")
     for path in removed:
         print(f"removed {path} (its table has no result any more)")
-    return 0
 
 
 def _caption(table, published: dict, matrix: dict) -> str:
@@ -615,7 +612,3 @@ def _caption(table, published: dict, matrix: dict) -> str:
 
 def _warn(message: str) -> None:
     print(message, file=sys.stderr)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

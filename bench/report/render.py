@@ -1,5 +1,5 @@
-"""Markdown and LaTeX renderings of aggregated tables (bench.aggregate.TableView), of the verdict
-list and of the paper's self-inconsistencies (bench.published.find_inconsistencies). Pure
+"""Markdown and LaTeX renderings of aggregated tables (bench.report.aggregate.TableView), of the verdict
+list and of the paper's self-inconsistencies (bench.report.published.find_inconsistencies). Pure
 string functions; names and directions of metrics come from bench.metrics.table."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import re
 
 from tabulate import tabulate
 
-from bench import stats
+from bench.report import stats
 from bench.metrics.table import METRICS
-from bench.published import IdenticalRows, ValueMismatch
+from bench.report.published import IdenticalRows, ValueMismatch
 
 DASH = "—"          # not run yet / not printed
 REF = "ref"         # the gain column of the Original row itself
@@ -279,7 +279,7 @@ def render_markdown(view, figures: dict | None = None, detail_tex: str | None = 
 
 def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
     """tables/verdicts.md: every non-Original row of every rendered table, with the counts of
-    the raw and the adjusted verdicts (bench.aggregate.verdict_counts)."""
+    the raw and the adjusted verdicts (bench.report.aggregate.verdict_counts)."""
     parts = ["# Verdicts", ""]
     if views:
         note = views[0].profile_note.strip() or "(this profile states no difference from the paper)"
@@ -451,7 +451,7 @@ def render_inconsistencies(issues: list, source: str) -> str:
     mismatches = [i for i in issues if isinstance(i, ValueMismatch)]
     identical = [i for i in issues if isinstance(i, IdenticalRows)]
     parts = ["# Inconsistencies in the published numbers", "",
-             f"Found by `bench.published.find_inconsistencies` in `{source}`, which transcribes "
+             f"Found by `bench.report.published.find_inconsistencies` in `{source}`, which transcribes "
              "every table as printed (nothing corrected).", "",
              "## The same configuration printed with different numbers", ""]
     rows = [[i.model, i.dataset, i.label, display(i.metric),

@@ -1,4 +1,4 @@
-"""The paper's published numbers (bench/published.yaml): loading, validation, self-consistency.
+"""The paper's published numbers (bench/report/published.yaml): loading, validation, self-consistency.
 
     pub = load_published()                 # validated, normalised (see `load_published`)
     for issue in find_inconsistencies(pub): ...

@@ -1,0 +1,12 @@
+"""Reporting: measured results beside the paper's published numbers.
+
+Owns `aggregate` (records grouped by configuration, paired over seeds, one view per table; its
+`render` is what `python -m bench.aggregate` calls), `stats` (paired gains, intervals, verdicts),
+`render` (Markdown and LaTeX), `figures` (gains and curves, matplotlib), `published`
+(`published.yaml`, the paper's Tables 1-11 as printed, loaded and checked for consistency).
+
+May import: itself, bench.metrics, the experiment definition (bench.labels, bench.spec, and
+bench.matrix in `aggregate.render` only), and bench.atomic for its atomic file writes. Never
+training (bench.train) or execution (bench.run, bench.executor, bench.slurm): it reads the
+records they leave, and they call it only through `python -m bench.aggregate`'s `main`.
+"""
