@@ -80,49 +80,58 @@ def plot_gains(view, path) -> Path:
                              figsize=(6.2 * ncols, 0.9 + (0.42 * rows_max + 1.0) * nrows))
     handles = {}
     for ax, block, rows in zip(axes.flat, view.blocks, blocks):
-        ax.set_title(_block_title(view, block), fontsize=10)
-        y = np.arange(len(rows))[::-1]         # printed order, top to bottom
-        for yi, row in zip(y, rows):
-            gain = row.gains.get(metric)
-            adjusted = getattr(row, "adjusted", None)
-            if adjusted is not None and adjusted.low is not None:
-                h = ax.plot([adjusted.low, adjusted.high], [yi - 0.12] * 2, color="tab:blue", alpha=0.3,
-                            lw=6, solid_capstyle="butt", zorder=1)[0]
-                handles.setdefault("ours: Bonferroni CI over the block (adjusted verdict)", h)
-            if gain is not None and gain.low is not None:
-                h = ax.errorbar(gain.mean, yi - 0.12, xerr=[[gain.mean - gain.low], [gain.high - gain.mean]],
-                                fmt="o", color="tab:blue", ecolor="tab:blue", capsize=3, ms=5)
-                handles.setdefault("ours: mean paired gain over seeds, 95% CI", h)
-            elif gain is not None and gain.mean is not None:
-                marker, what = ("s", "zero spread") if gain.zero_spread else ("o", "one seed")
-                h = ax.plot(gain.mean, yi - 0.12, marker, mfc="white", mec="tab:blue", ms=5)[0]
-                handles.setdefault(f"ours: {what} (no interval)", h)
-            if metric in row.published_gain:
-                h = ax.plot(row.published_gain[metric], yi + 0.12, "D", color="tab:red", ms=5)[0]
-                handles.setdefault("paper: printed gain", h)
-            if gain is None or gain.mean is None or _not_judged(row.verdict):
-                ax.text(0.99, yi + 0.33, f"{row.verdict or 'not run'}", transform=ax.get_yaxis_transform(),
-                        ha="right", va="center", fontsize=7, color="0.4")
-        ax.axvline(0, color="0.3", lw=0.8, ls="--")
-        ax.set_yticks(y, [r.title for r in rows], fontsize=8)
-        ax.set_ylim(-0.7, max(len(rows), 1) - 0.3)
-        ax.set_xlabel(f"{METRICS[metric].display} gain over Original{_unit(metric)}, positive = better",
-                      fontsize=9)
-        ax.set_ylabel("configuration", fontsize=9)
-        ax.grid(axis="x", alpha=0.3)
+        _gains_panel(ax, view, block, rows, metric, handles)
     for ax in list(axes.flat)[len(blocks):]:
         ax.set_visible(False)
+    fig.suptitle(_title(view, width=55 * ncols), fontsize=10)
+    fig.tight_layout()
     if handles:
         handles = dict(sorted(handles.items(), key=lambda kv: kv[0].startswith("paper")))   # ours first
-        fig.suptitle(_title(view, width=55 * ncols), fontsize=10)
-        fig.tight_layout()
         # below the panels (the saved image's tight bounding box takes it in), never over an axis
         fig.legend(handles.values(), handles.keys(), loc="upper center", ncol=min(len(handles), 2),
                    fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
-    else:
-        fig.suptitle(_title(view, width=55 * ncols), fontsize=10)
-        fig.tight_layout()
     return _save(fig, path)
+
+
+def _gains_panel(ax, view, block, rows, metric: str, handles: dict) -> None:
+    """One block's panel of plot_gains: a line per row (printed order, top to bottom)."""
+    ax.set_title(_block_title(view, block), fontsize=10)
+    y = np.arange(len(rows))[::-1]         # printed order, top to bottom
+    for yi, row in zip(y, rows):
+        _gain_row(ax, yi, row, metric, handles)
+    ax.axvline(0, color="0.3", lw=0.8, ls="--")
+    ax.set_yticks(y, [r.title for r in rows], fontsize=8)
+    ax.set_ylim(-0.7, max(len(rows), 1) - 0.3)
+    ax.set_xlabel(f"{METRICS[metric].display} gain over Original{_unit(metric)}, positive = better",
+                  fontsize=9)
+    ax.set_ylabel("configuration", fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def _gain_row(ax, yi, row, metric: str, handles: dict) -> None:
+    """One row at height yi: our gain (interval, or a hollow marker without one) above its
+    Bonferroni interval, the paper's gain, and the verdict where it is not read off an interval.
+    handles: legend text -> first artist drawn for it."""
+    gain = row.gains.get(metric)
+    adjusted = getattr(row, "adjusted", None)
+    if adjusted is not None and adjusted.low is not None:
+        h = ax.plot([adjusted.low, adjusted.high], [yi - 0.12] * 2, color="tab:blue", alpha=0.3,
+                    lw=6, solid_capstyle="butt", zorder=1)[0]
+        handles.setdefault("ours: Bonferroni CI over the block (adjusted verdict)", h)
+    if gain is not None and gain.low is not None:
+        h = ax.errorbar(gain.mean, yi - 0.12, xerr=[[gain.mean - gain.low], [gain.high - gain.mean]],
+                        fmt="o", color="tab:blue", ecolor="tab:blue", capsize=3, ms=5)
+        handles.setdefault("ours: mean paired gain over seeds, 95% CI", h)
+    elif gain is not None and gain.mean is not None:
+        marker, what = ("s", "zero spread") if gain.zero_spread else ("o", "one seed")
+        h = ax.plot(gain.mean, yi - 0.12, marker, mfc="white", mec="tab:blue", ms=5)[0]
+        handles.setdefault(f"ours: {what} (no interval)", h)
+    if metric in row.published_gain:
+        h = ax.plot(row.published_gain[metric], yi + 0.12, "D", color="tab:red", ms=5)[0]
+        handles.setdefault("paper: printed gain", h)
+    if gain is None or gain.mean is None or _not_judged(row.verdict):
+        ax.text(0.99, yi + 0.33, f"{row.verdict or 'not run'}", transform=ax.get_yaxis_transform(),
+                ha="right", va="center", fontsize=7, color="0.4")
 
 
 def _not_judged(verdict: str | None) -> bool:
@@ -230,9 +239,7 @@ def plot_curves(view, path) -> Path:
     curve.val. Original is drawn black."""
     titles = legend_titles(view)
     labels = list(dict.fromkeys(r.label for block in view.blocks for r in block))
-    others = [label for label in labels if label != REFERENCE_LABEL]
-    cmap = plt.get_cmap("tab10" if len(others) <= 10 else "tab20")
-    colors = {label: cmap(i % cmap.N) for i, label in enumerate(others)} | {REFERENCE_LABEL: "black"}
+    colors = _curve_colors(labels)
     val_metric = _val_metric(view)
     per_block = 2 if val_metric else 1
     block_rows, ncols = _grid(len(view.blocks), max_cols=3)
@@ -241,40 +248,9 @@ def plot_curves(view, path) -> Path:
     drawn = {}
     for i, block in enumerate(view.blocks):
         r, col = divmod(i, ncols)
-        ax = axes[r * per_block][col]
-        ran = any(row.measured.records for row in block)
-        for row in block:
-            x, y = median_curve(_loss_series(row))
-            y = moving_mean(y)
-            keep = np.isfinite(y) & (y > 0)          # log axis: positive losses only
-            if keep.any():
-                drawn[row.label] = ax.plot(x[keep], y[keep], color=colors[row.label], alpha=0.9,
-                                           lw=2.0 if row.is_reference else 1.2,
-                                           zorder=1 if row.is_reference else 2)[0]
-        ax.set_yscale("log")
-        ax.set_title(f"{_block_title(view, block)}: training\n(moving mean over "
-                     f"{SMOOTH_FRACTION:.0%} of the run)", fontsize=10)
-        ax.set_xlabel("iteration", fontsize=9)
-        ax.set_ylabel("pixel loss, log scale\n(total minus λ·prior)", fontsize=9)
-        ax.grid(alpha=0.3, which="both")
-        if not ax.lines:
-            ax.text(0.5, 0.5, "no loss curve recorded" if ran else "not run yet", ha="center", va="center",
-                    transform=ax.transAxes)
+        _loss_panel(axes[r * per_block][col], view, block, colors, drawn)
         if val_metric:
-            vax = axes[r * per_block + 1][col]
-            for row in block:
-                x, y = median_curve(_val_series(row, val_metric))
-                if np.isfinite(y).any():
-                    drawn[row.label] = vax.plot(x, y, color=colors[row.label], marker=".",
-                                                lw=2.0 if row.is_reference else 1.2,
-                                                zorder=1 if row.is_reference else 2)[0]
-            vax.set_title(f"{_block_title(view, block)}: validation", fontsize=10)
-            vax.set_xlabel("iteration", fontsize=9)
-            vax.set_ylabel(f"validation {METRICS[val_metric].display}{_unit(val_metric)}", fontsize=9)
-            vax.grid(alpha=0.3)
-            if not vax.lines:
-                vax.text(0.5, 0.5, "no validation curve recorded" if ran else "not run yet", ha="center",
-                         va="center", transform=vax.transAxes)
+            _val_panel(axes[r * per_block + 1][col], view, block, val_metric, colors, drawn)
     for i in range(len(view.blocks), block_rows * ncols):       # unused grid cells
         r, col = divmod(i, ncols)
         for k in range(per_block):
@@ -287,3 +263,51 @@ def plot_curves(view, path) -> Path:
     fig.suptitle(_title(view, width=40 * ncols + 20), fontsize=10)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def _curve_colors(labels) -> dict:
+    """label -> colour: Original black, the other rows tab10 (tab20 beyond 10 rows) in order."""
+    others = [label for label in labels if label != REFERENCE_LABEL]
+    cmap = plt.get_cmap("tab10" if len(others) <= 10 else "tab20")
+    return {label: cmap(i % cmap.N) for i, label in enumerate(others)} | {REFERENCE_LABEL: "black"}
+
+
+def _loss_panel(ax, view, block, colors: dict, drawn: dict) -> None:
+    """One block's training panel: each row's smoothed median pixel loss, log-y. drawn: label ->
+    its last line, for the shared legend."""
+    ran = any(row.measured.records for row in block)
+    for row in block:
+        x, y = median_curve(_loss_series(row))
+        y = moving_mean(y)
+        keep = np.isfinite(y) & (y > 0)          # log axis: positive losses only
+        if keep.any():
+            drawn[row.label] = ax.plot(x[keep], y[keep], color=colors[row.label], alpha=0.9,
+                                       lw=2.0 if row.is_reference else 1.2,
+                                       zorder=1 if row.is_reference else 2)[0]
+    ax.set_yscale("log")
+    ax.set_title(f"{_block_title(view, block)}: training\n(moving mean over "
+                 f"{SMOOTH_FRACTION:.0%} of the run)", fontsize=10)
+    ax.set_xlabel("iteration", fontsize=9)
+    ax.set_ylabel("pixel loss, log scale\n(total minus λ·prior)", fontsize=9)
+    ax.grid(alpha=0.3, which="both")
+    if not ax.lines:
+        ax.text(0.5, 0.5, "no loss curve recorded" if ran else "not run yet", ha="center", va="center",
+                transform=ax.transAxes)
+
+
+def _val_panel(vax, view, block, val_metric: str, colors: dict, drawn: dict) -> None:
+    """One block's validation panel: each row's median validation metric over the iterations."""
+    ran = any(row.measured.records for row in block)
+    for row in block:
+        x, y = median_curve(_val_series(row, val_metric))
+        if np.isfinite(y).any():
+            drawn[row.label] = vax.plot(x, y, color=colors[row.label], marker=".",
+                                        lw=2.0 if row.is_reference else 1.2,
+                                        zorder=1 if row.is_reference else 2)[0]
+    vax.set_title(f"{_block_title(view, block)}: validation", fontsize=10)
+    vax.set_xlabel("iteration", fontsize=9)
+    vax.set_ylabel(f"validation {METRICS[val_metric].display}{_unit(val_metric)}", fontsize=9)
+    vax.grid(alpha=0.3)
+    if not vax.lines:
+        vax.text(0.5, 0.5, "no validation curve recorded" if ran else "not run yet", ha="center",
+                 va="center", transform=vax.transAxes)
