@@ -19,10 +19,10 @@ echo "table 1 smoke wall time: ${SECONDS} s" | tee -a "$OUT/runs.txt"
 SECONDS=0
 run --profile study --table 1 --model DnCNN --row Original 2>&1 | tail -2 | tee -a "$OUT/runs.txt"
 echo "study DnCNN Original wall time: ${SECONDS} s" | tee -a "$OUT/runs.txt"
-python3 -m bench.bench_priors --device cuda --repeats 20 --out "$WORK/tables" 2>&1 | tail -40 | tee "$OUT/bench_fp32.txt"
-python3 -m bench.gpu_hours --cost "$WORK/tables/prior_cost.json" --out "$WORK/tables/gpu_hours.md" 2>&1 | tee -a "$OUT/bench_fp32.txt"
+python3 -m bench.perf.prior_cost --device cuda --repeats 20 --out "$WORK/tables" 2>&1 | tail -40 | tee "$OUT/bench_fp32.txt"
+python3 -m bench.perf.gpu_hours --cost "$WORK/tables/prior_cost.json" --out "$WORK/tables/gpu_hours.md" 2>&1 | tee -a "$OUT/bench_fp32.txt"
 mkdir -p "$WORK/bf16"
-python3 -m bench.bench_priors --device cuda --amp bf16 --repeats 20 --out "$WORK/bf16" 2>&1 | tail -40 | tee "$OUT/bench_bf16.txt"
-python3 -m bench.bench_loader --device cuda 2>&1 | tee "$OUT/loader.txt"
+python3 -m bench.perf.prior_cost --device cuda --amp bf16 --repeats 20 --out "$WORK/bf16" 2>&1 | tail -40 | tee "$OUT/bench_bf16.txt"
+python3 -m bench.perf.loader_speed --device cuda 2>&1 | tee "$OUT/loader.txt"
 python3 -m bench.aggregate --results "$WORK/results" --tables "$WORK/tables" 2>&1 | tail -2
 tar -C "$WORK" -czf "$OUT/results.tgz" results tables bf16

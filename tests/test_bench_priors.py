@@ -1,4 +1,4 @@
-"""bench.bench_priors: FLOP counting of a training step, the goal verdicts and the written tables.
+"""bench.perf.prior_cost: FLOP counting of a training step, the goal verdicts and the written tables.
 
 Behaviour only; no timing is asserted (timings mean nothing on a shared CPU).
 """
@@ -11,7 +11,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import priors
 from baselines import BASELINES, Baseline
-from bench import bench_priors as bp
+from bench.perf import prior_cost as bp
 
 N, C, H, W, K, COUT = 2, 3, 8, 8, 3, 5
 

@@ -1,9 +1,9 @@
-"""GPU-hours estimate of the paper profile from measured step times (bench.gpu_hours)."""
+"""GPU-hours estimate of the paper profile from measured step times (bench.perf.gpu_hours)."""
 import json
 
 import pytest
 
-from bench import gpu_hours
+from bench.perf import gpu_hours
 from bench.matrix import expand, load_matrix, unique_specs
 
 
@@ -28,4 +28,4 @@ def test_hours_are_step_time_times_iterations_summed_over_unique_runs(tmp_path):
 
 def test_missing_cost_file_is_one_line(tmp_path, capsys):
     assert gpu_hours.main(["--cost", str(tmp_path / "none.json"), "--out", str(tmp_path / "x.md")]) == 2
-    assert "bench_priors" in capsys.readouterr().err
+    assert "bench.perf.prior_cost" in capsys.readouterr().err

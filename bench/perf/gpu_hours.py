@@ -1,6 +1,6 @@
-"""python -m bench.gpu_hours [--cost tables/prior_cost.json]: estimated device-hours of each table's
+"""python -m bench.perf.gpu_hours [--cost tables/prior_cost.json]: estimated device-hours of each table's
 paper profile = sum over its unique runs of (measured step time of that baseline with that
-auxiliary term, from bench.bench_priors at the paper sizes) x (the run's iterations).
+auxiliary term, from bench.perf.prior_cost at the paper sizes) x (the run's iterations).
 
 Writes tables/gpu_hours.md. Rows whose step was not measured (e.g. an ensemble or transformer
 prior, which the benchmark times at defaults only) use the same prior's default step time and
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from .atomic import write_text
-from .matrix import expand, load_matrix, unique_specs
+from ..atomic import write_text
+from ..matrix import expand, load_matrix, unique_specs
 
 
 def step_times(cost: dict) -> dict:
@@ -47,14 +47,14 @@ def estimate(matrix: dict, times: dict) -> list[list]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.gpu_hours", description=__doc__.split("\n")[0])
-    parser.add_argument("--cost", default="tables/prior_cost.json", help="bench.bench_priors JSON (paper sizes)")
+    parser = argparse.ArgumentParser(prog="python -m bench.perf.gpu_hours", description=__doc__.split("\n")[0])
+    parser.add_argument("--cost", default="tables/prior_cost.json", help="bench.perf.prior_cost JSON (paper sizes)")
     parser.add_argument("--out", default="tables/gpu_hours.md")
     args = parser.parse_args(argv)
     try:
         cost = json.loads(Path(args.cost).read_text())
     except (OSError, ValueError) as err:
-        print(f"error: {args.cost}: {err} (run python -m bench.bench_priors --device cuda first)", file=sys.stderr)
+        print(f"error: {args.cost}: {err} (run python -m bench.perf.prior_cost --device cuda first)", file=sys.stderr)
         return 2
     rows = estimate(load_matrix(), step_times(cost))
     meta = cost.get("meta", {})

@@ -1,6 +1,6 @@
 """Speed of the validation metrics at the sizes the benchmark evaluates.
 
-    python -m bench.bench_metrics [--blocks 1280] [--images 15]
+    python -m bench.perf.metric_speed [--blocks 1280] [--images 15]
 
 SIDD: PSNR + SSIM over 256x256x3 blocks; LOL: PSNR + SSIM and NIQE over 600x400x3 images.
 Random uint8 data (the cost does not depend on content).
@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from .metrics import functions as metrics
+from ..metrics import functions as metrics
 
 
 def _pairs(count: int, shape: tuple, seed: int):
@@ -33,7 +33,7 @@ def _time(label: str, count: int, pairs, fn) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.perf.metric_speed", description=__doc__.splitlines()[0])
     parser.add_argument("--blocks", type=int, default=1280, help="SIDD-sized blocks")
     parser.add_argument("--images", type=int, default=15, help="LOL-sized images")
     args = parser.parse_args(argv)

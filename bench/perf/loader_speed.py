@@ -1,4 +1,4 @@
-"""python -m bench.bench_loader [--device cuda] [--baseline dncnn]: does data loading keep the
+"""python -m bench.perf.loader_speed [--device cuda] [--baseline dncnn]: does data loading keep the
 device busy? Times training steps of one baseline at its paper recipe's batch and patch size fed
 (a) by the real training loader (embedded stand-in photographs at full resolution, a fresh
 degradation per sample, --workers processes) and (b) by one batch held in device memory. If (a)
@@ -15,8 +15,8 @@ import torch
 from baselines import BASELINES, build_baseline
 from data import get_dataset
 
-from .losses import pixel_loss
-from .train import BatchStream, inputs_and_target, resolve_device
+from ..losses import pixel_loss
+from ..train import BatchStream, inputs_and_target, resolve_device
 
 EMBEDDED = {"denoise": "embedded_denoise", "lowlight": "embedded_lowlight", "pansharpen": "embedded_pansharpen"}
 
@@ -35,7 +35,7 @@ def _timed(step, batches, device, steps: int) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bench_loader", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.perf.loader_speed", description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="auto")
     parser.add_argument("--baseline", default="dncnn", choices=list(BASELINES))
     parser.add_argument("--workers", type=int, default=4)

@@ -10,7 +10,7 @@ On CUDA: paper recipe batch and patch, published networks; on CPU: each baseline
 configuration (``SMOKE_OVERRIDES``) at a reduced batch and patch. Writes
 ``<out>/prior_cost.md`` and ``<out>/prior_cost.json``.
 
-    python -m bench.bench_priors [--device auto|cpu|cuda] [--amp off|bf16|fp16]
+    python -m bench.perf.prior_cost [--device auto|cpu|cuda] [--amp off|bf16|fp16]
         [--baselines dncnn,mprnet] [--priors cdc,inn] [--batch N] [--patch P]
         [--model auto|paper|smoke] [--warmup 3] [--repeats 10] [--out tables]
 """
@@ -400,7 +400,7 @@ def _count(text: str) -> int:
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.perf.prior_cost", description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--amp", choices=tuple(AMP), default="off", help="torch.autocast dtype for the step")
     parser.add_argument("--baselines", help=f"comma list (default all: {', '.join(BASELINES.keys())})")
