@@ -22,7 +22,6 @@ import json
 import multiprocessing
 import os
 import queue
-import signal
 import socket
 import sys
 import time
@@ -31,6 +30,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import stops
 from .atomic import write_json
 from .dataroot import root_for
 from .progress import EVERY_S
@@ -269,14 +269,6 @@ def run_one(spec, args, device) -> dict | None:
         release(args.results, spec.key)
 
 
-def interrupt_on_sigterm() -> None:
-    """SIGTERM (kill, Slurm pre-emption) behaves like Ctrl-C: checkpoint, no partial JSON."""
-    def _raise(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _raise)
-
-
 def worker_devices(device, jobs: int) -> list:
     """One device per worker: GPU slots round-robin over the visible GPUs; CPU shared."""
     import torch
@@ -351,21 +343,9 @@ def _quiet_resource_tracker() -> None:
         sys.warnoptions.append(option)
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGTERM this worker when its parent dies, even by SIGKILL (no orphan training)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def _worker(device: str, threads: int, args, tasks, results) -> None:
     parent = os.getppid()
-    _die_with_parent()
-    interrupt_on_sigterm()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into SIGTERM for us
+    signals = stops.install("worker")
     try:
         import torch
 
@@ -377,6 +357,7 @@ def _worker(device: str, threads: int, args, tasks, results) -> None:
     except KeyboardInterrupt:
         pass  # the run in flight was checkpointed; the parent is interrupted too
     finally:
+        signals.done()
         leave_quietly(results, parent)
 
 
@@ -393,10 +374,6 @@ def serve(tasks, results, run) -> None:
 
 
 def leave_quietly(results, parent: int) -> None:
-    """The worker's last steps print nothing: a SIGTERM from now on (its parent's death, even
-    during the interpreter's exit handlers) ends it silently instead of raising
-    KeyboardInterrupt in an atexit callback, and with the parent gone it does not wait to
-    flush records nobody will read."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """With the parent gone, the worker does not wait to flush records nobody will read."""
     if os.getppid() != parent:
         results.cancel_join_thread()

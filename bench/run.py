@@ -302,11 +302,12 @@ def _with_execution(entry, args):
 
 
 def _train(todo, specs, args, device) -> int:
-    from .executor import DiskFull, WorkersLost, execute, interrupt_on_sigterm
+    from . import stops
+    from .executor import DiskFull, WorkersLost, execute
     from .progress import Remaining, done_line
     from .provenance import device_name
 
-    interrupt_on_sigterm()
+    stops.install("runner")
     run = execute
     if args.executor == "slurm":
         from .slurm import execute as run

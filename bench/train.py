@@ -17,11 +17,9 @@ from __future__ import annotations
 import copy
 import math
 import random
-import signal
 import sys
-import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +38,7 @@ from .metrics.table import score
 from .progress import EVERY_S, RunProgress
 from .schedule import build_scheduler
 from .spec import RunSpec
+from .stops import Interrupted, StopRequest, ignore_in_loader_worker, while_training
 from .tblog import TrainingLog
 
 SYNC_EVERY = 50          # iterations between reads of the device-side loss buffer (one host sync)
@@ -48,27 +47,6 @@ AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 class RunFailure(RuntimeError):
     """A run that cannot go on (non-finite loss, ...); recorded as failed, the others go on."""
-
-
-@contextmanager
-def interruptible():
-    """Ctrl-C / SIGTERM during training: finish the iteration in flight, then stop (the loop
-    checks ``flag["stop"]``), so the checkpoint lies on an iteration boundary and a resumed run
-    ends with the same numbers. Further signals are ignored until the checkpoint is written."""
-    flag = {"stop": False}
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-
-    def request_stop(signum, frame):
-        flag["stop"] = True
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield flag
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -94,13 +72,6 @@ def inputs_and_target(batch: dict, task: str, device):
     if task == "pansharpen":
         return (batch["lrms"].to(device), batch["pan"].to(device)), batch["target"].to(device)
     return (batch["input"].to(device),), batch["target"].to(device)
-
-
-def _leave_stop_signals_to_the_main_process(worker_id: int) -> None:
-    """Slurm and Ctrl-C signal every process of the job: a loader worker must not die of it, or
-    the run fails instead of checkpointing at its next iteration boundary."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR2):
-        signal.signal(sig, signal.SIG_IGN)
 
 
 class Repeated(torch.utils.data.Dataset):
@@ -131,7 +102,7 @@ class BatchStream:
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + pass_index)
         return DataLoader(self.dataset, batch_size=self.batch_size, shuffle=True, drop_last=True,
                           generator=generator, num_workers=self.workers,
-                          worker_init_fn=_leave_stop_signals_to_the_main_process if self.workers else None)
+                          worker_init_fn=ignore_in_loader_worker if self.workers else None)
 
     def resume(self, iteration: int, rng_state: torch.Tensor | None = None):
         """Batches from ``iteration`` on. The consumed part of the pass is skipped first, and only
@@ -207,6 +178,11 @@ class Run:
     val_curve: list = field(default_factory=list)   # [iteration, {metric: value}] (evaluation.every)
     calibration: dict = field(default_factory=dict)  # lambda and measured ratio of lam "auto"
     ema: torch.nn.Module | None = None              # averaged weights (recipe.ema_decay > 0)
+    scaler: torch.amp.GradScaler | None = None      # fp16 loss scaling (a no-op otherwise); built if None
+
+    def __post_init__(self):
+        if self.scaler is None:
+            self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.spec.amp == "fp16")
 
     @property
     def evaluated(self) -> torch.nn.Module:
@@ -332,13 +308,23 @@ class LossBuffer:
         self.iterations, self.values = [], []
 
 
-def train_step(run: Run, iteration: int, batch: dict, autocast, scaler) -> tuple[torch.Tensor, torch.Tensor]:
+def autocast(run: Run):
+    """The forward pass's mixed-precision context: autocast to the spec's dtype, or nothing."""
+    dtype = AMP_DTYPES.get(run.spec.amp)
+    return torch.autocast(run.device.type, dtype=dtype) if dtype else nullcontext()
+
+
+def train_step(run: Run, iteration: int, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """THE training step, the loop's and what the cost benchmarks time: the prior's redraw
+    hooks, forward (autocast), pixel + auxiliary loss (lambda "auto" calibrated on the first
+    batch), backward (scaled for fp16), clipping, optimizer, schedule and EMA. Returns the
+    (total, auxiliary) losses, left on the device."""
     spec, aux = run.spec, run.auxiliary
     if aux is not None:  # both hooks are idempotent and no-ops for other strategies
         aux.new_epoch(iteration // spec.recipe.epoch_iterations)  # epochR
         aux.step(iteration)  # iterR
     inputs, target = inputs_and_target(batch, spec.task, run.device)
-    with autocast:
+    with autocast(run):
         outputs = run.model.forward_train(*inputs)
         pixel = run.criterion(outputs, target)
         if aux is not None and spec.auxiliary.lam == "auto" and not run.calibration:
@@ -346,57 +332,63 @@ def train_step(run: Run, iteration: int, batch: dict, autocast, scaler) -> tuple
         extra = aux(outputs[0], target) if aux is not None else torch.zeros((), device=run.device)
         loss = pixel + extra
     run.optimizer.zero_grad(set_to_none=True)
-    scaler.scale(loss).backward()
+    run.scaler.scale(loss).backward()
     if spec.recipe.grad_clip:
-        scaler.unscale_(run.optimizer)
+        run.scaler.unscale_(run.optimizer)
         torch.nn.utils.clip_grad_norm_(run.model.parameters(), spec.recipe.grad_clip)
-    scaler.step(run.optimizer)
-    scaler.update()
+    run.scaler.step(run.optimizer)
+    run.scaler.update()
     run.scheduler.step()
     if run.ema is not None:
         update_ema(run.ema, run.model, spec.recipe.ema_decay)
     return loss, extra
 
 
-def train_loop(run: Run, start: int, rng_state, checkpoint: Path, checkpoint_every: int,
-               progress: RunProgress | None, stop_after: int | None, log: TrainingLog | None = None) -> None:
-    """Iterations start..end; checkpoints on schedule; on a stop request, checkpoint then
-    KeyboardInterrupt. ``stop_after`` (tests) requests the stop after that many iterations.
-    ``progress`` shows the run's line, ``log`` writes its TensorBoard scalars; neither draws a
-    random number or waits for the device, so neither changes a number."""
-    spec, iterations = run.spec, run.spec.iterations
+def train_loop(run: Run, start: int, rng_state, checkpoint: Path, checkpoint_every: int, stop: StopRequest,
+               progress: RunProgress | None = None, log: TrainingLog | None = None) -> int:
+    """Iterations start..end, each one step followed by the loop's decisions, in this order:
+    read the losses from the device (sync), validate, show progress, checkpoint, stop. Returns
+    the iteration reached: the run's last, or an earlier one where ``stop`` was requested (its
+    checkpoint written). ``progress`` shows the run's line, ``log`` writes its TensorBoard
+    scalars; neither draws a random number or waits for the device, so neither changes a number."""
+    iterations, every = run.spec.iterations, run.spec.evaluation.every
     batches = run.stream.resume(start, rng_state)
-    amp = AMP_DTYPES.get(spec.amp)
-    autocast = torch.autocast(run.device.type, dtype=amp) if amp else nullcontext()
-    scaler = torch.amp.GradScaler(run.device.type, enabled=spec.amp == "fp16")
     buffer = LossBuffer()
     learning_rates = {}                         # done -> the lr its step used, until logged
     run.model.train()
-    with interruptible() as interrupt:
-        for iteration in range(start, iterations):
-            learning_rates[iteration + 1] = run.optimizer.param_groups[0]["lr"]
-            loss, extra = train_step(run, iteration, next(batches), autocast, scaler)
-            buffer.add(iteration, loss, extra)
-            done = iteration + 1
-            stop = interrupt["stop"] or (stop_after is not None and done - start >= stop_after)
-            due = done % checkpoint_every == 0 and done < iterations
-            if stop or due or done % SYNC_EVERY == 0 or done == iterations:
-                flushed = len(run.losses)
-                buffer.flush(run.losses)
-                if log is not None:
-                    log.losses(run.losses[flushed:], _lambda(run), learning_rates.get)
-                learning_rates.clear()
-            if spec.evaluation.every and done % spec.evaluation.every == 0 and done < iterations:
-                run.val_curve.append([done, evaluate(run)["mean"]])
-                if log is not None:
-                    log.validation(done, run.val_curve[-1][1])
-            if progress is not None:
-                progress.update(done, _recent_loss(run.losses), run.val_curve[-1] if run.val_curve else None)
-            if stop:
-                save_checkpoint(run, checkpoint, done)
-                raise KeyboardInterrupt
-            if due:
-                save_checkpoint(run, checkpoint, done)
+    for iteration in range(start, iterations):
+        learning_rates[iteration + 1] = run.optimizer.param_groups[0]["lr"]
+        loss, extra = train_step(run, iteration, next(batches))
+        buffer.add(iteration, loss, extra)
+        done = iteration + 1
+        last = done == iterations
+        stop_now = stop.requested
+        checkpoint_now = stop_now or (done % checkpoint_every == 0 and not last)
+        sync_now = checkpoint_now or last or done % SYNC_EVERY == 0
+        validate_now = bool(every) and done % every == 0 and not last
+        if sync_now:
+            _sync_losses(run, buffer, log, learning_rates)
+        if validate_now:
+            run.val_curve.append([done, evaluate(run)["mean"]])
+            if log is not None:
+                log.validation(done, run.val_curve[-1][1])
+        if progress is not None:
+            progress.update(done, _recent_loss(run.losses), run.val_curve[-1] if run.val_curve else None)
+        if checkpoint_now:
+            save_checkpoint(run, checkpoint, done)
+        if stop_now:
+            return done
+    return iterations
+
+
+def _sync_losses(run: Run, buffer: LossBuffer, log: TrainingLog | None, learning_rates: dict) -> None:
+    """The one host sync: buffered losses to ``run.losses`` (a non-finite one fails the run),
+    then to TensorBoard with the learning rates their steps used."""
+    flushed = len(run.losses)
+    buffer.flush(run.losses)
+    if log is not None:
+        log.losses(run.losses[flushed:], _lambda(run), learning_rates.get)
+    learning_rates.clear()
 
 
 def _lambda(run: Run) -> float | None:
@@ -465,7 +457,7 @@ def _curve_summary(run: Run, max_points: int = 200) -> dict:
 # ----- the whole run --------------------------------------------------------------------------
 
 def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints", progress=True,
-        checkpoint_every: int | None = None, stop_after: int | None = None,
+        checkpoint_every: int | None = None, stop: StopRequest | None = None,
         weights_path: str | Path | None = None, label: str | None = None, progress_every: float = EVERY_S,
         log_dir: str | Path | None = None) -> dict:
     """Train and evaluate one spec; returns the record's measured part. The checkpoint is left
@@ -473,14 +465,16 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
     so no finished training is ever lost. ``weights_path``: also save the evaluated weights there
     (the EMA when the recipe keeps one; the record's ``evaluated_weights`` says which).
     ``progress``: a line named ``label`` on stderr (bench/progress.py); ``log_dir``: TensorBoard
-    scalars there (bench/tblog.py). ``spec.deterministic``: deterministic kernels (bench/determinism.py)."""
+    scalars there (bench/tblog.py). ``spec.deterministic``: deterministic kernels (bench/determinism.py).
+    A stop request (``stop``, else this process's stop signals: bench/stops.py) ends training at an
+    iteration boundary with its checkpoint written and raises ``Interrupted``."""
     with deterministic_algorithms(spec.deterministic):
-        return _run(spec, data_root, torch.device(device), Path(checkpoint_dir), checkpoint_every, stop_after,
+        return _run(spec, data_root, torch.device(device), Path(checkpoint_dir), checkpoint_every, stop,
                     weights_path, RunProgress(label or f"{spec.baseline} {spec.key[:8]}", spec.iterations,
                                               every_s=progress_every) if progress else None, log_dir)
 
 
-def _run(spec, data_root, device, checkpoint_dir, checkpoint_every, stop_after, weights_path, progress,
+def _run(spec, data_root, device, checkpoint_dir, checkpoint_every, stop, weights_path, progress,
          log_dir) -> dict:
     started = time.time()
     checkpoint = checkpoint_dir / f"{spec.key}.pt"
@@ -498,7 +492,10 @@ def _run(spec, data_root, device, checkpoint_dir, checkpoint_every, stop_after, 
             log.spec(spec.to_dict())
         if start < iterations:
             every = checkpoint_every or max(min(iterations // 10, 5000), 1)
-            train_loop(current, start, rng_state, checkpoint, every, progress, stop_after, log)
+            with while_training(stop) as request:
+                reached = train_loop(current, start, rng_state, checkpoint, every, request, progress, log)
+            if reached < iterations:
+                raise Interrupted(f"run {spec.key} stopped at iteration {reached}, its checkpoint written")
             save_checkpoint(current, checkpoint, iterations)  # an interrupted evaluation resumes here
         evaluation = evaluate(current)
         if log is not None:

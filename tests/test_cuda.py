@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from bench.stops import StopAfter
 from priors import RandomPriorLoss, build_prior
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -51,7 +52,7 @@ def test_a_smoke_run_trains_on_cuda_and_resumes_exactly(smoke_cdc, tmp_path):
     full = bench.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "a", progress=False)
     assert full["metrics"]["mean"]["psnr"] > 10
     with pytest.raises(KeyboardInterrupt):
-        bench.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "b", progress=False, stop_after=5)
+        bench.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "b", progress=False, stop=StopAfter(5))
     resumed = bench.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "b", progress=False)
     for a, b in zip(resumed["curve"]["points"], full["curve"]["points"]):
         assert a[0] == b[0] and a[1:] == pytest.approx(b[1:], rel=1e-3, abs=1e-5)

@@ -19,6 +19,7 @@ import yaml
 import bench.train
 from bench import executor
 from bench import run as runner
+from bench.stops import StopAfter
 from conftest import ENV, ROOT, one_line, specs_of, tiny_matrix
 
 FOUR_RUNS = ("Original", "+CDC", "+INN+epochR", "+Reverse")
@@ -219,7 +220,7 @@ def cdc_run(tmp_path_factory):
     (spec,) = specs_of(tiny_matrix(folder, rows=("+CDC+epochR",)))
     fresh = bench.train.run(spec, checkpoint_dir=folder / "fresh", progress=False)
     with pytest.raises(KeyboardInterrupt):
-        bench.train.run(spec, checkpoint_dir=folder / "stopped", progress=False, stop_after=3)
+        bench.train.run(spec, checkpoint_dir=folder / "stopped", progress=False, stop=StopAfter(3))
     return spec, fresh, (folder / "stopped" / f"{spec.key}.pt").read_bytes()
 
 

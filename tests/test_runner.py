@@ -13,6 +13,7 @@ import bench.train
 from bench import run as runner
 from bench.atomic import write_json
 from bench.matrix import expand, load_matrix
+from bench.stops import StopAfter
 from conftest import specs_of, tiny_matrix
 
 PAIR = ("Original", "+CDC+epochR")   # a plain run and a prior redrawn every 2 iterations
@@ -37,7 +38,7 @@ def test_same_spec_same_metrics_and_resume_matches(tmp_path):
     (ckpt / f"{spec.key}.pt").unlink()  # the caller removes it once the result is written
 
     with pytest.raises(KeyboardInterrupt):
-        bench.train.run(spec, checkpoint_dir=ckpt, progress=False, stop_after=3)
+        bench.train.run(spec, checkpoint_dir=ckpt, progress=False, stop=StopAfter(3))
     assert torch.load(ckpt / f"{spec.key}.pt", weights_only=False)["iteration"] == 3
     resumed = bench.train.run(spec, checkpoint_dir=ckpt, progress=False)
     assert resumed["metrics"] == full["metrics"]  # bit-identical, per image too
@@ -270,7 +271,7 @@ def test_calibrated_lambda_is_recorded_and_survives_a_resume(tmp_path):
 
     ckpt = tmp_path / "resume"
     with pytest.raises(KeyboardInterrupt):
-        bench.train.run(spec, checkpoint_dir=ckpt, progress=False, stop_after=3)
+        bench.train.run(spec, checkpoint_dir=ckpt, progress=False, stop=StopAfter(3))
     resumed = bench.train.run(spec, checkpoint_dir=ckpt, progress=False)
     assert resumed["lambda"] == record["lambda"] and resumed["calibration"] == calibration
     assert resumed["metrics"]["mean"] == record["metrics"]["mean"]
@@ -319,7 +320,7 @@ def test_ema_is_evaluated_trains_nothing_differently_and_resumes_exactly(tmp_pat
     assert any(not torch.equal(state["model"][k], state["ema"][k]) for k in kept)
 
     with pytest.raises(KeyboardInterrupt):
-        bench.train.run(ema, checkpoint_dir=tmp_path / "b", progress=False, stop_after=3)
+        bench.train.run(ema, checkpoint_dir=tmp_path / "b", progress=False, stop=StopAfter(3))
     assert "ema" in torch.load(tmp_path / "b" / f"{ema.key}.pt", weights_only=False)
     resumed = bench.train.run(ema, checkpoint_dir=tmp_path / "b", progress=False)
     assert resumed["metrics"] == full["metrics"] and resumed["curve"] == full["curve"]  # bit-identical

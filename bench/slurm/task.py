@@ -1,8 +1,8 @@
 """One Slurm array task: train one run through ``bench.executor.run_one`` on the node it lands on.
 
-Signals (docs/cluster.md, "Pre-emption and time limits"):
+Signals (docs/cluster.md, "Pre-emption and time limits"; installed by ``bench.stops``):
 - SIGTERM (``scontrol requeue``, pre-emption, ``scancel``): the run stops at an iteration boundary
-  and checkpoints (``bench.train.interruptible``); the task exits and Slurm requeues or cancels it.
+  and checkpoints; the task exits and Slurm requeues or cancels it.
 - SIGUSR2 (submitit's warning before the time limit, ``--signal=USR2@90``): the same stop, then
   submitit's own handler requeues the task (``scontrol requeue``) with its timeout count.
 A requeued task starts again here and ``train.run`` resumes from the checkpoint, so the final
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import submitit
 
+from .. import stops
 from ..atomic import write_json
 from ..executor import claim, is_finished, record, release, result_path, run_one
 from .ledger import Layout, read_note, write_note
@@ -60,17 +61,19 @@ def run_task(spec, args) -> dict | None:
         say("held by another live process: not trained here")
         return None
     write_note(layout, spec.key, job_id, "running")
-    guard = StopOnSignals()
+    signals = stops.install("slurm-task")
     try:
         result = train_here(spec, args)
     except KeyboardInterrupt:
         write_note(layout, spec.key, job_id, "interrupted")
         say("interrupted: checkpointed at an iteration boundary")
-        refusal = guard.requeue_or_exit()  # returns only when submitit refuses to requeue
+        refusal = signals.requeue_after_usr2()  # after USR2 submitit requeues and exits the process
+        if refusal is None:
+            raise SystemExit(128 + signal.SIGTERM) from None  # Slurm requeues (requeue, pre-emption) or cancels
         result = record(spec, "failed", error=refusal)
     finally:
         release(args.results, spec.key)
-        signal.signal(signal.SIGUSR2, signal.SIG_IGN)  # done: a late warning has nothing to stop
+        signals.done()
     if result is None:  # finished by another process between the listing and the claim
         write_note(layout, spec.key, job_id, "held")
         say("finished by another process: not trained here")
@@ -89,40 +92,6 @@ def train_here(spec, args) -> dict:
     except ValueError as err:  # e.g. --device cuda on a node without one
         return record(spec, "failed", error=str(err))
     return run_one(spec, task_args(args, device), device)
-
-
-class StopOnSignals:
-    """SIGTERM / SIGUSR2 -> KeyboardInterrupt outside training; inside it (where
-    ``train.interruptible`` owns SIGTERM) SIGUSR2 is passed on as its stop request."""
-
-    def __init__(self):
-        self.pid = os.getpid()
-        self.usr2 = False
-        self.submitit_usr2 = signal.getsignal(signal.SIGUSR2)  # checkpoint + scontrol requeue + exit
-        signal.signal(signal.SIGTERM, self._on_term)
-        signal.signal(signal.SIGUSR2, self._on_usr2)
-
-    def _on_term(self, signum, frame):
-        if os.getpid() == self.pid:  # forked data-loader workers inherit the handler: not theirs
-            raise KeyboardInterrupt
-
-    def _on_usr2(self, signum, frame):
-        if os.getpid() != self.pid:
-            return
-        self.usr2 = True
-        handler = signal.getsignal(signal.SIGTERM)
-        if handler == self._on_term or not callable(handler):
-            raise KeyboardInterrupt
-        handler(signal.SIGTERM, frame)  # interruptible(): finish the iteration, checkpoint, stop
-
-    def requeue_or_exit(self) -> str:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the requeue itself sends SIGTERM: we are leaving
-        if self.usr2 and callable(self.submitit_usr2):
-            try:
-                self.submitit_usr2(signal.SIGUSR2, None)  # exits the process after requeueing
-            except Exception as err:  # noqa: BLE001 - e.g. timed out too many times
-                return f"not requeued after the time-limit signal: {err}"
-        raise SystemExit(128 + signal.SIGTERM)  # Slurm requeues (scontrol requeue, pre-emption) or cancels
 
 
 def task_args(args, device):
