@@ -1,4 +1,4 @@
-"""bench/published.yaml is the paper's Tables 1-11 as printed; bench/published.py loads,
+"""bench/report/published.yaml is the paper's Tables 1-11 as printed; bench/report/published.py loads,
 validates and cross-checks it."""
 import re
 from pathlib import Path

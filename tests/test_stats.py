@@ -1,4 +1,4 @@
-"""bench.stats: paired, oriented gains over Original, their t interval and the verdicts."""
+"""bench.report.stats: paired, oriented gains over Original, their t interval and the verdicts."""
 import math
 
 import numpy as np

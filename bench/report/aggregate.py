@@ -21,10 +21,10 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bench.report import stats
-from bench.labels import NULL_LABEL, REFERENCE_LABEL
 from bench.atomic import write_text
+from bench.labels import NULL_LABEL, REFERENCE_LABEL
 from bench.metrics.table import METRICS
+from bench.report import stats
 from bench.report.published import find_inconsistencies, load_published, published_gain, row_index
 from bench.spec import config_key
 

@@ -7,8 +7,8 @@ import re
 
 from tabulate import tabulate
 
-from bench.report import stats
 from bench.metrics.table import METRICS
+from bench.report import stats
 from bench.report.published import IdenticalRows, ValueMismatch
 
 DASH = "—"          # not run yet / not printed
