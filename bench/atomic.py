@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -73,3 +74,12 @@ def torch_save(path, obj) -> None:
     import torch
 
     _replace_from_temp(path, lambda handle: torch.save(obj, handle))
+
+
+def set_aside(path) -> Path:
+    """Move an unusable file (an invalid result, a corrupt checkpoint) out of the way, beside
+    itself as ``<name>.invalid-<unix time>``, so nothing is deleted; returns where it went."""
+    path = Path(path)
+    aside = path.with_name(f"{path.name}.invalid-{int(time.time())}")
+    path.replace(aside)
+    return aside

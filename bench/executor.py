@@ -9,7 +9,8 @@ Safety rules (each tested):
 - A full disk (or quota) stops every run with one line naming the folder (``DiskFull``); the
   run's last checkpoint and every finished result are kept.
 - A results file counts as finished only if it is a valid record of that very spec; anything else
-  (``{"status": "ok"}``, ``[1, 2]``, a truncated file) is named in one line, moved aside, and redone.
+  (``{"status": "ok"}``, ``[1, 2]``, a truncated file) is named in one line and moved aside by the
+  runner (``set_aside_invalid``, before anything trains), and the run is redone.
 - The checkpoint is removed only after the result is written: no finished training is lost.
 - A run that raises is recorded as ``failed`` with its error and the others go on; an
   interruption (Ctrl-C, SIGTERM) checkpoints the run in flight and writes no JSON for it.
@@ -24,33 +25,20 @@ import os
 import queue
 import socket
 import sys
-import time
 import traceback
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import stops
-from .atomic import write_json
+from .atomic import set_aside, write_json
 from .dataroot import root_for
+from .layout import Layout
 from .progress import EVERY_S
 from .provenance import device_name, git_commit, versions
 from .spec import RunSpec
 
 RECORD_FIELDS = ("key", "config_key", "status", "spec")
-
-
-def result_path(results_dir, key: str) -> Path:
-    return Path(results_dir) / f"{key}.json"
-
-
-def weights_path(results_dir, key: str) -> Path:
-    return Path(results_dir) / f"{key}.weights.pt"
-
-
-def log_dir(results_dir, key: str) -> Path:
-    """The run's logs: TensorBoard events (and a Slurm task's run.log); never read as records."""
-    return Path(results_dir) / "logs" / key
 
 
 def run_label(args, spec) -> str:
@@ -83,27 +71,44 @@ def _record_problem(record, spec: RunSpec) -> str | None:
     return None
 
 
-def is_finished(results_dir, spec: RunSpec, warn=None, move_invalid: bool = True) -> bool:
-    """True for a valid 'ok' record of this spec. An invalid file is named in one line and moved
-    aside (``move_invalid=False``, for a dry run: named only, nothing written)."""
-    path = result_path(results_dir, spec.key)
+def checked_result(results_dir, spec: RunSpec) -> tuple[dict | None, str | None]:
+    """The one validation of a results file before its run is skipped: (record, None) for a
+    valid record of ``spec``, (None, why) for an invalid file, (None, None) when there is none."""
+    path = Layout(results_dir).result(spec.key)
     if not path.exists():
-        return False
+        return None, None
     try:
         record = json.loads(path.read_text())
         problem = _record_problem(record, spec)
     except (OSError, UnicodeDecodeError, ValueError) as err:
         problem = f"unreadable ({type(err).__name__})"
-    if problem is None:
-        return record["status"] == "ok"
-    if not move_invalid:
-        (warn or _warn)(f"warning: {path} is not a valid result ({problem}); the run would be redone "
-                        "(and the file moved aside)")
-        return False
-    aside = path.with_name(f"{path.name}.invalid-{int(time.time())}")
-    path.replace(aside)
-    (warn or _warn)(f"warning: {path} is not a valid result ({problem}); moved to {aside.name}, the run is redone")
-    return False
+    return (None, problem) if problem else (record, None)
+
+
+def is_finished(results_dir, spec: RunSpec) -> bool:
+    """True for a valid 'ok' record of this spec. A check only: an invalid file is left where it
+    is (the runner's ``set_aside_invalid`` moves it; else the run's record replaces it)."""
+    record, _ = checked_result(results_dir, spec)
+    return record is not None and record["status"] == "ok"
+
+
+def set_aside_invalid(results_dir, specs, dry_run: bool = False, warn=None) -> int:
+    """Name each invalid results file of ``specs`` in one line and move it aside, so its run is
+    redone (``dry_run``: named only, nothing written). Returns how many there were."""
+    found = 0
+    for spec in specs:
+        _, problem = checked_result(results_dir, spec)
+        if problem is None:
+            continue
+        found += 1
+        path = Layout(results_dir).result(spec.key)
+        if dry_run:
+            (warn or _warn)(f"warning: {path} is not a valid result ({problem}); the run would be redone "
+                            "(and the file moved aside)")
+            continue
+        aside = set_aside(path)
+        (warn or _warn)(f"warning: {path} is not a valid result ({problem}); moved to {aside.name}, the run is redone")
+    return found
 
 
 def _warn(message: str) -> None:
@@ -111,10 +116,6 @@ def _warn(message: str) -> None:
 
 
 # ----- claims ---------------------------------------------------------------------------------
-
-def _claim_path(results_dir, key: str) -> Path:
-    return Path(results_dir) / f"{key}.claim"
-
 
 def _alive(owner: dict) -> bool:
     if owner.get("host") != socket.gethostname():
@@ -129,15 +130,12 @@ def _alive(owner: dict) -> bool:
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z")  # zombies are dead
 
 
-CLAIMS_LOCK = ".claims.lock"   # flock'd while a claim is checked and taken; never removed
-
-
 @contextmanager
 def _claims_locked(results_dir):
     """An exclusive ``flock`` on ``results/.claims.lock`` for the time a claim is looked at and
     taken: two processes that find one dead owner's claim cannot both take it over (reading,
     deleting and re-creating the file is not atomic by itself)."""
-    fd = os.open(Path(results_dir) / CLAIMS_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+    fd = os.open(Layout(results_dir).claims_lock, os.O_CREAT | os.O_RDWR, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -148,7 +146,7 @@ def _claims_locked(results_dir):
 def claim(results_dir, key: str) -> bool:
     """Take the run for this process; False if a live process holds it. A dead owner's claim
     (or one its owner never finished writing) is taken over, under the claims lock."""
-    path = _claim_path(results_dir, key)
+    path = Layout(results_dir).claim(key)
     me = {"host": socket.gethostname(), "pid": os.getpid()}
     with _claims_locked(results_dir):
         try:
@@ -174,7 +172,7 @@ def claim(results_dir, key: str) -> bool:
 
 
 def release(results_dir, key: str) -> None:
-    _claim_path(results_dir, key).unlink(missing_ok=True)
+    Layout(results_dir).claim(key).unlink(missing_ok=True)
 
 
 # ----- one run --------------------------------------------------------------------------------
@@ -208,7 +206,7 @@ def disk_full(err: BaseException, spec, args) -> DiskFull | None:
     if not isinstance(err, OSError) or err.errno not in DISK_FULL:
         return None
     where = Path(err.filename).parent if err.filename else Path(args.results)
-    checkpoint = Path(args.checkpoints) / f"{spec.key}.pt"
+    checkpoint = Layout(args.results, args.checkpoints).checkpoint(spec.key)
     kept = f" and run {spec.key}'s checkpoint {checkpoint}" if checkpoint.exists() else ""
     return DiskFull(f"no space left in {where}/ ({err.strerror}) while writing "
                     f"{Path(err.filename).name if err.filename else 'a file'}; finished results{kept} are kept: "
@@ -232,17 +230,18 @@ def run_one(spec, args, device) -> dict | None:
         raise full from None
     if not claimed:
         return None
-    checkpoint = Path(args.checkpoints) / f"{spec.key}.pt"
+    layout = Layout(args.results, args.checkpoints)
+    checkpoint = layout.checkpoint(spec.key)
     try:
         if is_finished(args.results, spec):  # another process finished it since this one listed it
             return None
         try:
             measured = train.run(spec, data_root=root_for(args.data_roots, spec.data.name), device=device,
                                  checkpoint_dir=args.checkpoints, progress=not args.quiet,
-                                 weights_path=weights_path(args.results, spec.key) if keeps_weights(args, spec)
+                                 weights_path=layout.weights(spec.key) if keeps_weights(args, spec)
                                  else None, label=run_label(args, spec),
                                  progress_every=getattr(args, "progress_every", None) or EVERY_S,
-                                 log_dir=log_dir(args.results, spec.key))
+                                 log_dir=layout.log_dir(spec.key))
             result = record(spec, "ok", measured, device=device)
         except KeyboardInterrupt:
             raise
@@ -256,7 +255,7 @@ def run_one(spec, args, device) -> dict | None:
             message = f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})"
             result = record(spec, "failed", error=message, device=device)
         try:
-            write_json(result_path(args.results, spec.key), result)
+            write_json(layout.result(spec.key), result)
         except OSError as err:
             full = disk_full(err, spec, args)
             if full is None:

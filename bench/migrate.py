@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from .atomic import write_json
+from .layout import Layout
 from .spec import AuxiliarySpec, DataSpec, EvalSpec, Recipe, RunSpec, Schedule, pairs
 
 LEGACY_FIELDS = {"lam", "prior", "strategy", "dataset", "recipe"}
@@ -56,9 +57,9 @@ def legacy_spec(record: dict) -> RunSpec:
 
 def migrate(results_dir: str | Path, log=print) -> int:
     """Rewrite every legacy record of ``results_dir``; returns how many were migrated."""
-    results_dir = Path(results_dir)
+    layout = Layout(results_dir)
     moved = 0
-    for path in sorted(results_dir.glob("*.json")):
+    for path in sorted(layout.results.glob("*.json")):
         try:
             record = json.loads(path.read_text())
         except (OSError, ValueError):
@@ -66,13 +67,12 @@ def migrate(results_dir: str | Path, log=print) -> int:
         if not is_legacy(record):
             continue
         spec = legacy_spec(record)
-        target = results_dir / f"{spec.key}.json"
+        target = layout.result(spec.key)
         if not target.exists():
             write_json(target, {**record, "key": spec.key, "config_key": spec.config_key, "spec": spec.to_dict(),
                                 "migrated_from": record.get("key")})
-        legacy = results_dir / "legacy"
-        legacy.mkdir(exist_ok=True)
-        path.replace(legacy / path.name)
+        layout.legacy.mkdir(exist_ok=True)
+        path.replace(layout.legacy / path.name)
         log(f"{path.name} -> {target.name}")
         moved += 1
     return moved

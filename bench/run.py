@@ -229,9 +229,10 @@ def _main(argv=None) -> int:
     except ValueError as err:  # a bad device, Slurm option, ...
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from .executor import is_finished
+    from .executor import is_finished, set_aside_invalid
 
-    todo = [s for s in specs if not is_finished(args.results, s, move_invalid=not args.dry_run)]
+    set_aside_invalid(args.results, specs, dry_run=args.dry_run)   # named; moved aside unless a dry run
+    todo = [s for s in specs if not is_finished(args.results, s)]
     tables = sorted({str(e.table) for e in entries}, key=lambda t: (not t.isdigit(), t.zfill(4)))
     print(f"tables {', '.join(tables)}: {len(entries)} cells, {len(specs)} unique runs, "
           f"{len(specs) - len(todo)} already finished, {len(todo)} to run (profile {args.profile})", flush=True)

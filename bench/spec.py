@@ -30,7 +30,6 @@ AMP_MODES = ("off", "bf16", "fp16")
 SSIM_STYLES = ("basicsr", "matlab")
 NIQE_CONVERSIONS = ("y", "gray")
 DISTANCES = ("l1", "l2")
-STRATEGIES = ("once", "epochR", "iterR")
 
 
 def not_in_key(default=MISSING, **kwargs):
@@ -191,4 +190,4 @@ def _convert(hint, value, where: str):
 
 
 __all__ = ["AuxiliarySpec", "DataSpec", "EvalSpec", "Recipe", "RunSpec", "Schedule", "config_key", "pairs",
-           "spec_hash", "AMP_MODES", "SSIM_STYLES", "NIQE_CONVERSIONS", "DISTANCES", "STRATEGIES"]
+           "spec_hash", "AMP_MODES", "SSIM_STYLES", "NIQE_CONVERSIONS", "DISTANCES"]

@@ -31,8 +31,9 @@ from baselines import build_baseline
 from data import get_dataset
 from priors import PRIORS, build_auxiliary, measure_ratio
 
-from .atomic import torch_save
+from .atomic import set_aside, torch_save
 from .determinism import deterministic_algorithms
+from .layout import checkpoint_file
 from .losses import pixel_loss
 from .metrics.table import score
 from .progress import EVERY_S, RunProgress
@@ -254,8 +255,7 @@ def restore(run: Run, path: Path, warn=None) -> tuple[int, torch.Tensor | None]:
         if run.ema is not None:
             run.ema.load_state_dict(state["ema"])
     except Exception as err:  # noqa: BLE001 - any unreadable checkpoint means: start over
-        aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
-        path.replace(aside)
+        aside = set_aside(path)
         (warn or _warn)(f"warning: checkpoint {path} is unusable ({type(err).__name__}: "
                         f"{' '.join(str(err).split())[:120]}); moved to {aside.name}, run restarts")
         raise CheckpointUnusable(str(path)) from None
@@ -477,7 +477,7 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
 def _run(spec, data_root, device, checkpoint_dir, checkpoint_every, stop, weights_path, progress,
          log_dir) -> dict:
     started = time.time()
-    checkpoint = checkpoint_dir / f"{spec.key}.pt"
+    checkpoint = checkpoint_file(checkpoint_dir, spec.key)
     current = build(spec, data_root, device)
     try:
         start, rng_state = restore(current, checkpoint)

@@ -8,6 +8,7 @@ import socket
 import subprocess
 
 from bench import executor
+from bench.layout import Layout
 
 TRIALS = 150
 
@@ -64,4 +65,4 @@ def test_an_empty_or_garbled_claim_is_taken_over(tmp_path):
 def test_claims_leave_only_the_lock_file(tmp_path):
     assert executor.claim(tmp_path, "k")
     executor.release(tmp_path, "k")
-    assert sorted(p.name for p in tmp_path.iterdir()) in ([], [executor.CLAIMS_LOCK])
+    assert sorted(p.name for p in tmp_path.iterdir()) in ([], [Layout(tmp_path).claims_lock.name])

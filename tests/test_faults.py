@@ -209,7 +209,8 @@ def test_a_record_with_a_non_numeric_metric_is_not_finished(tmp_path, mean, frag
     path = tmp_path / f"{spec.key}.json"
     path.write_text(json.dumps(executor.record(spec, "ok", {"metrics": {"mean": mean}})))
     said = []
-    assert not executor.is_finished(tmp_path, spec, warn=said.append)
+    assert not executor.is_finished(tmp_path, spec) and path.exists()   # a check moves nothing
+    assert executor.set_aside_invalid(tmp_path, [spec], warn=said.append) == 1
     assert len(said) == 1 and fragment in said[0] and not path.exists()
     path.write_text(json.dumps(executor.record(spec, "ok", {"metrics": {"mean": {"psnr": float("nan")}}})))
     assert executor.is_finished(tmp_path, spec)     # NaN is a number (a NaN metric is counted, not invalid)

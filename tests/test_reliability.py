@@ -182,7 +182,8 @@ def test_an_invalid_result_file_is_named_moved_aside_and_redone(tmp_path, conten
     (spec,) = specs_of(tiny_matrix(tmp_path))
     path = tmp_path / f"{spec.key}.json"
     path.write_text(content)
-    assert not executor.is_finished(tmp_path, spec)
+    assert not executor.is_finished(tmp_path, spec) and path.read_text() == content   # a check moves nothing
+    executor.set_aside_invalid(tmp_path, [spec])
     warning = one_line(capsys.readouterr().err)
     assert str(path) in warning and problem in warning and "redone" in warning
     (aside,) = tmp_path.glob(f"{spec.key}.json.invalid-*")
@@ -194,7 +195,7 @@ def test_a_result_of_another_spec_is_not_taken(tmp_path, capsys):
     record = executor.record(b, "ok", {"metrics": {"mean": {"psnr": 30.0}}})
     (tmp_path / f"{a.key}.json").write_text(json.dumps(record))
     assert not executor.is_finished(tmp_path, a)
-    assert "is not this run's" in capsys.readouterr().err
+    assert executor.checked_result(tmp_path, a) == (None, f"its key {b.key!r} is not this run's {a.key!r}")
     (tmp_path / f"{b.key}.json").write_text(json.dumps(record))
     assert executor.is_finished(tmp_path, b)
 
@@ -261,7 +262,7 @@ def test_an_unusable_checkpoint_is_moved_aside_and_the_run_restarts(tmp_path, cd
     result = bench.train.run(spec, checkpoint_dir=tmp_path, progress=False)
     warning = one_line(capsys.readouterr().err)
     assert warning.startswith("warning: checkpoint") and str(checkpoint) in warning and "run restarts" in warning
-    (aside,) = tmp_path.glob(f"{spec.key}.pt.corrupt-*")
+    (aside,) = tmp_path.glob(f"{spec.key}.pt.invalid-*")
     assert aside.read_bytes() == damage(good, spec)
     assert result["metrics"] == fresh["metrics"] and result["curve"] == fresh["curve"]  # a clean restart
 

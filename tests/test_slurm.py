@@ -21,10 +21,10 @@ import torch
 
 from bench import run as runner
 from bench.atomic import write_json
-from bench.executor import record, result_path
+from bench.executor import record
 from conftest import one_block_matrix, specs_of
 from bench.slurm import ledger, queue, submit
-from bench.slurm.ledger import Layout
+from bench.layout import Layout
 from bench.slurm.options import executor_parameters, parse_time
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,10 +148,10 @@ def test_watch_yields_fresh_records_and_records_tasks_that_vanished(tmp_path, mo
     a, b, c = specs_of(one_block_matrix(tmp_path, ["Original", "+CDC", "+INN"], recipe={"iterations": 6}))
     layout = Layout(tmp_path / "results")
     ok = record(a, "ok", {"metrics": {"mean": {"psnr": 30.0}, "per_image": {}}})
-    write_json(result_path(layout.results, a.key), ok)           # A: finished while running
+    write_json(layout.result(a.key), ok)           # A: finished while running
     stale = record(b, "failed", error="old")
     stale["slurm"] = {"job_id": "3_1"}
-    write_json(result_path(layout.results, b.key), stale)        # B: a failure of an earlier job
+    write_json(layout.result(b.key), stale)        # B: a failure of an earlier job
     ledger.write_note(layout, c.key, "7_2", "held")              # C: held by another process
     monkeypatch.setattr(submit, "queue_states", lambda: {"7_0": "RUNNING"})
     monkeypatch.setattr(submit, "final_state", lambda job_id: "OUT_OF_MEMORY")
@@ -162,7 +162,7 @@ def test_watch_yields_fresh_records_and_records_tasks_that_vanished(tmp_path, mo
     failed = out[1]
     assert failed["status"] == "failed" and "7_1 ended OUT_OF_MEMORY" in failed["error"]
     assert str(layout.run_log(b.key)) in failed["error"] and failed["slurm"]["log"] == str(layout.run_log(b.key))
-    assert json.loads(result_path(layout.results, b.key).read_text())["slurm"]["job_id"] == "7_1"
+    assert json.loads(layout.result(b.key).read_text())["slurm"]["job_id"] == "7_1"
 
 
 def test_watch_waits_while_the_task_is_live(tmp_path, monkeypatch):
@@ -173,7 +173,7 @@ def test_watch_waits_while_the_task_is_live(tmp_path, monkeypatch):
     def states():  # running for two polls, then the result appears and the task ends
         calls.append(1)
         if len(calls) == 3:
-            write_json(result_path(layout.results, a.key),
+            write_json(layout.result(a.key),
                        record(a, "ok", {"metrics": {"mean": {"psnr": 1.0}, "per_image": {}}}))
             return {}
         return {"7_0": "RUNNING"}
@@ -289,20 +289,20 @@ def test_smoke_matrix_through_slurm_requeue_resumes_to_the_same_metrics(slurm, t
     assert "run(s) already queued or running" in out and "submitted Slurm job" not in out
     assert f"failed {inn.key}" in out and ", 1 failed" in out
 
-    resumed = json.loads(result_path(results, cdc.key).read_text())
+    resumed = json.loads(Layout(results).result(cdc.key).read_text())
     assert resumed["status"] == "ok" and resumed["slurm"]["attempt"] >= 2
     log = layout.run_log(cdc.key).read_text()
     starts = [int(line.rsplit(" ", 1)[1]) for line in log.splitlines() if "resumes from iteration" in line]
     assert starts and 0 < starts[0] < 300, log  # resumed from the checkpoint, not from scratch
-    assert json.loads(result_path(results, plain.key).read_text())["status"] == "ok"
-    cancelled = json.loads(result_path(results, inn.key).read_text())
+    assert json.loads(Layout(results).result(plain.key).read_text())["status"] == "ok"
+    cancelled = json.loads(Layout(results).result(inn.key).read_text())
     assert cancelled["status"] == "failed" and "CANCELLED" in cancelled["error"]
     assert str(layout.run_log(inn.key)) in cancelled["error"]
 
     local = tmp_path / "local"
     assert runner.main(common + ["--results", str(local), "--checkpoints", str(tmp_path / "lc"),
                                  "--row", "+CDC"]) == 0
-    uninterrupted = json.loads(result_path(local, cdc.key).read_text())
+    uninterrupted = json.loads(Layout(local).result(cdc.key).read_text())
     assert resumed["metrics"] == uninterrupted["metrics"]  # bit-identical, per image
     assert resumed["curve"] == uninterrupted["curve"]
 

@@ -175,13 +175,14 @@ def test_data_errors_of_the_runner_speak_of_data_root(tmp_path, no_training, cap
         assert "/nowhere/at/all" in message and "does not exist" in message
 
 
-def test_is_finished_names_but_keeps_an_invalid_file_when_asked(tmp_path):
+def test_an_invalid_file_is_named_but_kept_in_a_dry_run(tmp_path):
     matrix = tiny_matrix(tmp_path)
     (spec,) = specs_of(matrix)
     path = tmp_path / f"{spec.key}.json"
     path.write_text(json.dumps([1, 2]))
     said = []
-    assert not executor.is_finished(tmp_path, spec, warn=said.append, move_invalid=False)
+    assert not executor.is_finished(tmp_path, spec) and path.exists()
+    assert executor.set_aside_invalid(tmp_path, [spec], dry_run=True, warn=said.append) == 1
     assert path.exists() and len(said) == 1 and "not a JSON object" in said[0]
-    assert not executor.is_finished(tmp_path, spec, warn=said.append)
+    assert executor.set_aside_invalid(tmp_path, [spec], warn=said.append) == 1
     assert not path.exists() and len(list(tmp_path.glob(f"{spec.key}.json.invalid-*"))) == 1

@@ -1,6 +1,6 @@
-"""Where a Slurm execution keeps its files in the results folder, and the ledger of submitted
-runs (``<results>/slurm/ledger.json``: key -> job id), so a re-submission never queues a second
-copy of a run that is still pending or running (docs/cluster.md)."""
+"""The ledger of submitted runs (``<results>/slurm/ledger.json``: key -> job id), so a
+re-submission never queues a second copy of a run that is still pending or running, and each
+run's task note (docs/cluster.md). Where they lie is ``bench.layout.Layout``'s to say."""
 from __future__ import annotations
 
 import fcntl
@@ -8,45 +8,10 @@ import json
 import os
 import socket
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 from ..atomic import write_json
-
-
-@dataclass(frozen=True)
-class Layout:
-    """``<results>/slurm/`` (ledger, submitit's job folders) and ``<results>/logs/<key>/``."""
-
-    results: Path
-
-    @property
-    def slurm(self) -> Path:
-        return self.results / "slurm"
-
-    @property
-    def ledger(self) -> Path:
-        return self.slurm / "ledger.json"
-
-    @property
-    def jobs(self) -> Path:
-        """submitit's folder: sbatch scripts, pickles and the tasks' first log lines, named by
-        job id (one flat folder: Slurm opens a task's output file before anything could create
-        a per-task folder)."""
-        return self.slurm / "jobs"
-
-    def log_dir(self, key: str) -> Path:
-        return self.results / "logs" / key
-
-    def run_log(self, key: str) -> Path:
-        """The run's own log: every attempt appends to it."""
-        return self.log_dir(key) / "run.log"
-
-    def task_note(self, key: str) -> Path:
-        """Which Slurm task (job id, host, pid) last worked on the run, and its state:
-        starting, running, interrupted, held, ok or failed."""
-        return self.log_dir(key) / "task.json"
+from ..layout import Layout
 
 
 @contextmanager

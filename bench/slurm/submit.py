@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..atomic import write_json
-from ..executor import is_finished, record, result_path
+from ..executor import is_finished, record
+from ..layout import Layout
 from . import ledger
-from .ledger import Layout
 from .options import MAX_REQUEUES_ON_TIMEOUT, executor_parameters
 from .queue import SlurmError, final_state, is_live, queue_states
 
@@ -143,7 +143,7 @@ def watch(todo, jobs: dict[str, str], layout: Layout, poll: float):
 def fresh_record(layout: Layout, spec, job_id: str) -> dict | None:
     """The run's record if this submission produced it: any valid 'ok' record (the run was not
     finished when it was submitted), or a failed one that names this job."""
-    path = result_path(layout.results, spec.key)
+    path = layout.result(spec.key)
     if not path.exists():
         return None
     if is_finished(layout.results, spec):
@@ -171,5 +171,5 @@ def ended_without_record(layout: Layout, spec, job_id: str, state: str | None) -
     result = record(spec, "failed", error=f"Slurm task {job_id} ended {state} without a result; "
                                           f"logs: {layout.run_log(spec.key)} and {stdout}")
     result["slurm"] = {"job_id": job_id, "state": state, "log": str(layout.run_log(spec.key)), "stdout": stdout}
-    write_json(result_path(layout.results, spec.key), result)
+    write_json(layout.result(spec.key), result)
     return result

@@ -23,8 +23,9 @@ import submitit
 
 from .. import stops
 from ..atomic import write_json
-from ..executor import claim, is_finished, record, release, result_path, run_one
-from .ledger import Layout, read_note, write_note
+from ..executor import claim, is_finished, record, release, run_one
+from ..layout import Layout
+from .ledger import read_note, write_note
 from .queue import SlurmError, is_live, queue_states
 
 
@@ -43,17 +44,16 @@ def run_task(spec, args) -> dict | None:
     """Train ``spec``; the record gets a ``slurm`` field (job id, attempt, host, log). Returns
     None when another live process holds the run."""
     job_id = submitit.JobEnvironment().job_id
-    layout = Layout(Path(args.results))
+    layout = Layout(args.results, args.checkpoints)
     redirect_output(layout.run_log(spec.key))
     attempt = int(os.environ.get("SLURM_RESTART_COUNT", "0")) + 1
-    checkpoint = Path(args.checkpoints) / f"{spec.key}.pt"
-    resumed = checkpoint_iteration(checkpoint)
+    resumed = checkpoint_iteration(layout.checkpoint(spec.key))
     say(f"=== Slurm task {job_id} on {socket.gethostname()}, attempt {attempt}: run {spec.key} "
         + (f"resumes from iteration {resumed}" if resumed is not None else "starts from iteration 0"))
     info = {"job_id": job_id, "attempt": attempt, "host": socket.gethostname(), "log": str(layout.run_log(spec.key))}
     if is_finished(args.results, spec):  # requeued after its result was written: nothing to redo
         say("already finished")
-        return json.loads(result_path(args.results, spec.key).read_text())
+        return json.loads(layout.result(spec.key).read_text())
     clear_stale_claim(layout, spec.key, job_id)
     write_note(layout, spec.key, job_id, "starting")  # before the claim: a claim of ours always has a note
     if not claim(args.results, spec.key):
@@ -79,7 +79,7 @@ def run_task(spec, args) -> dict | None:
         say("finished by another process: not trained here")
         return None
     result["slurm"] = info
-    write_json(result_path(args.results, spec.key), result)
+    write_json(layout.result(spec.key), result)
     write_note(layout, spec.key, job_id, result["status"])
     say(f"=== {result['status']}" + (f": {result['error']}" if result["error"] else
                                       f": {json.dumps(result['metrics']['mean'])}"))
@@ -139,7 +139,7 @@ def clear_stale_claim(layout: Layout, key: str, job_id: str) -> None:
     node, which ``executor.claim`` must trust. It is stale when the note says a task of ours
     made it and that task is this one's earlier attempt or no longer in the queue."""
     note = read_note(layout, key)
-    claim_file = Path(layout.results) / f"{key}.claim"
+    claim_file = layout.claim(key)
     try:
         owner = json.loads(claim_file.read_text())
     except (OSError, ValueError):
