@@ -32,18 +32,11 @@ from pathlib import Path
 
 from . import stops
 from .atomic import set_aside, write_json
-from .dataroot import root_for
 from .layout import Layout
-from .progress import EVERY_S
 from .provenance import device_name, git_commit, versions
 from .spec import RunSpec
 
 RECORD_FIELDS = ("key", "config_key", "status", "spec")
-
-
-def run_label(args, spec) -> str:
-    """The run's name in progress lines: table, model, data set, row and seed (bench.progress)."""
-    return (getattr(args, "run_labels", None) or {}).get(spec.key) or f"{spec.baseline} {spec.key[:8]}"
 
 
 def _record_problem(record, spec: RunSpec) -> str | None:
@@ -187,11 +180,6 @@ def record(spec, status: str, measured: dict | None = None, error: str | None = 
     }
 
 
-def keeps_weights(args, spec) -> bool:
-    choice = getattr(args, "keep_weights", "auto")
-    return choice == "always" or (choice == "auto" and spec.profile != "smoke")
-
-
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
@@ -201,19 +189,19 @@ class DiskFull(RuntimeError):
     checkpoints are kept."""
 
 
-def disk_full(err: BaseException, spec, args) -> DiskFull | None:
+def disk_full(err: BaseException, spec, options) -> DiskFull | None:
     """``err`` as a DiskFull naming the folder (None unless it is a full disk or quota)."""
     if not isinstance(err, OSError) or err.errno not in DISK_FULL:
         return None
-    where = Path(err.filename).parent if err.filename else Path(args.results)
-    checkpoint = Layout(args.results, args.checkpoints).checkpoint(spec.key)
+    where = Path(err.filename).parent if err.filename else Path(options.results)
+    checkpoint = options.layout.checkpoint(spec.key)
     kept = f" and run {spec.key}'s checkpoint {checkpoint}" if checkpoint.exists() else ""
     return DiskFull(f"no space left in {where}/ ({err.strerror}) while writing "
                     f"{Path(err.filename).name if err.filename else 'a file'}; finished results{kept} are kept: "
                     "free space and run the same command again")
 
 
-def run_one(spec, args, device) -> dict | None:
+def run_one(spec, options, device) -> dict | None:
     """Train one spec and write its JSON; any exception but an interruption or a full disk
     (``DiskFull``: nothing can go on) is a 'failed' record. Returns None (and trains nothing)
     when another live process holds the run or has finished it."""
@@ -222,31 +210,30 @@ def run_one(spec, args, device) -> dict | None:
     from . import train
 
     try:
-        claimed = claim(args.results, spec.key)
+        claimed = claim(options.results, spec.key)
     except OSError as err:
-        full = disk_full(err, spec, args)
+        full = disk_full(err, spec, options)
         if full is None:
             raise
         raise full from None
     if not claimed:
         return None
-    layout = Layout(args.results, args.checkpoints)
+    layout = options.layout
     checkpoint = layout.checkpoint(spec.key)
     try:
-        if is_finished(args.results, spec):  # another process finished it since this one listed it
+        if is_finished(options.results, spec):  # another process finished it since this one listed it
             return None
         try:
-            measured = train.run(spec, data_root=root_for(args.data_roots, spec.data.name), device=device,
-                                 checkpoint_dir=args.checkpoints, progress=not args.quiet,
-                                 weights_path=layout.weights(spec.key) if keeps_weights(args, spec)
-                                 else None, label=run_label(args, spec),
-                                 progress_every=getattr(args, "progress_every", None) or EVERY_S,
+            measured = train.run(spec, data_root=options.data_root(spec.data.name), device=device,
+                                 checkpoint_dir=layout.checkpoints, progress=not options.quiet,
+                                 weights_path=layout.weights(spec.key) if options.keeps_weights(spec) else None,
+                                 label=options.label(spec), progress_every=options.progress_every,
                                  log_dir=layout.log_dir(spec.key))
             result = record(spec, "ok", measured, device=device)
         except KeyboardInterrupt:
             raise
         except Exception as err:  # noqa: BLE001 - isolation: one failure never stops the others
-            full = disk_full(err, spec, args)
+            full = disk_full(err, spec, options)
             if full is not None:
                 raise full from None
             if device.type == "cuda":
@@ -257,7 +244,7 @@ def run_one(spec, args, device) -> dict | None:
         try:
             write_json(layout.result(spec.key), result)
         except OSError as err:
-            full = disk_full(err, spec, args)
+            full = disk_full(err, spec, options)
             if full is None:
                 raise
             raise full from None
@@ -265,7 +252,7 @@ def run_one(spec, args, device) -> dict | None:
             checkpoint.unlink(missing_ok=True)  # only now: the result is safely on disk
         return result
     finally:
-        release(args.results, spec.key)
+        release(options.results, spec.key)
 
 
 def worker_devices(device, jobs: int) -> list:
@@ -297,19 +284,19 @@ def _next_result(results, workers, poll: float = 1.0):
                                   "the same command resumes them from their checkpoints") from None
 
 
-def execute(todo, args, device):
+def execute(todo, options, device):
     """Yield each spec's result record as it finishes (None for a run another process holds)."""
-    if args.jobs <= 1:
+    if options.jobs <= 1:
         for spec in todo:
-            yield run_one(spec, args, device)
+            yield run_one(spec, options, device)
         return
     _quiet_resource_tracker()
     context = multiprocessing.get_context("spawn")  # CUDA cannot be used in forked children
     tasks, results = context.Queue(), context.Queue()
     for spec in todo:
         tasks.put(spec)
-    devices = worker_devices(device, args.jobs)
-    workers = [context.Process(target=_worker, args=(str(d), args.threads, args, tasks, results), daemon=True)
+    devices = worker_devices(device, options.jobs)
+    workers = [context.Process(target=_worker, args=(str(d), options, tasks, results), daemon=True)
                for d in devices]
     for worker in workers:
         tasks.put(None)  # one stop marker per worker
@@ -342,17 +329,17 @@ def _quiet_resource_tracker() -> None:
         sys.warnoptions.append(option)
 
 
-def _worker(device: str, threads: int, args, tasks, results) -> None:
+def _worker(device: str, options, tasks, results) -> None:
     parent = os.getppid()
     signals = stops.install("worker")
     try:
         import torch
 
-        torch.set_num_threads(threads)
+        torch.set_num_threads(options.threads)
         device = torch.device(device)
         if device.type == "cuda":
             torch.cuda.set_device(device)
-        serve(tasks, results, lambda spec: run_one(spec, args, device))
+        serve(tasks, results, lambda spec: run_one(spec, options, device))
     except KeyboardInterrupt:
         pass  # the run in flight was checkpointed; the parent is interrupted too
     finally:

@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 
 from .dataroot import parse_roots, root_for
+from .layout import DEFAULT_CHECKPOINTS
 from .matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, profile_seeds, unique_specs
 from .progress import EVERY_S
 from .spec import AMP_MODES
 
 
-DEFAULT_CHECKPOINTS = "checkpoints"
 CALLER_DIR = "BENCH_CALLER_DIR"   # run_all.sh: the folder it was started from (it cds into the checkout)
 
 
@@ -104,7 +104,6 @@ def parse_args(argv=None):
         add_arguments(parser)
     args = parser.parse_args(argv)
     _from_caller(args)
-    args.checkpoints = args.checkpoints or DEFAULT_CHECKPOINTS
     return args
 
 
@@ -132,8 +131,8 @@ class InputError(ValueError):
     """Bad input found before training: one line, exit 2."""
 
 
-def check_args(args, specs) -> None:
-    if args.jobs < 1 or args.seeds < 1:
+def check_args(args, seeds: int, specs) -> None:
+    if args.jobs < 1 or seeds < 1:
         raise InputError("--jobs and --seeds must be at least 1")
     if not args.progress_every > 0:
         raise InputError(f"--progress-every {args.progress_every:g}: expected a number of seconds above 0")
@@ -208,31 +207,17 @@ def main(argv=None) -> int:
 
 
 def _main(argv=None) -> int:
-    args = parse_args(argv)
-    from .report.aggregate import default_folders, profile_folder
-
+    args = parse_args(argv)          # the command line as given; never changed after parsing
     try:
-        matrix = load_matrix(args.matrix)
-        if args.seeds is None:
-            args.seeds = profile_seeds(matrix, args.profile)
-        entries = expand(matrix, tables=args.table, profile=args.profile, seeds=range(max(args.seeds, 1)),
-                         models=args.model, rows=args.row)
-        args.results, args.tables = default_folders(args.results, args.tables,
-                                                    profile_folder(matrix, args.profile))
-        check_args(args, unique_specs(entries))
-        device = _resolve_execution(args)
-        entries = [_with_execution(e, args) for e in entries]
-        specs = unique_specs(entries)
-    except (MatrixError, InputError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except ValueError as err:  # a bad device, Slurm option, ...
+        plan = _plan(args)
+    except (MatrixError, InputError, ValueError) as err:  # ValueError: a bad device, Slurm option, ...
         print(f"error: {err}", file=sys.stderr)
         return 2
     from .executor import is_finished, set_aside_invalid
 
-    set_aside_invalid(args.results, specs, dry_run=args.dry_run)   # named; moved aside unless a dry run
-    todo = [s for s in specs if not is_finished(args.results, s)]
+    entries, specs = plan["entries"], unique_specs(plan["entries"])
+    set_aside_invalid(plan["results"], specs, dry_run=args.dry_run)   # named; moved aside unless a dry run
+    todo = [s for s in specs if not is_finished(plan["results"], s)]
     tables = sorted({str(e.table) for e in entries}, key=lambda t: (not t.isdigit(), t.zfill(4)))
     print(f"tables {', '.join(tables)}: {len(entries)} cells, {len(specs)} unique runs, "
           f"{len(specs) - len(todo)} already finished, {len(todo)} to run (profile {args.profile})", flush=True)
@@ -243,42 +228,80 @@ def _main(argv=None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     try:
-        args.data_roots = parse_roots(args.data_root)
-        check_results_folder(args.results)
-        check_data(todo, args.data_roots)
+        data_roots = parse_roots(args.data_root)
+        check_results_folder(plan["results"])
+        check_data(todo, data_roots)
     except ValueError as err:  # DatasetError is a ValueError: one line, before any training
         print(f"error: {err}", file=sys.stderr)
         return 2
     from .progress import run_labels
 
-    args.run_labels = run_labels([e for e in entries if e.key in {s.key for s in todo}])
-    status = _train(todo, specs, args, device)
-    if status in (0, 1) and not args.no_render and not getattr(args, "no_wait", False):
-        from . import aggregate
+    options = execution_options(args, plan, data_roots, run_labels([e for e in entries if e.key in
+                                                                     {s.key for s in todo}]))
+    status = _train(todo, specs, options, plan["device"])
+    if status in (0, 1) and not args.no_render and not options.no_wait:
+        return _render(args, options, plan["tables"], status)
+    return status
 
-        try:
-            aggregate.main(["--results", args.results, "--tables", args.tables, "--matrix", args.matrix,
-                            "--profile", args.profile])
-        except OSError as err:  # e.g. a full disk: the results are safe, the tables can wait
-            where = err.filename or args.tables
-            print(f"error: cannot write the tables ({where}: {err.strerror or err}); every result is kept "
-                  f"in {args.results}: render them later with python -m bench.aggregate --profile "
-                  f"{args.profile}", file=sys.stderr)
-            return 1
+
+def _plan(args) -> dict:
+    """What the command line asks for, resolved and checked: the matrix's entries (their specs
+    with the execution options that change numbers), the folders, the device, loader workers
+    and threads."""
+    from .report.aggregate import default_folders, profile_folder
+
+    matrix = load_matrix(args.matrix)
+    seeds = args.seeds if args.seeds is not None else profile_seeds(matrix, args.profile)
+    entries = expand(matrix, tables=args.table, profile=args.profile, seeds=range(max(seeds, 1)),
+                     models=args.model, rows=args.row)
+    results, tables = default_folders(args.results, args.tables, profile_folder(matrix, args.profile))
+    check_args(args, seeds, unique_specs(entries))
+    device, workers, threads = _resolve_execution(args)
+    return {"entries": [_with_execution(e, args, workers) for e in entries], "results": results,
+            "tables": tables, "device": device, "workers": workers, "threads": threads}
+
+
+def execution_options(args, plan: dict, data_roots: dict | None = None, run_labels: dict | None = None):
+    """The frozen ExecutionOptions of this invocation (built once, here)."""
+    from .options import ExecutionOptions, SlurmOptions
+
+    return ExecutionOptions(
+        results=plan["results"], checkpoints=args.checkpoints or DEFAULT_CHECKPOINTS, profile=args.profile,
+        device=args.device, executor=args.executor, jobs=args.jobs, threads=plan["threads"], workers=plan["workers"],
+        data_roots=tuple(sorted((data_roots or {}).items())), keep_weights=args.keep_weights, quiet=args.quiet,
+        progress_every=args.progress_every, no_wait=getattr(args, "no_wait", False),
+        slurm=SlurmOptions.from_args(args) if args.executor == "slurm" else SlurmOptions(),
+        run_labels=dict(run_labels or {}))
+
+
+def _render(args, options, tables: str, status: int) -> int:
+    """The tables of the results (a full disk here keeps every result and says how to render)."""
+    from . import aggregate
+
+    try:
+        aggregate.main(["--results", options.results, "--tables", tables, "--matrix", args.matrix,
+                        "--profile", args.profile])
+    except OSError as err:  # e.g. a full disk: the results are safe, the tables can wait
+        where = err.filename or tables
+        print(f"error: cannot write the tables ({where}: {err.strerror or err}); every result is kept "
+              f"in {options.results}: render them later with python -m bench.aggregate --profile "
+              f"{args.profile}", file=sys.stderr)
+        return 1
     return status
 
 
 def _resolve_execution(args):
-    """Device, threads and loader workers. Under Slurm the device and threads are each task's,
-    resolved on its node; the loader workers are fixed here, since they are part of the key."""
+    """(device, loader workers, threads). Under Slurm the device and threads are each task's,
+    resolved on its node (None here); the loader workers are fixed here, since they are part of
+    the key."""
     from .slurm.options import check_args as check_slurm_args
 
     check_slurm_args(args)
     if args.executor == "slurm":
+        from .options import SlurmOptions
         from .slurm.options import loader_workers, run_gpus
 
-        args.workers = loader_workers(args, run_gpus(args))
-        return None
+        return None, loader_workers(args.workers, run_gpus(SlurmOptions.from_args(args), args.device)), args.threads
     import torch
 
     from .train import resolve_device
@@ -287,22 +310,20 @@ def _resolve_execution(args):
     if args.profile == "paper" and args.device == "auto" and device.type != "cuda" and not args.dry_run:
         raise InputError("--profile paper trains the published recipes, sized for a GPU, and no CUDA device is "
                          "visible here; give --device cpu to train them on the CPU anyway (days per run)")
-    args.threads = args.threads or max(1, (os.cpu_count() or 1) // args.jobs)
-    torch.set_num_threads(args.threads)
-    if args.workers is None:
-        args.workers = 4 if device.type == "cuda" else 0
-    return device
+    threads = args.threads or max(1, (os.cpu_count() or 1) // args.jobs)
+    torch.set_num_threads(threads)
+    return device, args.workers if args.workers is not None else (4 if device.type == "cuda" else 0), threads
 
 
-def _with_execution(entry, args):
+def _with_execution(entry, args, workers: int):
     """The entry's spec with the options that change its numbers: amp, loader workers, determinism."""
     from dataclasses import replace
 
-    spec = replace(entry.spec, amp=args.amp, loader_workers=args.workers, deterministic=args.deterministic)
+    spec = replace(entry.spec, amp=args.amp, loader_workers=workers, deterministic=args.deterministic)
     return replace(entry, spec=spec, key=spec.key, config_key=spec.config_key)
 
 
-def _train(todo, specs, args, device) -> int:
+def _train(todo, specs, options, device) -> int:
     from . import stops
     from .executor import DiskFull, WorkersLost, execute
     from .progress import Remaining, done_line
@@ -310,12 +331,12 @@ def _train(todo, specs, args, device) -> int:
 
     stops.install("runner")
     run = execute
-    if args.executor == "slurm":
+    if options.executor == "slurm":
         from .slurm import execute as run
     failed, done, held, started = [], 0, 0, time.time()
-    remaining = Remaining(todo, parallel=args.jobs)    # Slurm: the queue sets the pace, no ETA
+    remaining = Remaining(todo, parallel=options.jobs)    # Slurm: the queue sets the pace, no ETA
     try:
-        for result in run(todo, args, device):
+        for result in run(todo, options, device):
             if result is None:
                 held += 1
                 continue
@@ -323,9 +344,9 @@ def _train(todo, specs, args, device) -> int:
             remaining.finished(result["key"], result)
             if result["status"] != "ok":
                 failed.append(result)
-            if not args.quiet or result["status"] != "ok":
-                label = getattr(args, "run_labels", {}).get(result["key"], result["key"])
-                eta = remaining.seconds() if args.executor == "local" else None
+            if not options.quiet or result["status"] != "ok":
+                label = options.run_labels.get(result["key"], result["key"])
+                eta = remaining.seconds() if options.executor == "local" else None
                 print(done_line(done + held, len(todo), label, result, eta), file=sys.stderr, flush=True)
     except (WorkersLost, DiskFull) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -334,9 +355,9 @@ def _train(todo, specs, args, device) -> int:
         print(f"\ninterrupted: {done} run(s) finished, the run(s) in flight checkpointed; the same command "
               "resumes them", file=sys.stderr)
         return 130
-    if getattr(args, "no_wait", False):
+    if options.no_wait:
         return 0
-    where = "Slurm" if device is None else f"{device_name(device)} ({args.threads} threads)"
+    where = "Slurm" if device is None else f"{device_name(device)} ({options.threads} threads)"
     print(f"done in {time.time() - started:.1f} s on {where}: "
           f"{done - len(failed)} ok, {len(failed)} failed, {len(specs) - len(todo)} skipped"
           + (f", {held} left to (or done by) another live process" if held else ""))

@@ -132,9 +132,9 @@ def test_a_bad_progress_interval_is_one_line(tmp_path, capfd):
 
 def test_slurm_tasks_keep_progress_unless_quiet():
     pytest.importorskip("submitit")
-    from bench.slurm.task import task_args
+    from bench.options import ExecutionOptions
+    from bench.slurm.task import task_options
 
     for quiet in (False, True):
-        args = types.SimpleNamespace(quiet=quiet, jobs=4, threads=1, workers=0)
-        out = task_args(args, types.SimpleNamespace(type="cpu"))
-        assert out.quiet is quiet and out.jobs == 1
+        out = task_options(ExecutionOptions(results="r", checkpoints="c", quiet=quiet, jobs=4, threads=1))
+        assert out.quiet is quiet and out.jobs == 1 and out.threads == 1

@@ -19,6 +19,7 @@ import yaml
 import bench.train
 from bench import executor
 from bench import run as runner
+from bench.options import ExecutionOptions
 from bench.stops import StopAfter
 from conftest import ENV, ROOT, one_line, specs_of, tiny_matrix
 
@@ -99,9 +100,8 @@ def test_a_run_finished_by_another_process_after_listing_is_not_retrained(tmp_pa
     (spec,) = specs_of(tmp_path / "matrix.yaml")
     assert main(tmp_path) == 0
     monkeypatch.setattr(bench.train, "run", lambda *a, **k: pytest.fail("trained a finished run again"))
-    args = SimpleNamespace(results=str(tmp_path / "results"), checkpoints=str(tmp_path / "ckpt"), data_roots={},
-                           quiet=True, jobs=1, workers=0, keep_weights="auto")
-    assert executor.run_one(spec, args, torch.device("cpu")) is None
+    options = ExecutionOptions(results=str(tmp_path / "results"), checkpoints=str(tmp_path / "ckpt"), quiet=True)
+    assert executor.run_one(spec, options, torch.device("cpu")) is None
     assert not (tmp_path / "results" / f"{spec.key}.claim").exists()
 
 

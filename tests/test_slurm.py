@@ -32,6 +32,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 # ----- options ---------------------------------------------------------------------------------
 
+def options_of(argv):
+    """The ExecutionOptions the runner builds from a Slurm command line (folders not resolved)."""
+    args = runner.parse_args(["--executor", "slurm", *argv])
+    _, workers, threads = runner._resolve_execution(args)
+    return runner.execution_options(args, {"results": "r", "workers": workers, "threads": threads})
+
+
 @pytest.mark.parametrize("text, minutes", [("90", 90), ("1:30:00", 90), ("0:00:01", 1), ("2:30", 3),
                                            ("1-00:00:00", 1440), ("2-3", 2 * 1440 + 180), ("1-0:30", 1470)])
 def test_parse_time_slurm_formats(text, minutes):
@@ -47,11 +54,11 @@ def test_parse_time_rejects_with_the_option_name(text):
 def test_parameters_reach_the_sbatch_script(tmp_path):
     from submitit.slurm.slurm import _make_sbatch_string
 
-    args = runner.parse_args(["--executor", "slurm", "--device", "cuda", "--slurm-partition", "gpu",
-                              "--slurm-account", "lab", "--slurm-qos", "high", "--slurm-time", "1:30:00",
-                              "--slurm-mem", "32G", "--slurm-constraint", "a100|h100", "--slurm-parallel", "4",
-                              "--slurm-setup", "module load cuda"])
-    params = executor_parameters(args, "/repo root")
+    options = options_of(["--device", "cuda", "--slurm-partition", "gpu",
+                          "--slurm-account", "lab", "--slurm-qos", "high", "--slurm-time", "1:30:00",
+                          "--slurm-mem", "32G", "--slurm-constraint", "a100|h100", "--slurm-parallel", "4",
+                          "--slurm-setup", "module load cuda"])
+    params = executor_parameters(options, "/repo root")
     script = _make_sbatch_string(command="python -m x", folder=tmp_path, map_count=10, **params)
     for line in ["--partition=gpu", "--account=lab", "--qos=high", "--time=90", "--mem=32G",
                  "--constraint='a100|h100'", "--gpus-per-node=1", "--cpus-per-task=5", "--array=0-9%4",
@@ -61,7 +68,7 @@ def test_parameters_reach_the_sbatch_script(tmp_path):
 
 
 def test_cpu_runs_ask_no_gpu_and_one_cpu_per_loader_worker():
-    params = executor_parameters(runner.parse_args(["--device", "cpu", "--workers", "2"]), "/r")
+    params = executor_parameters(options_of(["--device", "cpu", "--workers", "2"]), "/r")
     assert "gpus_per_node" not in params and params["cpus_per_task"] == 3 and params["time"] == 24 * 60
 
 
@@ -72,7 +79,7 @@ def test_cpu_runs_ask_no_gpu_and_one_cpu_per_loader_worker():
                                          (["--slurm-poll", "0"], "--slurm-poll")])
 def test_bad_options_are_one_line_errors(argv, match):
     with pytest.raises(ValueError, match=match):
-        executor_parameters(runner.parse_args(argv), "/r")
+        executor_parameters(options_of(argv), "/r")
 
 
 def test_no_wait_needs_the_slurm_executor():
@@ -136,9 +143,8 @@ def test_a_queued_run_is_not_submitted_twice(tmp_path, monkeypatch):
     monkeypatch.setattr(submit, "queue_states", lambda: {"7_0": "PENDING", "7_1": "COMPLETED"})
     monkeypatch.setattr(submitit, "SlurmExecutor", FakeExecutor)
     FakeExecutor.submitted = []
-    args = runner.parse_args(["--executor", "slurm", "--device", "cpu", "--results", str(layout.results)])
-    args.data_roots = {}
-    jobs = submit.submit([a, b], args)
+    options = options_of(["--device", "cpu"]).but(results=str(layout.results))
+    jobs = submit.submit([a, b], options)
     assert FakeExecutor.submitted == [[b.key]]
     assert jobs == {a.key: "7_0", b.key: "40_0"}
     assert {k: e["job_id"] for k, e in ledger.read(layout).items()} == jobs

@@ -3,18 +3,18 @@ Slurm job array through submitit, one task (one run, one GPU) per run (docs/clus
 
     add_arguments(parser)          # the --slurm-* options and --no-wait
     check_args(args)               # one-line ValueError for a bad option, before any submission
-    execute(todo, args, device)    # yields result records like bench.executor.execute
+    execute(todo, options, device) # yields result records like bench.executor.execute
 
 Importing this package does not import submitit; submitting does.
 """
 from .options import add_arguments, check_args
 
 
-def execute(todo, args, device=None):
+def execute(todo, options, device=None):
     """Yield each spec's result record as its Slurm task ends (see ``submit.execute``)."""
     from .submit import execute as submit_and_watch
 
-    yield from submit_and_watch(todo, args, device)
+    yield from submit_and_watch(todo, options, device)
 
 
 __all__ = ["add_arguments", "check_args", "execute"]

@@ -40,7 +40,9 @@ def check_args(args) -> None:
     if getattr(args, "no_wait", False) and args.executor != "slurm":
         raise ValueError("--no-wait: only with --executor slurm")
     if args.executor == "slurm":
-        executor_parameters(args, ".")
+        from ..options import SlurmOptions
+
+        sbatch_parameters(SlurmOptions.from_args(args), args.device, args.workers, args.profile, ".")
 
 
 def parse_time(text: str) -> int:
@@ -62,43 +64,47 @@ def parse_time(text: str) -> int:
     return -(-seconds // 60)
 
 
-def run_gpus(args) -> int:
-    gpus = args.slurm_gpus if args.slurm_gpus is not None else (0 if args.device == "cpu" else 1)
+def run_gpus(slurm, device: str) -> int:
+    gpus = slurm.gpus if slurm.gpus is not None else (0 if device == "cpu" else 1)
     if gpus < 0:
         raise ValueError(f"--slurm-gpus {gpus}: expected 0 or more")
-    if gpus == 0 and args.device.startswith("cuda"):
-        raise ValueError(f"--slurm-gpus 0 with --device {args.device}: a CUDA run needs a GPU")
+    if gpus == 0 and device.startswith("cuda"):
+        raise ValueError(f"--slurm-gpus 0 with --device {device}: a CUDA run needs a GPU")
     return gpus
 
 
-def loader_workers(args, gpus: int) -> int:
+def loader_workers(workers: int | None, gpus: int) -> int:
     """Data-loader workers of one run: --workers, else 4 with a GPU and 0 without."""
-    return args.workers if args.workers is not None else (4 if gpus else 0)
+    return workers if workers is not None else (4 if gpus else 0)
 
 
-def executor_parameters(args, repo_root) -> dict:
-    """submitit ``SlurmExecutor.update_parameters`` keywords for one run per array task."""
-    gpus = run_gpus(args)
-    cpus = args.slurm_cpus if args.slurm_cpus is not None else 1 + loader_workers(args, gpus)
+def executor_parameters(options, repo_root) -> dict:
+    """submitit ``SlurmExecutor.update_parameters`` keywords for one run per array task, from the
+    invocation's ExecutionOptions (bench/options.py)."""
+    return sbatch_parameters(options.slurm, options.device, options.workers, options.profile, repo_root)
+
+
+def sbatch_parameters(slurm, device: str, workers: int | None, profile: str, repo_root) -> dict:
+    gpus = run_gpus(slurm, device)
+    cpus = slurm.cpus if slurm.cpus is not None else 1 + loader_workers(workers, gpus)
     if cpus < 1:
         raise ValueError(f"--slurm-cpus {cpus}: expected 1 or more")
-    if args.slurm_parallel is not None and args.slurm_parallel < 1:
-        raise ValueError(f"--slurm-parallel {args.slurm_parallel}: expected 1 or more")
-    if args.slurm_mem is not None and not re.fullmatch(r"\d+[KMGT]?", args.slurm_mem):
-        raise ValueError(f"--slurm-mem {args.slurm_mem!r}: expected a size such as 16000M or 32G")
-    if args.slurm_poll <= 0:
-        raise ValueError(f"--slurm-poll {args.slurm_poll}: expected a positive number of seconds")
+    if slurm.parallel is not None and slurm.parallel < 1:
+        raise ValueError(f"--slurm-parallel {slurm.parallel}: expected 1 or more")
+    if slurm.mem is not None and not re.fullmatch(r"\d+[KMGT]?", slurm.mem):
+        raise ValueError(f"--slurm-mem {slurm.mem!r}: expected a size such as 16000M or 32G")
+    if slurm.poll <= 0:
+        raise ValueError(f"--slurm-poll {slurm.poll}: expected a positive number of seconds")
     params = {
-        "job_name": f"bench-{args.profile}", "time": parse_time(args.slurm_time), "nodes": 1,
+        "job_name": f"bench-{profile}", "time": parse_time(slurm.time), "nodes": 1,
         "ntasks_per_node": 1, "cpus_per_task": cpus, "signal_delay_s": SIGNAL_DELAY_S,
         # cd first: the task unpickles bench.* objects, importable from the repository root
-        "setup": [f"cd {_quote(repo_root)}"] + list(args.slurm_setup or []),
+        "setup": [f"cd {_quote(repo_root)}"] + list(slurm.setup),
     }
     if gpus:
         params["gpus_per_node"] = gpus
-    optional = {"partition": args.slurm_partition, "account": args.slurm_account, "qos": args.slurm_qos,
-                "constraint": args.slurm_constraint, "array_parallelism": args.slurm_parallel,
-                "mem": args.slurm_mem}
+    optional = {"partition": slurm.partition, "account": slurm.account, "qos": slurm.qos,
+                "constraint": slurm.constraint, "array_parallelism": slurm.parallel, "mem": slurm.mem}
     params.update({k: v for k, v in optional.items() if v is not None})
     return params
 

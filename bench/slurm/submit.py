@@ -3,7 +3,6 @@ submitit, then watch the results folder and the queue, yielding each run's recor
 ends, like ``bench.executor.execute`` (docs/cluster.md)."""
 from __future__ import annotations
 
-import copy
 import json
 import sys
 import time
@@ -21,28 +20,28 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 QUEUE_FAILURES_TOLERATED = 30   # consecutive failed squeue calls while waiting (controller restarts)
 
 
-def execute(todo, args, device=None):
+def execute(todo, options, device=None):
     """Yield each spec's result record as its Slurm task ends (None for a run that another live
     process holds). ``device`` is unused: each task resolves ``--device`` on its node. With
     ``--no-wait`` it submits, prints the job id and yields nothing."""
     if not todo:
         return
     try:
-        jobs = submit(todo, args)
+        jobs = submit(todo, options)
     except (ValueError, SlurmError) as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
-    if getattr(args, "no_wait", False):
+    if options.no_wait:
         return
     try:
-        yield from watch(todo, jobs, Layout(Path(args.results).resolve()), args.slurm_poll)
+        yield from watch(todo, jobs, options.layout.resolved(), options.slurm.poll)
     except KeyboardInterrupt:
         print(f"\nstopped waiting; the Slurm jobs ({', '.join(sorted(set(array_ids(jobs.values()))))}) keep "
               "running: the same command waits for them again", file=sys.stderr)
         raise
 
 
-def submit(todo, args) -> dict[str, str]:
+def submit(todo, options) -> dict[str, str]:
     """Submit the runs not already pending or running in Slurm; key -> job id of every run."""
     try:
         import submitit
@@ -50,8 +49,8 @@ def submit(todo, args) -> dict[str, str]:
         raise ValueError("--executor slurm needs submitit: .venv/bin/pip install -r requirements.txt") from None
     from .task import RunTask
 
-    layout = Layout(Path(args.results).resolve())
-    params = executor_parameters(args, REPO_ROOT)
+    layout = options.layout.resolved()
+    params = executor_parameters(options, REPO_ROOT)
     with ledger.locked(layout) as entries:
         states = queue_states()
         queued = {s.key: entries[s.key]["job_id"] for s in todo
@@ -65,7 +64,7 @@ def submit(todo, args) -> dict[str, str]:
         try:
             executor = submitit.SlurmExecutor(folder=layout.jobs, max_num_timeout=MAX_REQUEUES_ON_TIMEOUT)
             executor.update_parameters(**params)
-            jobs = executor.map_array(RunTask(task_args(args)), new)
+            jobs = executor.map_array(RunTask(options.absolute()), new)
         except RuntimeError as err:  # no srun; sbatch refused (submitit's FailedJobError)
             raise ValueError(submission_error(err, params)) from None
         submitted_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -95,15 +94,6 @@ def say(message: str) -> None:
 
     tqdm.write(message, file=sys.stdout)
     sys.stdout.flush()
-
-
-def task_args(args):
-    """The options a task needs, with every path made absolute (tasks start in the repository)."""
-    out = copy.copy(args)
-    out.results = str(Path(args.results).resolve())
-    out.checkpoints = str(Path(args.checkpoints).resolve())
-    out.data_roots = {name: str(Path(folder).resolve()) for name, folder in (args.data_roots or {}).items()}
-    return out
 
 
 def array_ids(job_ids) -> list[str]:

@@ -10,7 +10,6 @@ numbers equal an uninterrupted run's.
 """
 from __future__ import annotations
 
-import copy
 import json
 import os
 import signal
@@ -33,37 +32,37 @@ class RunTask(submitit.helpers.Checkpointable):
     """The callable submitted once per run; ``checkpoint`` (inherited) resubmits it unchanged,
     as the training state lives in the run's checkpoint file."""
 
-    def __init__(self, args):
-        self.args = args
+    def __init__(self, options):
+        self.options = options          # ExecutionOptions (bench/options.py), folders absolute
 
     def __call__(self, spec):
-        return run_task(spec, self.args)
+        return run_task(spec, self.options)
 
 
-def run_task(spec, args) -> dict | None:
+def run_task(spec, options) -> dict | None:
     """Train ``spec``; the record gets a ``slurm`` field (job id, attempt, host, log). Returns
     None when another live process holds the run."""
     job_id = submitit.JobEnvironment().job_id
-    layout = Layout(args.results, args.checkpoints)
+    layout = options.layout
     redirect_output(layout.run_log(spec.key))
     attempt = int(os.environ.get("SLURM_RESTART_COUNT", "0")) + 1
     resumed = checkpoint_iteration(layout.checkpoint(spec.key))
     say(f"=== Slurm task {job_id} on {socket.gethostname()}, attempt {attempt}: run {spec.key} "
         + (f"resumes from iteration {resumed}" if resumed is not None else "starts from iteration 0"))
     info = {"job_id": job_id, "attempt": attempt, "host": socket.gethostname(), "log": str(layout.run_log(spec.key))}
-    if is_finished(args.results, spec):  # requeued after its result was written: nothing to redo
+    if is_finished(layout.results, spec):  # requeued after its result was written: nothing to redo
         say("already finished")
         return json.loads(layout.result(spec.key).read_text())
     clear_stale_claim(layout, spec.key, job_id)
     write_note(layout, spec.key, job_id, "starting")  # before the claim: a claim of ours always has a note
-    if not claim(args.results, spec.key):
+    if not claim(layout.results, spec.key):
         write_note(layout, spec.key, job_id, "held")
         say("held by another live process: not trained here")
         return None
     write_note(layout, spec.key, job_id, "running")
     signals = stops.install("slurm-task")
     try:
-        result = train_here(spec, args)
+        result = train_here(spec, options)
     except KeyboardInterrupt:
         write_note(layout, spec.key, job_id, "interrupted")
         say("interrupted: checkpointed at an iteration boundary")
@@ -72,7 +71,7 @@ def run_task(spec, args) -> dict | None:
             raise SystemExit(128 + signal.SIGTERM) from None  # Slurm requeues (requeue, pre-emption) or cancels
         result = record(spec, "failed", error=refusal)
     finally:
-        release(args.results, spec.key)
+        release(layout.results, spec.key)
         signals.done()
     if result is None:  # finished by another process between the listing and the claim
         write_note(layout, spec.key, job_id, "held")
@@ -86,37 +85,32 @@ def run_task(spec, args) -> dict | None:
     return result
 
 
-def train_here(spec, args) -> dict:
+def train_here(spec, options) -> dict:
     try:
-        device = task_device(args)
+        device = task_device(options.device)
     except ValueError as err:  # e.g. --device cuda on a node without one
         return record(spec, "failed", error=str(err))
-    return run_one(spec, task_args(args, device), device)
+    return run_one(spec, task_options(options), device)
 
 
-def task_args(args, device):
-    """The runner's options for one run on this node: threads and loader workers from the
-    task's CPUs when not given. Progress goes to the run's log as plain lines, one every
-    ``--progress-every`` seconds (bench/progress.py), unless ``--quiet``."""
+def task_options(options):
+    """The options of one run on this node: one job, threads from the task's CPUs when not
+    given (the loader workers were fixed at submission: they are in the spec). Progress goes to
+    the run's log as plain lines, one every ``--progress-every`` seconds, unless ``--quiet``."""
     import torch
 
-    cpus = int(os.environ.get("SLURM_CPUS_PER_TASK", "1"))
-    out = copy.copy(args)
-    out.jobs = 1
-    out.threads = args.threads or cpus
-    torch.set_num_threads(out.threads)
-    if args.workers is None:
-        out.workers = min(4, cpus - 1) if device.type == "cuda" else 0
-    return out
+    threads = options.threads or int(os.environ.get("SLURM_CPUS_PER_TASK", "1"))
+    torch.set_num_threads(threads)
+    return options.but(jobs=1, threads=threads)
 
 
-def task_device(args):
+def task_device(name: str):
     """``--device`` resolved on the compute node (Slurm exposes the run's GPU as cuda:0)."""
     import torch
 
     from ..train import resolve_device
 
-    device = resolve_device(args.device)
+    device = resolve_device(name)
     if device.type == "cuda" and device.index is None:
         device = torch.device("cuda", 0)
     return device
