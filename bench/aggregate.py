@@ -25,7 +25,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="output folder (default: tables/<folder> for results/<folder>, tables/ for "
                              "results/, else <results>/tables); a folder holding another profile's tables "
                              "is refused")
-    parser.add_argument("--matrix", default="bench/matrix.yaml", help="experiment matrix (rows -> run keys)")
+    parser.add_argument("--matrix", default="bench/experiment/matrix.yaml", help="experiment matrix (rows -> run keys)")
     parser.add_argument("--published", default=str(DEFAULT_PUBLISHED), help="the paper's numbers")
     parser.add_argument("--profile", default=None,
                         help="profile whose runs to show (smoke, study, paper; default: the one whose results "

@@ -4,7 +4,7 @@
     python -m bench.power report [--results results/power] [--out docs/study_regimes.md]
     python -m bench.power baselines [--results results/study]
 
-A regime (bench/regimes.yaml) is an overlay on the matrix's `study` profile. `run` writes the
+A regime (bench/experiment/regimes.yaml) is an overlay on the matrix's `study` profile. `run` writes the
 overlaid matrix beside the records (<results>/matrix-<regime>.yaml, profile `regime-<regime>`)
 and trains DnCNN/SIDD `Original` and `+Null` at --seeds seeds and `+CDC` at --cdc-seeds through
 the ordinary runner (claims, resume, records). `report` reads the records and prints, per regime:
@@ -29,10 +29,10 @@ from pathlib import Path
 import yaml
 from scipy.stats import t as student_t
 
-from .labels import REFERENCE_LABEL
-from .matrix import DEFAULT_MATRIX, load_matrix
+from .experiment.labels import REFERENCE_LABEL
+from .experiment.matrix import DEFAULT_MATRIX, load_matrix
 
-REGIMES = Path(__file__).with_name("regimes.yaml")
+REGIMES = Path(__file__).parent / "experiment" / "regimes.yaml"
 TARGET_HALF_WIDTH = 0.05    # dB, the goal of issue "Resolution"
 # Table 1's DnCNN block in the study: 9 printed rows, +Null, +RandomCNN, 4 prototypes at lambda(auto)
 BLOCK_ROWS = {"plain": 2, "prior": 13}

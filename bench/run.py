@@ -16,11 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from .dataroot import parse_roots, root_for
-from .layout import DEFAULT_CHECKPOINTS
-from .matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, profile_seeds, unique_specs
-from .progress import EVERY_S
-from .spec import AMP_MODES
+from .execution.dataroot import parse_roots, root_for
+from .experiment.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, profile_seeds, unique_specs
+from .experiment.spec import AMP_MODES
+from .files.layout import DEFAULT_CHECKPOINTS
+from .training.progress import EVERY_S
 
 
 CALLER_DIR = "BENCH_CALLER_DIR"   # run_all.sh: the folder it was started from (it cds into the checkout)
@@ -34,7 +34,7 @@ def _matrix_summary(path=DEFAULT_MATRIX) -> str:
 
         matrix = yaml.safe_load(Path(path).read_text())
         lines = [f"  {str(number):9s} {str((table or {}).get('title', ''))}" for number, table in matrix["tables"].items()]
-        return ("tables of bench/matrix.yaml (--table ID):\n" + "\n".join(lines) + "\n"
+        return ("tables of bench/experiment/matrix.yaml (--table ID):\n" + "\n".join(lines) + "\n"
                 f"models (--model): {', '.join(matrix['models'])}\n"
                 f"profiles (--profile): {', '.join(matrix['profiles'])}")
     except Exception:  # noqa: BLE001 - help must print even with a broken matrix file
@@ -74,7 +74,7 @@ def parse_args(argv=None):
                         help="resume checkpoints folder (default: checkpoints/ in the checkout)")
     parser.add_argument("--matrix", default=str(DEFAULT_MATRIX), metavar="FILE",
                         help="the matrix of tables, rows, models, data sets and profiles "
-                             "(default: bench/matrix.yaml)")
+                             "(default: bench/experiment/matrix.yaml)")
     parser.add_argument("--workers", type=int, default=None,
                         help="data-loader worker processes per run, 0 or more (default: 4 on CUDA, 0 on CPU)")
     parser.add_argument("--jobs", type=int, default=1,
@@ -97,7 +97,7 @@ def parse_args(argv=None):
                         help="a progress line per run every SECONDS when stderr is not a terminal (a log file, "
                              f"a --jobs worker, a Slurm task) (default: {EVERY_S:g})")
     try:
-        from .slurm import add_arguments
+        from .execution.slurm import add_arguments
     except ImportError:  # submitit is optional for local runs
         pass
     else:
@@ -167,8 +167,8 @@ def check_data(specs, roots: dict) -> None:
     from data import DATASETS, check_dataset
     from data.errors import SOURCES
 
-    from .dataroot import SUBFOLDERS
-    from .train import open_datasets
+    from .execution.dataroot import SUBFOLDERS
+    from .training.train import open_datasets
 
     seen = set()
     for spec in specs:
@@ -213,7 +213,7 @@ def _main(argv=None) -> int:
     except (MatrixError, InputError, ValueError) as err:  # ValueError: a bad device, Slurm option, ...
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from .executor import is_finished, set_aside_invalid
+    from .execution.executor import is_finished, set_aside_invalid
 
     entries, specs = plan["entries"], unique_specs(plan["entries"])
     set_aside_invalid(plan["results"], specs, dry_run=args.dry_run)   # named; moved aside unless a dry run
@@ -234,7 +234,7 @@ def _main(argv=None) -> int:
     except ValueError as err:  # DatasetError is a ValueError: one line, before any training
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from .progress import run_labels
+    from .training.progress import run_labels
 
     options = execution_options(args, plan, data_roots, run_labels([e for e in entries if e.key in
                                                                      {s.key for s in todo}]))
@@ -263,7 +263,7 @@ def _plan(args) -> dict:
 
 def execution_options(args, plan: dict, data_roots: dict | None = None, run_labels: dict | None = None):
     """The frozen ExecutionOptions of this invocation (built once, here)."""
-    from .options import ExecutionOptions, SlurmOptions
+    from .execution.options import ExecutionOptions, SlurmOptions
 
     return ExecutionOptions(
         results=plan["results"], checkpoints=args.checkpoints or DEFAULT_CHECKPOINTS, profile=args.profile,
@@ -294,17 +294,17 @@ def _resolve_execution(args):
     """(device, loader workers, threads). Under Slurm the device and threads are each task's,
     resolved on its node (None here); the loader workers are fixed here, since they are part of
     the key."""
-    from .slurm.options import check_args as check_slurm_args
+    from .execution.slurm.options import check_args as check_slurm_args
 
     check_slurm_args(args)
     if args.executor == "slurm":
-        from .options import SlurmOptions
-        from .slurm.options import loader_workers, run_gpus
+        from .execution.options import SlurmOptions
+        from .execution.slurm.options import loader_workers, run_gpus
 
         return None, loader_workers(args.workers, run_gpus(SlurmOptions.from_args(args), args.device)), args.threads
     import torch
 
-    from .train import resolve_device
+    from .training.train import resolve_device
 
     device = resolve_device(args.device)
     if args.profile == "paper" and args.device == "auto" and device.type != "cuda" and not args.dry_run:
@@ -324,15 +324,15 @@ def _with_execution(entry, args, workers: int):
 
 
 def _train(todo, specs, options, device) -> int:
-    from . import stops
-    from .executor import DiskFull, WorkersLost, execute
-    from .progress import Remaining, done_line
-    from .provenance import device_name
+    from .training import stops
+    from .execution.executor import DiskFull, WorkersLost, execute
+    from .training.progress import Remaining, done_line
+    from .execution.provenance import device_name
 
     stops.install("runner")
     run = execute
     if options.executor == "slurm":
-        from .slurm import execute as run
+        from .execution.slurm import execute as run
     failed, done, held, started = [], 0, 0, time.time()
     remaining = Remaining(todo, parallel=options.jobs)    # Slurm: the queue sets the pace, no ETA
     try:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-import bench.train
-from bench.matrix import DEFAULT_MATRIX, expand, load_matrix
+import bench.training.train
+from bench.experiment.matrix import DEFAULT_MATRIX, expand, load_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 # child processes: one thread (the numbers of --threads 1), output unbuffered (read while they run)
@@ -80,11 +80,11 @@ def n_params(net) -> int:
 
 @pytest.fixture(scope="module")
 def matrix():
-    """The committed bench/matrix.yaml, loaded and validated."""
+    """The committed bench/experiment/matrix.yaml, loaded and validated."""
     return load_matrix()
 
 
 @pytest.fixture
 def no_training(monkeypatch):
     """Fail the test if anything trains (checks that must stop a command before training)."""
-    monkeypatch.setattr(bench.train, "run", lambda *a, **k: pytest.fail("trained despite bad input"))
+    monkeypatch.setattr(bench.training.train, "run", lambda *a, **k: pytest.fail("trained despite bad input"))

@@ -16,7 +16,7 @@ from bench.report.aggregate import (MISSING, build_table, group_by_config, load_
 from bench.report.published import load_published
 from bench.report.render import (fmt_gain, latex_escape, render_latex, render_latex_detail, render_markdown,
                                  render_verdicts)
-from bench.spec import DataSpec, EvalSpec, Recipe, RunSpec, config_key, pairs
+from bench.experiment.spec import DataSpec, EvalSpec, Recipe, RunSpec, config_key, pairs
 
 NAN = float("nan")
 SMOKE_NOTE = "Embedded stand-in data, 24 iterations: NOT comparable to the paper's numbers."
@@ -24,7 +24,7 @@ SMOKE_NOTE = "Embedded stand-in data, 24 iterations: NOT comparable to the paper
 
 @dataclass(frozen=True)
 class FakeEntry:
-    """The fields of bench.matrix.Entry the aggregator reads."""
+    """The fields of bench.experiment.matrix.Entry the aggregator reads."""
     table: object
     model: str
     dataset: str
@@ -427,14 +427,14 @@ def test_unreadable_results_are_skipped_with_a_one_line_warning(tmp_path):
 
 
 def _fake_matrix(monkeypatch, entries, tables=(2,), profiles=None):
-    """bench.matrix faked: `entries` for the smoke profile, or profiles = {name: (profile
+    """bench.experiment.matrix faked: `entries` for the smoke profile, or profiles = {name: (profile
     mapping, entries)}."""
     profiles = profiles or {"smoke": ({"note": SMOKE_NOTE}, entries)}
-    fake = types.ModuleType("bench.matrix")
+    fake = types.ModuleType("bench.experiment.matrix")
     fake.load_matrix = lambda path: {"tables": {t: {"title": f"title {t}"} for t in tables},
                                      "profiles": {name: p for name, (p, _) in profiles.items()}}
     fake.expand = lambda m, tables, profile, seeds: [e for e in profiles[profile][1] if e.table in tables]
-    monkeypatch.setitem(sys.modules, "bench.matrix", fake)
+    monkeypatch.setitem(sys.modules, "bench.experiment.matrix", fake)
 
 
 def _write_records(folder, entries, **metrics):
@@ -698,7 +698,7 @@ def test_a_stand_in_is_named_as_such_in_every_table(published):
                "GaoFen2": "embedded_gf2"}),
     ("paper", {})])
 def test_the_matrix_says_which_profile_trains_on_stand_ins(profile, expected):
-    from bench.matrix import expand, load_matrix
+    from bench.experiment.matrix import expand, load_matrix
 
     matrix = load_matrix()
     entries = expand(matrix, tables=list(matrix["tables"]), profile=profile, seeds=[0])

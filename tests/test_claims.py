@@ -1,4 +1,4 @@
-"""Claims (bench/executor.py): two processes that find the same dead owner's claim at the same
+"""Claims (bench/execution/executor.py): two processes that find the same dead owner's claim at the same
 instant must not both take it over (issue 20: before the flock, both won in about half of the
 trials, so two invocations started together after a crash could train one run twice)."""
 import json
@@ -7,8 +7,8 @@ import os
 import socket
 import subprocess
 
-from bench import executor
-from bench.layout import Layout
+from bench.execution import executor
+from bench.files.layout import Layout
 
 TRIALS = 150
 

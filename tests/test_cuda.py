@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from bench.stops import StopAfter
+from bench.training.stops import StopAfter
 from priors import RandomPriorLoss, build_prior
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -39,7 +39,7 @@ def test_batched_ensemble_equals_looped_on_cuda(name):
 
 @pytest.fixture(scope="module")
 def smoke_cdc():
-    from bench.matrix import expand, load_matrix
+    from bench.experiment.matrix import expand, load_matrix
 
     entry = next(e for e in expand(load_matrix(), tables=[1], profile="smoke", models=["DnCNN"])
                  if e.label == "+CDC+epochR")
@@ -47,13 +47,13 @@ def smoke_cdc():
 
 
 def test_a_smoke_run_trains_on_cuda_and_resumes_exactly(smoke_cdc, tmp_path):
-    import bench.train
+    import bench.training.train
 
-    full = bench.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "a", progress=False)
+    full = bench.training.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "a", progress=False)
     assert full["metrics"]["mean"]["psnr"] > 10
     with pytest.raises(KeyboardInterrupt):
-        bench.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "b", progress=False, stop=StopAfter(5))
-    resumed = bench.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "b", progress=False)
+        bench.training.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "b", progress=False, stop=StopAfter(5))
+    resumed = bench.training.train.run(smoke_cdc, device="cuda", checkpoint_dir=tmp_path / "b", progress=False)
     for a, b in zip(resumed["curve"]["points"], full["curve"]["points"]):
         assert a[0] == b[0] and a[1:] == pytest.approx(b[1:], rel=1e-3, abs=1e-5)
     assert resumed["metrics"]["mean"] == pytest.approx(full["metrics"]["mean"], rel=1e-3)  # cuDNN may differ
@@ -61,9 +61,9 @@ def test_a_smoke_run_trains_on_cuda_and_resumes_exactly(smoke_cdc, tmp_path):
 
 @pytest.mark.parametrize("amp", ["bf16", "fp16"])
 def test_amp_runs_train_on_cuda(smoke_cdc, tmp_path, amp):
-    import bench.train
+    import bench.training.train
 
     spec = replace(smoke_cdc, amp=amp)
-    result = bench.train.run(spec, device="cuda", checkpoint_dir=tmp_path, progress=False)
+    result = bench.training.train.run(spec, device="cuda", checkpoint_dir=tmp_path, progress=False)
     assert all(torch.isfinite(torch.tensor(v)) for v in result["metrics"]["mean"].values())
     assert result["metrics"]["mean"]["psnr"] > 10 and result["curve"]["last"] < result["curve"]["first"] * 10

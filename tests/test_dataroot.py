@@ -1,7 +1,7 @@
 """--data-root: a folder of data sets, or one folder per set."""
 import pytest
 
-from bench.dataroot import parse_roots, root_for
+from bench.execution.dataroot import parse_roots, root_for
 
 
 def test_collection_folder_finds_each_set_in_its_subfolder(tmp_path):

@@ -17,10 +17,11 @@ import pytest
 import torch
 import yaml
 
-import bench.train
-from bench import atomic, executor
+import bench.training.train
+from bench.files import atomic
+from bench.execution import executor
 from bench import run as runner
-from bench.matrix import MatrixError, load_matrix
+from bench.experiment.matrix import MatrixError, load_matrix
 from conftest import ENV, ROOT, one_line, specs_of, tiny_matrix
 
 
@@ -39,7 +40,7 @@ def full_disk(monkeypatch):
     state = {"now": False}
 
     class AtomicOS:
-        """bench.atomic's view of the os module, whose fdopen turns to /dev/full on demand."""
+        """bench.files.atomic's view of the os module, whose fdopen turns to /dev/full on demand."""
 
         def __getattr__(self, name):
             return getattr(os, name)
@@ -58,14 +59,14 @@ def full_disk(monkeypatch):
 def test_a_full_disk_when_the_record_is_written_is_one_line_and_keeps_the_checkpoint(
         tmp_path, monkeypatch, full_disk, capsys):
     tiny_matrix(tmp_path)
-    real_run = bench.train.run
+    real_run = bench.training.train.run
 
     def train_then_fill_the_disk(*args, **kwargs):
         measured = real_run(*args, **kwargs)
         full_disk["now"] = True
         return measured
 
-    monkeypatch.setattr(bench.train, "run", train_then_fill_the_disk)
+    monkeypatch.setattr(bench.training.train, "run", train_then_fill_the_disk)
     code = runner.main(args_for(tmp_path))
     message = one_line(capsys.readouterr().err)
     results, ckpt = tmp_path / "results", tmp_path / "ckpt"
@@ -76,7 +77,7 @@ def test_a_full_disk_when_the_record_is_written_is_one_line_and_keeps_the_checkp
     assert not list(results.glob("*.json")) and not list(results.glob(".*.tmp"))
     assert not list(results.glob("*.claim"))                        # released
     full_disk["now"] = False
-    monkeypatch.setattr(bench.train, "run", real_run)
+    monkeypatch.setattr(bench.training.train, "run", real_run)
     assert runner.main(args_for(tmp_path)) == 0                     # the same command finishes it
     (record,) = [json.loads(p.read_text()) for p in results.glob("*.json")]
     assert record["status"] == "ok" and not list(ckpt.glob("*.pt"))

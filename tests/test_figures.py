@@ -7,14 +7,14 @@ import pytest
 from bench.report.aggregate import build_table, group_by_config
 from bench.report.figures import median_curve, plot_curves, plot_gains
 from bench.report.published import load_published
-from bench.spec import DataSpec, EvalSpec, Recipe, RunSpec, pairs
+from bench.experiment.spec import DataSpec, EvalSpec, Recipe, RunSpec, pairs
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 RECIPE = Recipe(loss="l1", patch_size=32, batch_size=2, lr=1e-3, iterations=10)
 
 
 class Entry:
-    """The fields of bench.matrix.Entry the aggregator reads; the spec is unique per row."""
+    """The fields of bench.experiment.matrix.Entry the aggregator reads; the spec is unique per row."""
 
     def __init__(self, table, model, dataset, label, seed=0):
         self.table, self.model, self.dataset, self.label, self.seed = table, model, dataset, label, seed

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from bench.perf import gpu_hours
-from bench.matrix import expand, load_matrix, unique_specs
+from bench.experiment.matrix import expand, load_matrix, unique_specs
 
 
 def test_hours_are_step_time_times_iterations_summed_over_unique_runs(tmp_path):

@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 import torch
 
-import bench.train
+import bench.training.train
 from baselines import build_baseline
 from baselines.sfinet import FrequencyFusion
 from bench import run as runner
-from bench.determinism import deterministic_algorithms
+from bench.training.determinism import deterministic_algorithms
 from conftest import specs_of, tiny_matrix
 from priors import build_prior
 from priors.seeding import derive_seed
@@ -82,7 +82,7 @@ def test_sfinet_trains_a_step_under_bf16_autocast():
 
 def test_a_sfinet_run_trains_under_amp_bf16(tmp_path):
     (spec,) = specs_of(tiny_matrix(tmp_path, model="SFINet", dataset="WorldView-II", iterations=2))
-    result = bench.train.run(replace(spec, amp="bf16"), checkpoint_dir=tmp_path, progress=False)
+    result = bench.training.train.run(replace(spec, amp="bf16"), checkpoint_dir=tmp_path, progress=False)
     assert result["iterations"] == 2 and all(torch.isfinite(torch.tensor(v)) for v in result["metrics"]["mean"].values())
 
 
@@ -112,13 +112,13 @@ def test_deterministic_algorithms_are_on_inside_and_restored_after(monkeypatch):
 def test_the_deterministic_option_trains_records_and_repeats(tmp_path, monkeypatch):
     matrix = tiny_matrix(tmp_path)
     seen = []
-    real_loop = bench.train.train_loop
+    real_loop = bench.training.train.train_loop
 
     def loop(*args, **kwargs):
         seen.append(torch.are_deterministic_algorithms_enabled())
         return real_loop(*args, **kwargs)
 
-    monkeypatch.setattr(bench.train, "train_loop", loop)
+    monkeypatch.setattr(bench.training.train, "train_loop", loop)
     common = ["--matrix", str(matrix), "--checkpoints", str(tmp_path / "ckpt"), "--device", "cpu", "--threads", "1",
               "--quiet", "--no-render", "--deterministic"]
     assert runner.main([*common, "--results", str(tmp_path / "a")]) == 0

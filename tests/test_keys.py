@@ -3,17 +3,17 @@
 A key names a results file: a code change that alters the key of an unchanged experiment orphans
 its results (GPU-hours for the paper profile). If one of these tests fails, the change re-keys
 results: either keep the old keys (a new behaviour is a new value; a released default is never
-changed) or ship a migration in bench/migrate.py with the change, then update the pins here.
+changed) or ship a migration in bench/experiment/migrate.py with the change, then update the pins here.
 The values were computed from the code at commit cdc20d8.
 """
 import hashlib
 
 import pytest
 
-from bench.matrix import build_spec, expand, profile_seeds
-from bench.spec import RunSpec
+from bench.experiment.matrix import build_spec, expand, profile_seeds
+from bench.experiment.spec import RunSpec
 
-MIGRATION_HINT = ("re-keys existing results: keep the old keys or add a migration to bench/migrate.py "
+MIGRATION_HINT = ("re-keys existing results: keep the old keys or add a migration to bench/experiment/migrate.py "
                   "(docs/design.md, 'Run specs and keys'), then update the pins in tests/test_keys.py")
 
 # (profile, model, data set, row label) -> key of seed 0

@@ -1,11 +1,11 @@
-"""The row-label grammar (bench/labels.py): each printed label -> the auxiliary term it names;
+"""The row-label grammar (bench/experiment/labels.py): each printed label -> the auxiliary term it names;
 each bad label -> one line naming the bad part."""
 import re
 
 import pytest
 
-from bench.labels import Label, parse_label
-from bench.spec import AuxiliarySpec
+from bench.experiment.labels import Label, parse_label
+from bench.experiment.spec import AuxiliarySpec
 
 
 def aux(name, **fields):

@@ -1,4 +1,4 @@
-"""bench/losses.py: the recipes' pixel losses, and the one torch SSIM they share with the
+"""bench/training/losses.py: the recipes' pixel losses, and the one torch SSIM they share with the
 weight-free auxiliary loss (priors/auxiliary.py)."""
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from baselines import BASELINES
 from bench.metrics import functions as metrics
-from bench.losses import RECIPE_LOSSES, charbonnier, l1, pixel_loss, ssim_multiscale
+from bench.training.losses import RECIPE_LOSSES, charbonnier, l1, pixel_loss, ssim_multiscale
 from priors import LOSSES
 from priors.auxiliary import ssim
 

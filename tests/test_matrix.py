@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, parse_label, unique_specs
-from bench.spec import config_key, spec_hash
+from bench.experiment.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, parse_label, unique_specs
+from bench.experiment.spec import config_key, spec_hash
 
 # Cells per table as printed in the paper (models x data sets x labels), plus our two extra tables
 # and the unprinted +Null row (Table 1: one per model; controls: one per block).
@@ -217,7 +217,7 @@ def test_number_with_a_depth_one_branch(tmp_path):
     (spec,) = [e.spec for e in expand(m, tables=[1], models=["DnCNN"], rows=["+INN+epochR+Number(12)"])]
     import torch
 
-    from bench.train import build_auxiliary_term
+    from bench.training.train import build_auxiliary_term
 
     term = build_auxiliary_term(spec, 3)
     gt = torch.rand(1, 3, 16, 16)
@@ -227,7 +227,7 @@ def test_number_with_a_depth_one_branch(tmp_path):
 # ----- profile options: seeds, ema_decay ----------------------------------------------------
 
 def test_profile_seeds_default_and_declared(tmp_path, matrix):
-    from bench.matrix import profile_seeds
+    from bench.experiment.matrix import profile_seeds
 
     assert all(profile_seeds(matrix, name) == matrix["profiles"][name].get("seeds", 1) for name in matrix["profiles"])
     m = load_matrix(_write(tmp_path, lambda m: m["profiles"]["study"].update(seeds=8)))

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.matrix import expand, load_matrix
-from bench.migrate import migrate
+from bench.experiment.matrix import expand, load_matrix
+from bench.experiment.migrate import migrate
 
 DATA = Path(__file__).parent / "data"
 

@@ -127,13 +127,13 @@ def test_import_priors_from_another_folder_after_installing_the_wheel(wheel, tmp
     elsewhere.mkdir()
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(site)                 # what pip install does with a pure-Python wheel
-    code = ("import priors, baselines, data, bench.matrix, bench.metrics.functions, bench.report.published\n"
+    code = ("import priors, baselines, data, bench.experiment.matrix, bench.metrics.functions, bench.report.published\n"
             "import numpy, torch\n"
             "from data import get_dataset\n"
             "loss = priors.RandomPriorLoss('cdc', weight=0.1)\n"
             "x = torch.rand(1, 3, 16, 16)\n"
             "assert float(loss(x, x)) == 0.0\n"
-            "bench.matrix.load_matrix(); bench.report.published.load_published()\n"
+            "bench.experiment.matrix.load_matrix(); bench.report.published.load_published()\n"
             "numpy.load(bench.metrics.functions.NIQE_PARAMS_PATH)\n"
             "assert len(get_dataset('embedded_denoise', 'val', patch_size=32)) > 0\n"
             "print(priors.__file__)")

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bench import power
-from bench.matrix import expand, load_matrix
+from bench.experiment.matrix import expand, load_matrix
 
 
 def test_merge_overlays_mappings_key_by_key():

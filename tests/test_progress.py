@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from bench import progress as P
+from bench.training import progress as P
 from bench import run as runner
 from conftest import specs_of, tiny_matrix
 
@@ -132,8 +132,8 @@ def test_a_bad_progress_interval_is_one_line(tmp_path, capfd):
 
 def test_slurm_tasks_keep_progress_unless_quiet():
     pytest.importorskip("submitit")
-    from bench.options import ExecutionOptions
-    from bench.slurm.task import task_options
+    from bench.execution.options import ExecutionOptions
+    from bench.execution.slurm.task import task_options
 
     for quiet in (False, True):
         out = task_options(ExecutionOptions(results="r", checkpoints="c", quiet=quiet, jobs=4, threads=1))

@@ -108,9 +108,9 @@ def test_every_number_matches_the_paper_text(published):
 
 
 def test_every_published_row_is_a_row_of_the_matrix(published):
-    """Rows come from bench/matrix.yaml; a published row is looked up by exactly (table, model,
+    """Rows come from bench/experiment/matrix.yaml; a published row is looked up by exactly (table, model,
     data set, printed label), so one that matches no matrix row would never be shown."""
-    from bench.matrix import expand, load_matrix
+    from bench.experiment.matrix import expand, load_matrix
 
     matrix = load_matrix()
     rows = {(e.table, e.model, e.dataset, e.label)
@@ -123,7 +123,7 @@ def test_every_published_row_is_a_row_of_the_matrix(published):
 def test_the_null_row_is_in_the_matrix_but_not_published(published):
     """+Null (the noise floor) sits in Table 1's block of the matrix; the paper prints no such
     row, so it has no published value or gain (rendered as not printed, verdict better/worse)."""
-    from bench.matrix import expand, load_matrix
+    from bench.experiment.matrix import expand, load_matrix
 
     cells = {(e.model, e.label) for e in expand(load_matrix(), tables=[1], profile="smoke")}
     assert {("DnCNN", "+Null"), ("MPRNet", "+Null")} <= cells

@@ -16,11 +16,11 @@ import pytest
 import torch
 import yaml
 
-import bench.train
-from bench import executor
+import bench.training.train
+from bench.execution import executor
 from bench import run as runner
-from bench.options import ExecutionOptions
-from bench.stops import StopAfter
+from bench.execution.options import ExecutionOptions
+from bench.training.stops import StopAfter
 from conftest import ENV, ROOT, one_line, specs_of, tiny_matrix
 
 FOUR_RUNS = ("Original", "+CDC", "+INN+epochR", "+Reverse")
@@ -99,7 +99,7 @@ def test_a_run_finished_by_another_process_after_listing_is_not_retrained(tmp_pa
     tiny_matrix(tmp_path, iterations=2)
     (spec,) = specs_of(tmp_path / "matrix.yaml")
     assert main(tmp_path) == 0
-    monkeypatch.setattr(bench.train, "run", lambda *a, **k: pytest.fail("trained a finished run again"))
+    monkeypatch.setattr(bench.training.train, "run", lambda *a, **k: pytest.fail("trained a finished run again"))
     options = ExecutionOptions(results=str(tmp_path / "results"), checkpoints=str(tmp_path / "ckpt"), quiet=True)
     assert executor.run_one(spec, options, torch.device("cpu")) is None
     assert not (tmp_path / "results" / f"{spec.key}.claim").exists()
@@ -152,7 +152,7 @@ def test_sigint_prints_one_line_and_exits_130(tmp_path, monkeypatch, capsys):
     """Ctrl-C during training: the iteration in flight ends, a checkpoint is written, one line."""
     tiny_matrix(tmp_path, iterations=8)
     (spec,) = specs_of(tmp_path / "matrix.yaml")
-    real_loss, calls = bench.train.pixel_loss, []
+    real_loss, calls = bench.training.train.pixel_loss, []
 
     def loss_that_presses_ctrl_c(name):
         fn = real_loss(name)
@@ -164,7 +164,7 @@ def test_sigint_prints_one_line_and_exits_130(tmp_path, monkeypatch, capsys):
             return fn(outputs, target)
         return wrapped
 
-    monkeypatch.setattr(bench.train, "pixel_loss", loss_that_presses_ctrl_c)
+    monkeypatch.setattr(bench.training.train, "pixel_loss", loss_that_presses_ctrl_c)
     assert main(tmp_path) == 130
     assert one_line(capsys.readouterr().err).startswith("interrupted: 0 run(s) finished")
     assert torch.load(tmp_path / "ckpt" / f"{spec.key}.pt", weights_only=False)["iteration"] == 2
@@ -219,9 +219,9 @@ def cdc_run(tmp_path_factory):
     """A tiny +CDC+epochR spec, its uninterrupted result, and a checkpoint at iteration 3."""
     folder = tmp_path_factory.mktemp("cdc")
     (spec,) = specs_of(tiny_matrix(folder, rows=("+CDC+epochR",)))
-    fresh = bench.train.run(spec, checkpoint_dir=folder / "fresh", progress=False)
+    fresh = bench.training.train.run(spec, checkpoint_dir=folder / "fresh", progress=False)
     with pytest.raises(KeyboardInterrupt):
-        bench.train.run(spec, checkpoint_dir=folder / "stopped", progress=False, stop=StopAfter(3))
+        bench.training.train.run(spec, checkpoint_dir=folder / "stopped", progress=False, stop=StopAfter(3))
     return spec, fresh, (folder / "stopped" / f"{spec.key}.pt").read_bytes()
 
 
@@ -259,7 +259,7 @@ def test_an_unusable_checkpoint_is_moved_aside_and_the_run_restarts(tmp_path, cd
     spec, fresh, good = cdc_run
     checkpoint = tmp_path / f"{spec.key}.pt"
     checkpoint.write_bytes(damage(good, spec))
-    result = bench.train.run(spec, checkpoint_dir=tmp_path, progress=False)
+    result = bench.training.train.run(spec, checkpoint_dir=tmp_path, progress=False)
     warning = one_line(capsys.readouterr().err)
     assert warning.startswith("warning: checkpoint") and str(checkpoint) in warning and "run restarts" in warning
     (aside,) = tmp_path.glob(f"{spec.key}.pt.invalid-*")

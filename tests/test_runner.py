@@ -8,12 +8,12 @@ from dataclasses import replace
 import pytest
 import torch
 
-import bench.executor
-import bench.train
+import bench.execution.executor
+import bench.training.train
 from bench import run as runner
-from bench.atomic import write_json
-from bench.matrix import expand, load_matrix
-from bench.stops import StopAfter
+from bench.files.atomic import write_json
+from bench.experiment.matrix import expand, load_matrix
+from bench.training.stops import StopAfter
 from conftest import specs_of, tiny_matrix
 
 PAIR = ("Original", "+CDC+epochR")   # a plain run and a prior redrawn every 2 iterations
@@ -32,15 +32,15 @@ def _record(tmp_path, spec) -> dict:
 def test_same_spec_same_metrics_and_resume_matches(tmp_path):
     spec = specs_of(tiny_matrix(tmp_path, PAIR))[1]  # +CDC+epochR: prior re-initialised every 2 iterations
     ckpt = tmp_path / "ckpt"
-    full = bench.train.run(spec, checkpoint_dir=ckpt, progress=False)
-    again = bench.train.run(spec, checkpoint_dir=tmp_path / "again", progress=False)
+    full = bench.training.train.run(spec, checkpoint_dir=ckpt, progress=False)
+    again = bench.training.train.run(spec, checkpoint_dir=tmp_path / "again", progress=False)
     assert full["metrics"] == again["metrics"] and full["curve"] == again["curve"]
     (ckpt / f"{spec.key}.pt").unlink()  # the caller removes it once the result is written
 
     with pytest.raises(KeyboardInterrupt):
-        bench.train.run(spec, checkpoint_dir=ckpt, progress=False, stop=StopAfter(3))
+        bench.training.train.run(spec, checkpoint_dir=ckpt, progress=False, stop=StopAfter(3))
     assert torch.load(ckpt / f"{spec.key}.pt", weights_only=False)["iteration"] == 3
-    resumed = bench.train.run(spec, checkpoint_dir=ckpt, progress=False)
+    resumed = bench.training.train.run(spec, checkpoint_dir=ckpt, progress=False)
     assert resumed["metrics"] == full["metrics"]  # bit-identical, per image too
     assert resumed["curve"] == full["curve"]
     assert [p[0] for p in resumed["curve"]["points"]] == list(range(6))
@@ -48,8 +48,8 @@ def test_same_spec_same_metrics_and_resume_matches(tmp_path):
 
 def test_prior_changes_the_training(tmp_path):
     original, with_prior = specs_of(tiny_matrix(tmp_path, PAIR))
-    a = bench.train.run(original, checkpoint_dir=tmp_path, progress=False)
-    b = bench.train.run(with_prior, checkpoint_dir=tmp_path, progress=False)
+    a = bench.training.train.run(original, checkpoint_dir=tmp_path, progress=False)
+    b = bench.training.train.run(with_prior, checkpoint_dir=tmp_path, progress=False)
     assert a["curve"]["points"][0][2] == 0.0 and b["curve"]["points"][0][2] > 0.0
     # Paired comparison: building the prior draws nothing from the global RNG, so both runs start
     # from the same weights on the same first batch: their first pixel losses are equal.
@@ -61,14 +61,14 @@ def test_prior_changes_the_training(tmp_path):
 def test_failure_is_recorded_and_others_go_on_then_skip_and_retry(tmp_path, monkeypatch):
     matrix = tiny_matrix(tmp_path, PAIR)
     original, with_prior = specs_of(matrix)
-    real_run = bench.train.run
+    real_run = bench.training.train.run
 
     def flaky(spec, **kw):
         if spec.key == with_prior.key:
             raise RuntimeError("CUDA out of memory (simulated)")
         return real_run(spec, **kw)
 
-    monkeypatch.setattr(bench.train, "run", flaky)
+    monkeypatch.setattr(bench.training.train, "run", flaky)
     assert _main(tmp_path, matrix) == 1
     ok, bad = _record(tmp_path, original), _record(tmp_path, with_prior)
     assert ok["status"] == "ok" and ok["metrics"]["mean"]["psnr"] > 0
@@ -78,7 +78,7 @@ def test_failure_is_recorded_and_others_go_on_then_skip_and_retry(tmp_path, monk
     assert list((tmp_path / "results" / "tables").glob("*.md"))  # rendered beside the results, not in tables/
 
     calls = []
-    monkeypatch.setattr(bench.train, "run", lambda spec, **kw: calls.append(spec.key) or real_run(spec, **kw))
+    monkeypatch.setattr(bench.training.train, "run", lambda spec, **kw: calls.append(spec.key) or real_run(spec, **kw))
     assert _main(tmp_path, matrix, "--no-render") == 0
     assert calls == [with_prior.key]  # the finished run is skipped, the failed one retried
     assert not list((tmp_path / "results").glob("*.claim"))
@@ -87,7 +87,7 @@ def test_failure_is_recorded_and_others_go_on_then_skip_and_retry(tmp_path, monk
 def test_non_finite_loss_fails_the_run_naming_the_iteration(tmp_path, monkeypatch):
     """NaN from iteration 3 (0-based) on: caught at the next sync, not at the end of training."""
     (spec,) = specs_of(tiny_matrix(tmp_path, rows=("Original",), iterations=8))
-    real_loss, calls = bench.train.pixel_loss, []
+    real_loss, calls = bench.training.train.pixel_loss, []
 
     def nan_from_iteration_3(name):
         fn = real_loss(name)
@@ -98,13 +98,13 @@ def test_non_finite_loss_fails_the_run_naming_the_iteration(tmp_path, monkeypatc
             return value * float("nan") if len(calls) > 3 else value
         return loss
 
-    monkeypatch.setattr(bench.train, "pixel_loss", nan_from_iteration_3)
-    monkeypatch.setattr(bench.train, "SYNC_EVERY", 2)
-    with pytest.raises(bench.train.RunFailure, match=r"non-finite loss \(nan\) at iteration 3$"):
-        bench.train.run(spec, checkpoint_dir=tmp_path / "ckpt", progress=False, checkpoint_every=100)
-    assert 4 <= len(calls) <= 3 + bench.train.SYNC_EVERY  # within SYNC_EVERY iterations, not at 8
+    monkeypatch.setattr(bench.training.train, "pixel_loss", nan_from_iteration_3)
+    monkeypatch.setattr(bench.training.train, "SYNC_EVERY", 2)
+    with pytest.raises(bench.training.train.RunFailure, match=r"non-finite loss \(nan\) at iteration 3$"):
+        bench.training.train.run(spec, checkpoint_dir=tmp_path / "ckpt", progress=False, checkpoint_every=100)
+    assert 4 <= len(calls) <= 3 + bench.training.train.SYNC_EVERY  # within SYNC_EVERY iterations, not at 8
 
-    monkeypatch.setattr(bench.train, "SYNC_EVERY", 50)  # the runner records it as a failed run
+    monkeypatch.setattr(bench.training.train, "SYNC_EVERY", 50)  # the runner records it as a failed run
     calls.clear()
     assert _main(tmp_path, tiny_matrix(tmp_path, rows=("Original",), iterations=8), "--no-render") == 1
     assert "non-finite loss (nan) at iteration 3" in _record(tmp_path, spec)["error"]
@@ -116,7 +116,7 @@ def test_interrupted_run_writes_no_json(tmp_path, monkeypatch, capsys):
     def interrupted(spec, **kw):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(bench.train, "run", interrupted)
+    monkeypatch.setattr(bench.training.train, "run", interrupted)
     assert _main(tmp_path, matrix) == 130
     assert not list(tmp_path.glob("results/*.json")) and not list(tmp_path.glob("results/tables"))
     err = capsys.readouterr().err.strip()
@@ -135,7 +135,7 @@ def test_ctrl_c_during_the_checks_is_exit_130(tmp_path, monkeypatch, capsys):
 
 def test_missing_real_data_fails_before_training(tmp_path, monkeypatch, capsys):
     matrix = tiny_matrix(tmp_path, rows=("Original",))
-    monkeypatch.setattr(bench.train, "run", lambda *a, **k: pytest.fail("trained despite missing data"))
+    monkeypatch.setattr(bench.training.train, "run", lambda *a, **k: pytest.fail("trained despite missing data"))
     code = _main(tmp_path, matrix, "--profile", "paper", "--data-root", str(tmp_path / "nowhere"))
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "nowhere" in err
@@ -152,8 +152,8 @@ def test_atomic_write_leaves_old_file_and_no_temp(tmp_path):
 
 def test_ctrl_c_stops_at_an_iteration_boundary_and_resumes_exactly(tmp_path, monkeypatch):
     spec = specs_of(tiny_matrix(tmp_path, PAIR))[1]
-    full = bench.train.run(spec, checkpoint_dir=tmp_path / "a", progress=False)
-    real_loss, calls = bench.train.pixel_loss, []
+    full = bench.training.train.run(spec, checkpoint_dir=tmp_path / "a", progress=False)
+    real_loss, calls = bench.training.train.pixel_loss, []
 
     def loss_that_presses_ctrl_c(name):
         fn = real_loss(name)
@@ -165,12 +165,12 @@ def test_ctrl_c_stops_at_an_iteration_boundary_and_resumes_exactly(tmp_path, mon
             return fn(outputs, target)
         return wrapped
 
-    monkeypatch.setattr(bench.train, "pixel_loss", loss_that_presses_ctrl_c)
+    monkeypatch.setattr(bench.training.train, "pixel_loss", loss_that_presses_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
-        bench.train.run(spec, checkpoint_dir=tmp_path / "b", progress=False)
+        bench.training.train.run(spec, checkpoint_dir=tmp_path / "b", progress=False)
     assert torch.load(tmp_path / "b" / f"{spec.key}.pt", weights_only=False)["iteration"] == 3
-    monkeypatch.setattr(bench.train, "pixel_loss", real_loss)
-    resumed = bench.train.run(spec, checkpoint_dir=tmp_path / "b", progress=False)
+    monkeypatch.setattr(bench.training.train, "pixel_loss", real_loss)
+    resumed = bench.training.train.run(spec, checkpoint_dir=tmp_path / "b", progress=False)
     assert resumed["metrics"] == full["metrics"]
 
 
@@ -180,8 +180,8 @@ def test_paper_profile_trains_on_a_real_layout(tmp_path):
     import numpy as np
     from PIL import Image
 
-    from bench.dataroot import root_for
-    from bench.spec import pairs
+    from bench.execution.dataroot import root_for
+    from bench.experiment.spec import pairs
 
     rng = np.random.default_rng(0)
     for split, count in (("our485", 4), ("eval15", 1)):
@@ -194,7 +194,7 @@ def test_paper_profile_trains_on_a_real_layout(tmp_path):
     entry = next(e for e in expand(load_matrix(), tables=[2], profile="paper") if e.model == "SID" and e.label == "+INN")
     recipe = replace(entry.spec.recipe, iterations=4, epochs=None, batch_size=2, patch_size=32, epoch_iterations=2)
     spec = replace(entry.spec, recipe=recipe, baseline_options=pairs({"width": 8}))
-    result = bench.train.run(spec, data_root=root_for({"*": str(tmp_path)}, "lol"), checkpoint_dir=tmp_path,
+    result = bench.training.train.run(spec, data_root=root_for({"*": str(tmp_path)}, "lol"), checkpoint_dir=tmp_path,
                              progress=False)
     assert result["train_images"] == 4 and result["val_images"] == 1
     assert set(result["metrics"]["mean"]) == {"psnr", "ssim", "niqe"}
@@ -236,7 +236,7 @@ def test_checkpoint_is_removed_only_after_the_result_is_written(tmp_path, monkey
     def disk_full(path, obj):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(bench.executor, "write_json", disk_full)
+    monkeypatch.setattr(bench.execution.executor, "write_json", disk_full)
     assert _main(tmp_path, matrix, "--no-render") != 0      # one line, not a traceback
     assert "no space left" in capsys.readouterr().err
     assert torch.load(checkpoint, weights_only=False)["iteration"] == 6  # the finished training is kept
@@ -245,7 +245,7 @@ def test_checkpoint_is_removed_only_after_the_result_is_written(tmp_path, monkey
     def no_training(*args, **kwargs):
         pytest.fail("retrained a finished run")
 
-    monkeypatch.setattr(bench.train, "train_loop", no_training)
+    monkeypatch.setattr(bench.training.train, "train_loop", no_training)
     assert _main(tmp_path, matrix, "--no-render") == 0  # evaluates the kept weights
     record = _record(tmp_path, spec)
     assert record["status"] == "ok" and len(record["curve"]["points"]) == 6
@@ -271,8 +271,8 @@ def test_calibrated_lambda_is_recorded_and_survives_a_resume(tmp_path):
 
     ckpt = tmp_path / "resume"
     with pytest.raises(KeyboardInterrupt):
-        bench.train.run(spec, checkpoint_dir=ckpt, progress=False, stop=StopAfter(3))
-    resumed = bench.train.run(spec, checkpoint_dir=ckpt, progress=False)
+        bench.training.train.run(spec, checkpoint_dir=ckpt, progress=False, stop=StopAfter(3))
+    resumed = bench.training.train.run(spec, checkpoint_dir=ckpt, progress=False)
     assert resumed["lambda"] == record["lambda"] and resumed["calibration"] == calibration
     assert resumed["metrics"]["mean"] == record["metrics"]["mean"]
 
@@ -284,8 +284,8 @@ def test_null_pairs_with_original_and_only_perturbs_it(tmp_path):
     the size of the pixel loss, and still ends elsewhere: a run of its own."""
     original, null = specs_of(tiny_matrix(tmp_path, rows=("Original", "+Null")))
     assert null.key != original.key and null.auxiliary.lam == 1e-4
-    a = bench.train.run(original, checkpoint_dir=tmp_path / "a", progress=False, weights_path=tmp_path / "a.pt")
-    b = bench.train.run(null, checkpoint_dir=tmp_path / "b", progress=False, weights_path=tmp_path / "b.pt")
+    a = bench.training.train.run(original, checkpoint_dir=tmp_path / "a", progress=False, weights_path=tmp_path / "a.pt")
+    b = bench.training.train.run(null, checkpoint_dir=tmp_path / "b", progress=False, weights_path=tmp_path / "b.pt")
     (_, total_a, _), (_, total_b, term_b) = a["curve"]["points"][0], b["curve"]["points"][0]
     assert total_a == pytest.approx(total_b - term_b, abs=2e-6)       # same start, same first batch
     assert 0 < term_b < 1e-3 * total_a
@@ -309,8 +309,8 @@ def ema_specs(tmp_path, decay=0.5):
 
 def test_ema_is_evaluated_trains_nothing_differently_and_resumes_exactly(tmp_path):
     plain, ema = ema_specs(tmp_path)
-    base = bench.train.run(plain, checkpoint_dir=tmp_path / "p", progress=False)
-    full = bench.train.run(ema, checkpoint_dir=tmp_path / "a", progress=False, weights_path=tmp_path / "w.pt")
+    base = bench.training.train.run(plain, checkpoint_dir=tmp_path / "p", progress=False)
+    full = bench.training.train.run(ema, checkpoint_dir=tmp_path / "a", progress=False, weights_path=tmp_path / "w.pt")
     assert full["evaluated_weights"] == "ema" and base["evaluated_weights"] == "model"
     assert full["curve"]["points"] == base["curve"]["points"]       # the average never feeds back
     assert full["metrics"]["mean"] != base["metrics"]["mean"]       # ... but is what gets scored
@@ -320,33 +320,33 @@ def test_ema_is_evaluated_trains_nothing_differently_and_resumes_exactly(tmp_pat
     assert any(not torch.equal(state["model"][k], state["ema"][k]) for k in kept)
 
     with pytest.raises(KeyboardInterrupt):
-        bench.train.run(ema, checkpoint_dir=tmp_path / "b", progress=False, stop=StopAfter(3))
+        bench.training.train.run(ema, checkpoint_dir=tmp_path / "b", progress=False, stop=StopAfter(3))
     assert "ema" in torch.load(tmp_path / "b" / f"{ema.key}.pt", weights_only=False)
-    resumed = bench.train.run(ema, checkpoint_dir=tmp_path / "b", progress=False)
+    resumed = bench.training.train.run(ema, checkpoint_dir=tmp_path / "b", progress=False)
     assert resumed["metrics"] == full["metrics"] and resumed["curve"] == full["curve"]  # bit-identical
 
 
 def test_ema_scores_intermediate_evaluations_too(tmp_path, monkeypatch):
     scored = []
-    real_evaluate = bench.train.evaluate
-    monkeypatch.setattr(bench.train, "evaluate",
+    real_evaluate = bench.training.train.evaluate
+    monkeypatch.setattr(bench.training.train, "evaluate",
                         lambda run: scored.append(run.evaluated is run.ema is not None) or real_evaluate(run))
     _, ema = ema_specs(tmp_path)
     ema = replace(ema, evaluation=replace(ema.evaluation, every=2))
-    result = bench.train.run(ema, checkpoint_dir=tmp_path / "c", progress=False)
+    result = bench.training.train.run(ema, checkpoint_dir=tmp_path / "c", progress=False)
     assert scored == [True, True, True] and [i for i, _ in result["curve"]["val"]] == [2, 4]
 
 
 def test_update_ema_averages_parameters_and_copies_buffers():
     model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
-    ema = bench.train.make_ema(model)
+    ema = bench.training.train.make_ema(model)
     assert not any(p.requires_grad for p in ema.parameters())
     start = [p.detach().clone() for p in ema.parameters()]
     with torch.no_grad():
         for p in model.parameters():
             p.add_(1.0)
     model(torch.rand(2, 3, 8, 8))                                    # moves BatchNorm's running stats
-    bench.train.update_ema(ema, model, 0.9)
+    bench.training.train.update_ema(ema, model, 0.9)
     for averaged, old, new in zip(ema.parameters(), start, model.parameters()):
         assert torch.allclose(averaged, 0.9 * old + 0.1 * new)
     for mine, theirs in zip(ema.buffers(), model.buffers()):

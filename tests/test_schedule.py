@@ -1,4 +1,4 @@
-"""bench/schedule.py: learning-rate multipliers at known iterations, for every schedule type the
+"""bench/training/schedule.py: learning-rate multipliers at known iterations, for every schedule type the
 recipes use (BasicSR MultiStep and CosineAnnealingRestart, torch StepLR counted in epochs)."""
 import math
 
@@ -7,7 +7,7 @@ import torch
 
 from baselines import BASELINES
 from baselines.base import BASICSR_MULTISTEP_300K, Schedule
-from bench.schedule import build_scheduler, lr_factor
+from bench.training.schedule import build_scheduler, lr_factor
 
 
 def test_none_is_constant():

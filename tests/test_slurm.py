@@ -1,6 +1,6 @@
-"""The Slurm executor (bench/slurm, docs/cluster.md): options, queue parsing, submission
+"""The Slurm executor (bench/execution/slurm, docs/cluster.md): options, queue parsing, submission
 de-duplication and result watching without Slurm; then a real single-node Slurm
-(bench/cluster/slurm_local.sh): a smoke matrix as one job array, a forced requeue that resumes
+(bench/execution/cluster/slurm_local.sh): a smoke matrix as one job array, a forced requeue that resumes
 to the same metrics as an uninterrupted local run, and a cancelled task recorded as failed.
 
 The Slurm tests skip with the reason where no Slurm answers; with CI=true they fail instead."""
@@ -20,12 +20,12 @@ import pytest
 import torch
 
 from bench import run as runner
-from bench.atomic import write_json
-from bench.executor import record
+from bench.files.atomic import write_json
+from bench.execution.executor import record
 from conftest import one_block_matrix, specs_of
-from bench.slurm import ledger, queue, submit
-from bench.layout import Layout
-from bench.slurm.options import executor_parameters, parse_time
+from bench.execution.slurm import ledger, queue, submit
+from bench.files.layout import Layout
+from bench.execution.slurm.options import executor_parameters, parse_time
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -83,7 +83,7 @@ def test_bad_options_are_one_line_errors(argv, match):
 
 
 def test_no_wait_needs_the_slurm_executor():
-    from bench.slurm import check_args
+    from bench.execution.slurm import check_args
 
     with pytest.raises(ValueError, match="--no-wait"):
         check_args(runner.parse_args(["--no-wait"]))
@@ -190,7 +190,7 @@ def test_watch_waits_while_the_task_is_live(tmp_path, monkeypatch):
 
 
 def test_a_claim_left_by_a_killed_task_is_cleared_only_when_that_task_is_gone(tmp_path, monkeypatch):
-    from bench.slurm import task
+    from bench.execution.slurm import task
 
     layout = Layout(tmp_path)
     claim_file = tmp_path / "k.claim"
@@ -230,13 +230,13 @@ def restore_process_state():
 @functools.lru_cache(maxsize=1)
 def slurm_unavailable() -> str | None:
     if shutil.which("sinfo") is None:
-        return "no Slurm here (no sinfo); start one with: bench/cluster/slurm_local.sh start"
+        return "no Slurm here (no sinfo); start one with: bench/execution/cluster/slurm_local.sh start"
     if os.geteuid() != 0:
-        return "not root: the test Slurm of bench/cluster/slurm_local.sh runs jobs as root"
+        return "not root: the test Slurm of bench/execution/cluster/slurm_local.sh runs jobs as root"
     for command in (["sinfo", "-h", "-o", "%t"], ["sacct", "-n", "-X"]):
         done = subprocess.run(command, capture_output=True, text=True, timeout=30)
         if done.returncode != 0:
-            return f"{command[0]} fails ({done.stderr.strip()}); start Slurm: bench/cluster/slurm_local.sh start"
+            return f"{command[0]} fails ({done.stderr.strip()}); start Slurm: bench/execution/cluster/slurm_local.sh start"
     return None
 
 

@@ -1,4 +1,4 @@
-"""Run specs and their keys (bench/spec.py): round trips, stability when a field is added,
+"""Run specs and their keys (bench/experiment/spec.py): round trips, stability when a field is added,
 which fields change a key, shared keys across tables, the recipe's optimizer."""
 import dataclasses
 import json
@@ -9,9 +9,9 @@ import pytest
 import torch
 import yaml
 
-import bench.train
-from bench.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, unique_specs
-from bench.spec import AuxiliarySpec, EvalSpec, Recipe, RunSpec, config_key, pairs, spec_hash
+import bench.training.train
+from bench.experiment.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, unique_specs
+from bench.experiment.spec import AuxiliarySpec, EvalSpec, Recipe, RunSpec, config_key, pairs, spec_hash
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,7 @@ def test_smoke_keys_are_shared_across_tables(matrix):
                                             ("sgd", torch.optim.SGD)])
 def test_recipe_optimizer_is_honoured(cdc, optimizer, cls):
     spec = replace(cdc, recipe=replace(cdc.recipe, optimizer=optimizer, weight_decay=0.01))
-    run = bench.train.build(spec, None, torch.device("cpu"))
+    run = bench.training.train.build(spec, None, torch.device("cpu"))
     assert type(run.optimizer) is cls
     group = run.optimizer.param_groups[0]
     assert group["lr"] == spec.recipe.lr and group["weight_decay"] == 0.01

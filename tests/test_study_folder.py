@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-import bench.executor
+import bench.execution.executor
 import bench.report.figures
 from bench import aggregate
 from bench import run as runner
 from bench.report.aggregate import default_folders, profile_folder
-from bench.atomic import write_json
-from bench.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix
+from bench.files.atomic import write_json
+from bench.experiment.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY_RESULTS = REPO / "results" / "study"
@@ -158,7 +158,7 @@ def _run_folders(tmp_path, monkeypatch, *argv):
         seen.add(results)
         return False
 
-    monkeypatch.setattr(bench.executor, "is_finished", is_finished)
+    monkeypatch.setattr(bench.execution.executor, "is_finished", is_finished)
     monkeypatch.setattr(runner, "check_data", lambda specs, roots: None)
     monkeypatch.setattr(runner, "_train", lambda todo, specs, args, device: 0)
     monkeypatch.setattr(aggregate, "main", lambda argv: rendered.append(argv) or 0)

@@ -11,7 +11,7 @@ import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import bench.report.figures
-import bench.train
+import bench.training.train
 from bench import aggregate
 from bench import run as runner
 from conftest import ROOT, specs_of, tiny_matrix
@@ -67,8 +67,8 @@ def test_logs_are_ignored_by_git_under_any_results_folder():
 def test_logging_changes_no_number(tmp_path):
     (spec,) = specs_of(tiny_matrix(tmp_path, rows=("+CDC+epochR",)))
     spec = replace(spec, evaluation=replace(spec.evaluation, every=3))
-    logged = bench.train.run(spec, checkpoint_dir=tmp_path / "a", progress=False, log_dir=tmp_path / "logs")
-    plain = bench.train.run(spec, checkpoint_dir=tmp_path / "b", progress=False)
+    logged = bench.training.train.run(spec, checkpoint_dir=tmp_path / "a", progress=False, log_dir=tmp_path / "logs")
+    plain = bench.training.train.run(spec, checkpoint_dir=tmp_path / "b", progress=False)
     assert logged["metrics"] == plain["metrics"] and logged["curve"] == plain["curve"]
     assert [s for s, _ in scalars(tmp_path / "logs")["val/psnr"]] == [3, 6]
 
@@ -79,8 +79,8 @@ def test_a_resumed_run_shows_each_step_once(tmp_path, monkeypatch):
     (spec,) = specs_of(tiny_matrix(tmp_path, rows=("+CDC",)))
     full = scalars_of_a_run(spec, tmp_path / "full")
 
-    monkeypatch.setattr(bench.train, "SYNC_EVERY", 1)          # every step flushed and logged
-    real_loss, calls = bench.train.pixel_loss, []
+    monkeypatch.setattr(bench.training.train, "SYNC_EVERY", 1)          # every step flushed and logged
+    real_loss, calls = bench.training.train.pixel_loss, []
 
     def crash_at_step_6(name):
         fn = real_loss(name)
@@ -92,20 +92,20 @@ def test_a_resumed_run_shows_each_step_once(tmp_path, monkeypatch):
             return fn(outputs, target)
         return wrapped
 
-    monkeypatch.setattr(bench.train, "pixel_loss", crash_at_step_6)
+    monkeypatch.setattr(bench.training.train, "pixel_loss", crash_at_step_6)
     logs, ckpt = tmp_path / "resumed" / "logs", tmp_path / "resumed" / "ckpt"
     with pytest.raises(RuntimeError, match="killed"):
-        bench.train.run(spec, checkpoint_dir=ckpt, progress=False, checkpoint_every=2, log_dir=logs)
+        bench.training.train.run(spec, checkpoint_dir=ckpt, progress=False, checkpoint_every=2, log_dir=logs)
     assert torch.load(ckpt / f"{spec.key}.pt", weights_only=False)["iteration"] == 4
     assert [s for s, _ in scalars(logs)["loss/total"]] == [1, 2, 3, 4, 5]   # step 5: beyond the checkpoint
     monkeypatch.undo()
     time.sleep(1.1)        # event files are named by the second; a real resume is a later process anyway
-    bench.train.run(spec, checkpoint_dir=ckpt, progress=False, checkpoint_every=2, log_dir=logs)
+    bench.training.train.run(spec, checkpoint_dir=ckpt, progress=False, checkpoint_every=2, log_dir=logs)
     resumed = scalars(logs)
     assert [s for s, _ in resumed["loss/total"]] == list(range(1, 7)) and len(list(logs.iterdir())) == 2
     assert resumed["loss/total"] == full["loss/total"] and resumed["val/psnr"] == full["val/psnr"]
 
 
 def scalars_of_a_run(spec, folder) -> dict:
-    bench.train.run(spec, checkpoint_dir=folder / "ckpt", progress=False, log_dir=folder / "logs")
+    bench.training.train.run(spec, checkpoint_dir=folder / "ckpt", progress=False, log_dir=folder / "logs")
     return scalars(folder / "logs")

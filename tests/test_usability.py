@@ -8,11 +8,11 @@ import re
 import pytest
 import torch
 
-from bench import executor
+from bench.execution import executor
 from bench import run as runner
-from bench.matrix import MatrixError, expand
+from bench.experiment.matrix import MatrixError, expand
 from conftest import one_line, specs_of, tiny_matrix
-from bench.slurm import submit
+from bench.execution.slurm import submit
 from priors import RandomPriorLoss, build_auxiliary
 
 
@@ -65,7 +65,7 @@ def test_help_lists_tables_models_profiles_and_every_default(capsys):
     for table in ["1", "11", "controls", "lambda"]:
         assert re.search(rf"^  {table}\s+\S", text, re.M), table
     assert "models (--model): DnCNN, MPRNet" in flat and "profiles (--profile): smoke, study, paper" in flat
-    assert "--matrix FILE" in text and "(default: bench/matrix.yaml)" in flat
+    assert "--matrix FILE" in text and "(default: bench/experiment/matrix.yaml)" in flat
     for option in ["--table", "--model", "--row", "--profile", "--seeds", "--device", "--amp", "--results",
                    "--tables", "--checkpoints", "--matrix", "--workers", "--jobs", "--threads", "--keep-weights",
                    "--executor"]:

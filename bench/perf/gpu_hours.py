@@ -15,8 +15,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from ..atomic import write_text
-from ..matrix import expand, load_matrix, unique_specs
+from bench.experiment.matrix import expand, load_matrix, unique_specs
+from bench.files.atomic import write_text
 
 
 def step_times(cost: dict) -> dict:

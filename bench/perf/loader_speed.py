@@ -15,8 +15,8 @@ import torch
 from baselines import BASELINES, build_baseline
 from data import get_dataset
 
-from ..losses import pixel_loss
-from ..train import BatchStream, inputs_and_target, resolve_device
+from bench.training.losses import pixel_loss
+from bench.training.train import BatchStream, inputs_and_target, resolve_device
 
 EMBEDDED = {"denoise": "embedded_denoise", "lowlight": "embedded_lowlight", "pansharpen": "embedded_pansharpen"}
 

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ..metrics import functions as metrics
+from bench.metrics import functions as metrics
 
 
 def _pairs(count: int, shape: tuple, seed: int):

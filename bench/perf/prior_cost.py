@@ -31,7 +31,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import priors
 from baselines import BASELINES, build_baseline
-from bench.losses import pixel_loss
+from bench.training.losses import pixel_loss
 
 # Issue 13 goals. The 5% goal is stated for a GPU; "within 1.2x" is read both ways:
 # 1/1.2 <= measured overhead / FLOP overhead <= 1.2.
@@ -141,7 +141,7 @@ def make_batch(net, setting: Setting, device: torch.device):
 
 # --------------------------------------------------------------------------- one training step
 class TrainStep:
-    """One training step of ``net`` as bench/train.py runs it, optionally under torch.autocast."""
+    """One training step of ``net`` as bench/training/train.py runs it, optionally under torch.autocast."""
 
     def __init__(self, net, optimizer, inputs, target, term=None, amp: str = "off", scaler=None):
         self.net, self.optimizer, self.inputs, self.target, self.term = net, optimizer, inputs, target, term
@@ -161,7 +161,7 @@ class TrainStep:
             outputs = self.net.forward_train(*self.inputs)
             loss = self.pixel(outputs, self.target)
             if self.term is not None:
-                loss = loss + self.term(outputs[0], self.target)   # as bench/train.py: final output only
+                loss = loss + self.term(outputs[0], self.target)   # as bench/training/train.py: final output only
         self.optimizer.zero_grad(set_to_none=True)
         (self.scaler.scale(loss) if self.scaler else loss).backward()
         return loss.detach()

@@ -5,8 +5,8 @@ Owns `aggregate` (records grouped by configuration, paired over seeds, one view 
 `render` (Markdown and LaTeX), `figures` (gains and curves, matplotlib), `published`
 (`published.yaml`, the paper's Tables 1-11 as printed, loaded and checked for consistency).
 
-May import: itself, bench.metrics, the experiment definition (bench.labels, bench.spec, and
-bench.matrix in `aggregate.render` only), and bench.atomic for its atomic file writes. Never
-training (bench.train) or execution (bench.run, bench.executor, bench.slurm): it reads the
+May import: itself, bench.metrics, the experiment definition (bench.experiment.labels, bench.experiment.spec, and
+bench.experiment.matrix in `aggregate.render` only), and bench.files.atomic for its atomic file writes. Never
+training (bench.training.train) or execution (bench.run, bench.execution.executor, bench.execution.slurm): it reads the
 records they leave, and they call it only through `python -m bench.aggregate`'s `main`.
 """

@@ -5,7 +5,7 @@ Pure: reads results/*.json, bench/report/published.yaml and the matrix; never tr
 nothing but the tables folder. A profile with `folder: F` in the matrix (the study profile) reads
 results/F/ and writes tables/F/ by default, both committed to git. For every table
 of the matrix with at least one result it writes tables/table<N>.md and .tex (rows from
-bench/matrix.yaml, published numbers beside them, paired gains over `Original` with a 95%
+bench/experiment/matrix.yaml, published numbers beside them, paired gains over `Original` with a 95%
 interval, a verdict and the verdict adjusted for the block's multiple comparisons,
 bench/report/stats.py) and the figures table<N>_gains.png and
 table<N>_curves.png; then tables/verdicts.md and tables/published_inconsistencies.md.
@@ -21,12 +21,12 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bench.atomic import write_text
-from bench.labels import NULL_LABEL, REFERENCE_LABEL
+from bench.experiment.labels import NULL_LABEL, REFERENCE_LABEL
+from bench.experiment.spec import config_key
+from bench.files.atomic import write_text
 from bench.metrics.table import METRICS
 from bench.report import stats
 from bench.report.published import find_inconsistencies, load_published, published_gain, row_index
-from bench.spec import config_key
 
 STATUSES = ("ok", "failed")
 DEFAULT_RESULTS = "results"
@@ -433,7 +433,7 @@ def write_tables(views, inconsistencies, published_path: str, out_dir: Path, pro
 
 
 def standin_datasets(entries) -> dict[str, str]:
-    """printed data set -> the embedded stand-in its profile trains on (bench/matrix.yaml
+    """printed data set -> the embedded stand-in its profile trains on (bench/experiment/matrix.yaml
     `datasets:`, data.DATASETS says which sets are real), for the data sets that have one."""
     from data import DATASETS
 
@@ -446,7 +446,7 @@ def standin_datasets(entries) -> dict[str, str]:
 
 
 def default_lambda(matrix: dict, profile: str):
-    """The lambda of a row without +lambda(...) under `profile` (bench.matrix: profile > matrix
+    """The lambda of a row without +lambda(...) under `profile` (bench.experiment.matrix: profile > matrix
     > 0.1): a number, "auto", or a map term -> lambda."""
     return (matrix["profiles"].get(profile) or {}).get("lambda", matrix.get("lambda", 0.1))
 
@@ -487,7 +487,7 @@ def choose_profile(matrix: dict, expand, results: str | None) -> str:
 
 
 def profile_folder(matrix: dict, profile: str) -> str | None:
-    """The profile's `folder` in the matrix (validated by bench.matrix), or None."""
+    """The profile's `folder` in the matrix (validated by bench.experiment.matrix), or None."""
     return (matrix["profiles"].get(profile) or {}).get("folder")
 
 
@@ -555,7 +555,7 @@ def _render(args) -> int:
 def _read_inputs(args) -> tuple[dict, dict, list]:
     """(published, matrix, entries) of `args`, its profile chosen and its folders resolved
     (args.profile, args.results, args.tables set)."""
-    from bench.matrix import expand, load_matrix   # only the entry point needs the matrix
+    from bench.experiment.matrix import expand, load_matrix   # only the entry point needs the matrix
 
     if args.results is not None and not Path(args.results).is_dir():
         what = "is not a folder" if Path(args.results).exists() else "does not exist"

@@ -22,8 +22,8 @@ matplotlib.use("Agg")                      # files only, no display
 import matplotlib.pyplot as plt            # noqa: E402
 import numpy as np                         # noqa: E402
 
-from bench.atomic import write_bytes       # noqa: E402
-from bench.labels import REFERENCE_LABEL   # noqa: E402
+from bench.experiment.labels import REFERENCE_LABEL   # noqa: E402
+from bench.files.atomic import write_bytes       # noqa: E402
 from bench.metrics.table import METRICS    # noqa: E402
 from bench.report import stats             # noqa: E402
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.labels import REFERENCE_LABEL
+from bench.experiment.labels import REFERENCE_LABEL
 from bench.metrics.table import METRICS, check_metric
 
 DEFAULT_PATH = Path(__file__).with_name("published.yaml")
@@ -131,7 +131,7 @@ def iter_rows(published: dict):
 
 def row_index(published: dict) -> dict:
     """(table, model, dataset, label) -> {metric: printed value}, names exactly as in the YAML
-    (the canonical names of bench/matrix.yaml); no loose matching."""
+    (the canonical names of bench/experiment/matrix.yaml); no loose matching."""
     return {(number, block["model"], block["dataset"], label): values
             for number, block, label, values in iter_rows(published)}
 

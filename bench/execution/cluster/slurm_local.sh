@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A single-node Slurm with accounting on this Debian machine, for tests and small local use.
-#   bench/cluster/slurm_local.sh start    # apt-get installs what is missing, starts the daemons
-#   bench/cluster/slurm_local.sh stop     # stops the daemons it started (by their PID files)
-#   bench/cluster/slurm_local.sh status
+#   bench/execution/cluster/slurm_local.sh start    # apt-get installs what is missing, starts the daemons
+#   bench/execution/cluster/slurm_local.sh stop     # stops the daemons it started (by their PID files)
+#   bench/execution/cluster/slurm_local.sh status
 # Needs root and no systemd: each daemon is started directly (munged, mariadbd, slurmdbd,
 # slurmctld, slurmd). State, logs and PID files: $SLURM_LOCAL_STATE (default /var/tmp/bench-slurm).
 # An /etc/slurm/slurm.conf that this script did not write is never touched. See docs/cluster.md.

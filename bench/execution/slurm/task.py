@@ -1,6 +1,6 @@
-"""One Slurm array task: train one run through ``bench.executor.run_one`` on the node it lands on.
+"""One Slurm array task: train one run through ``bench.execution.executor.run_one`` on the node it lands on.
 
-Signals (docs/cluster.md, "Pre-emption and time limits"; installed by ``bench.stops``):
+Signals (docs/cluster.md, "Pre-emption and time limits"; installed by ``bench.training.stops``):
 - SIGTERM (``scontrol requeue``, pre-emption, ``scancel``): the run stops at an iteration boundary
   and checkpoints; the task exits and Slurm requeues or cancels it.
 - SIGUSR2 (submitit's warning before the time limit, ``--signal=USR2@90``): the same stop, then
@@ -20,10 +20,11 @@ from pathlib import Path
 
 import submitit
 
-from .. import stops
-from ..atomic import write_json
-from ..executor import claim, is_finished, record, release, run_one
-from ..layout import Layout
+from bench.execution.executor import claim, is_finished, record, release, run_one
+from bench.files.atomic import write_json
+from bench.files.layout import Layout
+from bench.training import stops
+
 from .ledger import read_note, write_note
 from .queue import SlurmError, is_live, queue_states
 
@@ -33,7 +34,7 @@ class RunTask(submitit.helpers.Checkpointable):
     as the training state lives in the run's checkpoint file."""
 
     def __init__(self, options):
-        self.options = options          # ExecutionOptions (bench/options.py), folders absolute
+        self.options = options          # ExecutionOptions (bench/execution/options.py), folders absolute
 
     def __call__(self, spec):
         return run_task(spec, self.options)
@@ -108,7 +109,7 @@ def task_device(name: str):
     """``--device`` resolved on the compute node (Slurm exposes the run's GPU as cuda:0)."""
     import torch
 
-    from ..train import resolve_device
+    from bench.training.train import resolve_device
 
     device = resolve_device(name)
     if device.type == "cuda" and device.index is None:

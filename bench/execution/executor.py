@@ -30,11 +30,12 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import stops
-from .atomic import set_aside, write_json
-from .layout import Layout
+from bench.experiment.spec import RunSpec
+from bench.files.atomic import set_aside, write_json
+from bench.files.layout import Layout
+from bench.training import stops
+
 from .provenance import device_name, git_commit, versions
-from .spec import RunSpec
 
 RECORD_FIELDS = ("key", "config_key", "status", "spec")
 
@@ -207,7 +208,7 @@ def run_one(spec, options, device) -> dict | None:
     when another live process holds the run or has finished it."""
     import torch
 
-    from . import train
+    from bench.training import train
 
     try:
         claimed = claim(options.results, spec.key)

@@ -1,6 +1,6 @@
 """The submitting side: queue the runs still to do as one job array (one task per run) through
 submitit, then watch the results folder and the queue, yielding each run's record as its task
-ends, like ``bench.executor.execute`` (docs/cluster.md)."""
+ends, like ``bench.execution.executor.execute`` (docs/cluster.md)."""
 from __future__ import annotations
 
 import json
@@ -9,9 +9,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..atomic import write_json
-from ..executor import is_finished, record
-from ..layout import Layout
+from bench.execution.executor import is_finished, record
+from bench.files.atomic import write_json
+from bench.files.layout import Layout
+
 from . import ledger
 from .options import MAX_REQUEUES_ON_TIMEOUT, executor_parameters
 from .queue import SlurmError, final_state, is_live, queue_states

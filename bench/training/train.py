@@ -10,7 +10,7 @@ the RNG are restored by one call (``BatchStream.resume``), so their order cannot
 The loop never waits for the device inside an iteration: losses are accumulated on the device and
 read every ``SYNC_EVERY`` iterations (and at checkpoints), which is also when a non-finite loss is
 caught, with the first bad iteration named. The same reads feed the run's progress line
-(bench/progress.py) and TensorBoard scalars (bench/tblog.py), so neither costs a sync.
+(bench/training/progress.py) and TensorBoard scalars (bench/training/tblog.py), so neither costs a sync.
 """
 from __future__ import annotations
 
@@ -29,16 +29,17 @@ from torch.utils.data import DataLoader
 
 from baselines import build_baseline
 from data import get_dataset
-from priors import PRIORS, build_auxiliary, measure_ratio
+from priors import build_auxiliary, measure_ratio
 
-from .atomic import set_aside, torch_save
+from bench.experiment.spec import RunSpec, auxiliary_options
+from bench.files.atomic import set_aside, torch_save
+from bench.files.layout import checkpoint_file
+from bench.metrics.table import score
+
 from .determinism import deterministic_algorithms
-from .layout import checkpoint_file
 from .losses import pixel_loss
-from .metrics.table import score
 from .progress import EVERY_S, RunProgress
 from .schedule import build_scheduler
-from .spec import RunSpec
 from .stops import Interrupted, StopRequest, ignore_in_loader_worker, while_training
 from .tblog import TrainingLog
 
@@ -149,14 +150,6 @@ def build_auxiliary_term(spec: RunSpec, channels: int):
     weight = 0.0 if a.lam == "auto" else a.lam     # "auto": set by calibration on the first batch
     return build_auxiliary(a.name, weight=weight, seed=spec.seed, strategy=a.strategy,
                            **auxiliary_options(a, channels))
-
-
-def auxiliary_options(a, channels: int = 3) -> dict:
-    """build_auxiliary keywords of an AuxiliarySpec: prior knobs for priors, options for losses."""
-    if a.name in PRIORS:
-        return {"distance": a.distance, "depth": a.depth, "arch": a.arch, "init": a.init, "number": a.number,
-                "in_channels": channels, **dict(a.options)}
-    return dict(a.options)
 
 
 # ----- step 1: build --------------------------------------------------------------------------
@@ -464,9 +457,9 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
     in place (at the last iteration) for the caller to remove once the result is safely written,
     so no finished training is ever lost. ``weights_path``: also save the evaluated weights there
     (the EMA when the recipe keeps one; the record's ``evaluated_weights`` says which).
-    ``progress``: a line named ``label`` on stderr (bench/progress.py); ``log_dir``: TensorBoard
-    scalars there (bench/tblog.py). ``spec.deterministic``: deterministic kernels (bench/determinism.py).
-    A stop request (``stop``, else this process's stop signals: bench/stops.py) ends training at an
+    ``progress``: a line named ``label`` on stderr (bench/training/progress.py); ``log_dir``: TensorBoard
+    scalars there (bench/training/tblog.py). ``spec.deterministic``: deterministic kernels (bench/training/determinism.py).
+    A stop request (``stop``, else this process's stop signals: bench/training/stops.py) ends training at an
     iteration boundary with its checkpoint written and raises ``Interrupted``."""
     with deterministic_algorithms(spec.deterministic):
         return _run(spec, data_root, torch.device(device), Path(checkpoint_dir), checkpoint_every, stop,

@@ -1,20 +1,21 @@
 """How one invocation executes its runs: ``ExecutionOptions``, built once by the runner from the
 command line (``bench.run.execution_options``) and passed, frozen, to the executors, their
-worker processes and Slurm tasks (pickled). What a run computes is its spec's (bench/spec.py);
+worker processes and Slurm tasks (pickled). What a run computes is its spec's (bench/experiment/spec.py);
 nothing here changes a number but ``workers``, which the runner also writes into each spec."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bench.files.layout import Layout
+from bench.training.progress import EVERY_S
+
 from .dataroot import root_for
-from .layout import Layout
-from .progress import EVERY_S
 
 
 @dataclass(frozen=True)
 class SlurmOptions:
-    """The ``--slurm-*`` options (bench/slurm/options.py turns them into sbatch parameters)."""
+    """The ``--slurm-*`` options (bench/execution/slurm/options.py turns them into sbatch parameters)."""
 
     partition: str | None = None
     account: str | None = None
@@ -66,7 +67,7 @@ class ExecutionOptions:
         return self.keep_weights == "always" or (self.keep_weights == "auto" and spec.profile != "smoke")
 
     def label(self, spec) -> str:
-        """The run's name in progress lines: table, model, data set, row and seed (bench.progress)."""
+        """The run's name in progress lines: table, model, data set, row and seed (bench.training.progress)."""
         return self.run_labels.get(spec.key) or f"{spec.baseline} {spec.key[:8]}"
 
     def absolute(self) -> "ExecutionOptions":

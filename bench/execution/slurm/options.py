@@ -40,7 +40,7 @@ def check_args(args) -> None:
     if getattr(args, "no_wait", False) and args.executor != "slurm":
         raise ValueError("--no-wait: only with --executor slurm")
     if args.executor == "slurm":
-        from ..options import SlurmOptions
+        from bench.execution.options import SlurmOptions
 
         sbatch_parameters(SlurmOptions.from_args(args), args.device, args.workers, args.profile, ".")
 
@@ -80,7 +80,7 @@ def loader_workers(workers: int | None, gpus: int) -> int:
 
 def executor_parameters(options, repo_root) -> dict:
     """submitit ``SlurmExecutor.update_parameters`` keywords for one run per array task, from the
-    invocation's ExecutionOptions (bench/options.py)."""
+    invocation's ExecutionOptions (bench/execution/options.py)."""
     return sbatch_parameters(options.slurm, options.device, options.workers, options.profile, repo_root)
 
 

@@ -1,6 +1,6 @@
-"""Load, validate and expand bench/matrix.yaml into run specs.
+"""Load, validate and expand bench/experiment/matrix.yaml into run specs.
 
-    m = load_matrix("bench/matrix.yaml")          # MatrixError (one line) on any bad value
+    m = load_matrix("bench/experiment/matrix.yaml")          # MatrixError (one line) on any bad value
     entries = expand(m, tables=[1], profile="study", seeds=[0, 1, 2], models=["DnCNN"])
 
 Everything is validated here, before anything trains: an unknown or repeated key, table,
@@ -23,10 +23,11 @@ from pathlib import Path
 
 import yaml
 
+from bench.metrics.table import METRICS
+
 from .labels import Label, parse_label
-from .metrics.table import METRICS
 from .spec import (AMP_MODES, DISTANCES, NIQE_CONVERSIONS, SSIM_STYLES, AuxiliarySpec, DataSpec, EvalSpec,
-                   Recipe, RunSpec, Schedule, pairs)
+                   Recipe, RunSpec, Schedule, auxiliary_options, pairs)
 
 DEFAULT_MATRIX = Path(__file__).with_name("matrix.yaml")
 
@@ -87,7 +88,7 @@ def load_matrix(path: str | Path = DEFAULT_MATRIX) -> dict:
     except FileNotFoundError:
         raise MatrixError(f"{path}: matrix file not found") from None
     except IsADirectoryError:
-        raise MatrixError(f"{path}: a folder, not a matrix file (e.g. bench/matrix.yaml)") from None
+        raise MatrixError(f"{path}: a folder, not a matrix file (e.g. bench/experiment/matrix.yaml)") from None
     except (OSError, UnicodeDecodeError) as err:
         raise MatrixError(f"{path}: cannot read the matrix file "
                           f"({getattr(err, 'strerror', None) or type(err).__name__})") from None
@@ -208,8 +209,8 @@ def _validate(m, where: str):
 
 def _check_recipe(recipe: Recipe) -> None:
     """What training would refuse of a resolved recipe: loss name, schedule, iteration count."""
-    from .losses import pixel_loss
-    from .schedule import lr_factor
+    from bench.training.losses import pixel_loss
+    from bench.training.schedule import lr_factor
 
     pixel_loss(recipe.loss)
     if recipe.total_iterations is None:
@@ -298,8 +299,6 @@ def _validate_auxiliary(aux: AuxiliarySpec) -> None:
 @functools.lru_cache(maxsize=None)
 def _build_once(aux: AuxiliarySpec) -> None:
     from priors import build_auxiliary
-
-    from .train import auxiliary_options
 
     try:
         build_auxiliary(aux.name, weight=0.0, seed=0, strategy=aux.strategy, **auxiliary_options(aux))

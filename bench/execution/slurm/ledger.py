@@ -1,6 +1,6 @@
 """The ledger of submitted runs (``<results>/slurm/ledger.json``: key -> job id), so a
 re-submission never queues a second copy of a run that is still pending or running, and each
-run's task note (docs/cluster.md). Where they lie is ``bench.layout.Layout``'s to say."""
+run's task note (docs/cluster.md). Where they lie is ``bench.files.layout.Layout``'s to say."""
 from __future__ import annotations
 
 import fcntl
@@ -10,8 +10,8 @@ import socket
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from ..atomic import write_json
-from ..layout import Layout
+from bench.files.atomic import write_json
+from bench.files.layout import Layout
 
 
 @contextmanager

@@ -60,6 +60,16 @@ class AuxiliarySpec:
     options: tuple[tuple[str, object], ...] = ()
 
 
+def auxiliary_options(a: AuxiliarySpec, channels: int = 3) -> dict:
+    """build_auxiliary keywords of an AuxiliarySpec: prior knobs for priors, options for losses."""
+    from priors import PRIORS      # priors imports torch; the spec alone does not need it
+
+    if a.name in PRIORS:
+        return {"distance": a.distance, "depth": a.depth, "arch": a.arch, "init": a.init, "number": a.number,
+                "in_channels": channels, **dict(a.options)}
+    return dict(a.options)
+
+
 @dataclass(frozen=True)
 class EvalSpec:
     metrics: tuple[str, ...]

@@ -3,7 +3,7 @@ Slurm job array through submitit, one task (one run, one GPU) per run (docs/clus
 
     add_arguments(parser)          # the --slurm-* options and --no-wait
     check_args(args)               # one-line ValueError for a bad option, before any submission
-    execute(todo, options, device) # yields result records like bench.executor.execute
+    execute(todo, options, device) # yields result records like bench.execution.executor.execute
 
 Importing this package does not import submitit; submitting does.
 """
