@@ -47,6 +47,22 @@ def parse_args(argv=None):
         description="Train the matrix of the paper's tables, then render them beside the published numbers.",
         epilog=_matrix_summary() + "\n\nRelative paths are taken from the folder the command is run in.\n"
                "Exit status: 0 all ok, 1 some runs failed, 2 bad input, 130 interrupted.")
+    _add_selection(parser)
+    _add_folders(parser)
+    _add_execution(parser)
+    try:
+        from .execution.slurm import add_arguments
+    except ImportError:  # submitit is optional for local runs
+        pass
+    else:
+        add_arguments(parser)
+    args = parser.parse_args(argv)
+    _from_caller(args)
+    return args
+
+
+def _add_selection(parser) -> None:
+    """What to run: tables, models, rows, profile, seeds, device, precision, data."""
     parser.add_argument("--table", action="append", metavar="ID",
                         help="table id, e.g. 1 or controls (repeatable; listed below); default: every table")
     parser.add_argument("--model", action="append", metavar="NAME",
@@ -64,6 +80,10 @@ def parse_args(argv=None):
     parser.add_argument("--data-root", action="append", metavar="DIR|NAME=DIR",
                         help="folder of the real data sets (SIDD/, LOL/, WV2_data/, GF2_data/), or one set's "
                              "folder as sidd=DIR, lol=DIR, wv2=DIR, gf2=DIR (repeatable; paper profile only)")
+
+
+def _add_folders(parser) -> None:
+    """Where the results, tables, checkpoints and the matrix are."""
     parser.add_argument("--results", default=None, metavar="DIR",
                         help="per-run JSON folder (default: results/<folder> for a profile with `folder:` in "
                              "the matrix, e.g. results/study for --profile study, else results/, in the checkout)")
@@ -75,6 +95,10 @@ def parse_args(argv=None):
     parser.add_argument("--matrix", default=str(DEFAULT_MATRIX), metavar="FILE",
                         help="the matrix of tables, rows, models, data sets and profiles "
                              "(default: bench/experiment/matrix.yaml)")
+
+
+def _add_execution(parser) -> None:
+    """How to run: processes, threads, weights kept, executor, rendering, determinism, progress."""
     parser.add_argument("--workers", type=int, default=None,
                         help="data-loader worker processes per run, 0 or more (default: 4 on CUDA, 0 on CPU)")
     parser.add_argument("--jobs", type=int, default=1,
@@ -96,15 +120,6 @@ def parse_args(argv=None):
     parser.add_argument("--progress-every", type=float, default=EVERY_S, metavar="SECONDS",
                         help="a progress line per run every SECONDS when stderr is not a terminal (a log file, "
                              f"a --jobs worker, a Slurm task) (default: {EVERY_S:g})")
-    try:
-        from .execution.slurm import add_arguments
-    except ImportError:  # submitit is optional for local runs
-        pass
-    else:
-        add_arguments(parser)
-    args = parser.parse_args(argv)
-    _from_caller(args)
-    return args
 
 
 def _from_caller(args) -> None:

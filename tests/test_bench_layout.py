@@ -100,7 +100,6 @@ def long_functions(path: Path) -> list[str]:
             and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
 
 
-@pytest.mark.xfail(strict=True, reason="three functions still over 50 lines (next commit)")
 def test_no_function_in_bench_is_longer_than_50_lines():
     found = [line for path in sorted(BENCH.rglob("*.py")) for line in long_functions(path)]
     assert not found, "\n".join(found)

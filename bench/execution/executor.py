@@ -202,6 +202,19 @@ def disk_full(err: BaseException, spec, options) -> DiskFull | None:
                     "free space and run the same command again")
 
 
+@contextmanager
+def _disk_full_stops(spec, options):
+    """A full disk inside the block raises ``DiskFull`` (one line naming the folder, the
+    checkpoint kept), whatever wrote; any other exception passes unchanged."""
+    try:
+        yield
+    except Exception as err:  # noqa: BLE001 - only a full disk is turned into DiskFull
+        full = disk_full(err, spec, options)
+        if full is None:
+            raise
+        raise full from None
+
+
 def run_one(spec, options, device) -> dict | None:
     """Train one spec and write its JSON; any exception but an interruption or a full disk
     (``DiskFull``: nothing can go on) is a 'failed' record. Returns None (and trains nothing)
@@ -210,13 +223,8 @@ def run_one(spec, options, device) -> dict | None:
 
     from bench.training import train
 
-    try:
+    with _disk_full_stops(spec, options):
         claimed = claim(options.results, spec.key)
-    except OSError as err:
-        full = disk_full(err, spec, options)
-        if full is None:
-            raise
-        raise full from None
     if not claimed:
         return None
     layout = options.layout
@@ -225,30 +233,23 @@ def run_one(spec, options, device) -> dict | None:
         if is_finished(options.results, spec):  # another process finished it since this one listed it
             return None
         try:
-            measured = train.run(spec, data_root=options.data_root(spec.data.name), device=device,
-                                 checkpoint_dir=layout.checkpoints, progress=not options.quiet,
-                                 weights_path=layout.weights(spec.key) if options.keeps_weights(spec) else None,
-                                 label=options.label(spec), progress_every=options.progress_every,
-                                 log_dir=layout.log_dir(spec.key))
-            result = record(spec, "ok", measured, device=device)
-        except KeyboardInterrupt:
+            with _disk_full_stops(spec, options):
+                measured = train.run(spec, data_root=options.data_root(spec.data.name), device=device,
+                                     checkpoint_dir=layout.checkpoints, progress=not options.quiet,
+                                     weights_path=layout.weights(spec.key) if options.keeps_weights(spec) else None,
+                                     label=options.label(spec), progress_every=options.progress_every,
+                                     log_dir=layout.log_dir(spec.key))
+                result = record(spec, "ok", measured, device=device)
+        except (KeyboardInterrupt, DiskFull):
             raise
         except Exception as err:  # noqa: BLE001 - isolation: one failure never stops the others
-            full = disk_full(err, spec, options)
-            if full is not None:
-                raise full from None
             if device.type == "cuda":
                 torch.cuda.empty_cache()
             last = traceback.extract_tb(err.__traceback__)[-1]
             message = f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})"
             result = record(spec, "failed", error=message, device=device)
-        try:
+        with _disk_full_stops(spec, options):
             write_json(layout.result(spec.key), result)
-        except OSError as err:
-            full = disk_full(err, spec, options)
-            if full is None:
-                raise
-            raise full from None
         if result["status"] == "ok":
             checkpoint.unlink(missing_ok=True)  # only now: the result is safely on disk
         return result

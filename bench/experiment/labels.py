@@ -43,6 +43,7 @@ _HEAD = re.compile(r"^(?P<name>[A-Za-z]+)(?:\((?P<depth>\d+)\))?$")
 _CALL = re.compile(r"^(?P<name>[A-Za-z]+)\((?P<arg>[^()]*)\)$")
 _PRIOR_ONLY = ("epochR", "Depth", "Transformer", "xavier", "Number", "theta", "additive")
 _TAKES_ARGUMENT = ("Number", "lambda", "theta")
+_KNOWN = {**PRIOR_NAMES, **LOSS_NAMES}
 
 
 @dataclass(frozen=True)
@@ -75,64 +76,94 @@ def parse_label(label: str) -> Label:
         return Label(None)
     if label == NULL_LABEL:
         return Label(AuxiliarySpec(NULL_TERM), NULL_LAMBDA)
+    _check_form(label)
+    first, *mods = label[1:].split("+")
+    head = _head(first, label)
+    is_loss = head["name"] in LOSS_NAMES
+    fields: dict = {"name": _KNOWN[head["name"]]}
+    options: dict = {}
+    lam = None
+    seen: set = set()
+    for mod in mods:
+        word, arg = _modifier(mod, label, first, is_loss, seen)
+        if word == "lambda":
+            lam = _lam(arg, label)
+        else:
+            _apply_modifier(word, arg, mod, label, fields, options)
+    _apply_depth(head["depth"], "Depth" in seen, is_loss, label, fields)
+    return Label(AuxiliarySpec(**fields, options=pairs(options)), lam)
+
+
+def _check_form(label) -> None:
+    """Anything but Original and +Null is '+' followed by a term; +Null takes no modifiers."""
     if isinstance(label, str) and re.match(r"^\+Null\b", label):
         raise ValueError(f"label {label!r}: {NULL_LABEL} takes no modifiers (it is Original plus "
                          f"Charbonnier at lambda {NULL_LAMBDA:g}, the noise-floor control)")
     if not isinstance(label, str) or not label.startswith("+"):
         raise ValueError(f"label {label!r} must be {REFERENCE_LABEL!r} or start with '+'")
-    first, *mods = label[1:].split("+")
+
+
+def _head(first: str, label: str):
+    """The term of a label (a printed prior or loss name, optionally with a depth)."""
     head = _HEAD.match(first)
-    known = {**PRIOR_NAMES, **LOSS_NAMES}
-    if not head or head["name"] not in known:
-        raise ValueError(f"unknown term {first!r} in label {label!r}; expected one of {', '.join(known)} "
+    if not head or head["name"] not in _KNOWN:
+        raise ValueError(f"unknown term {first!r} in label {label!r}; expected one of {', '.join(_KNOWN)} "
                          "(a prior optionally with a depth, e.g. CDC(3))")
-    is_loss = head["name"] in LOSS_NAMES
-    fields: dict = {"name": known[head["name"]]}
-    options: dict = {}
-    lam = None
-    depth_marker = False
-    seen = set()
-    for mod in mods:
-        call = _CALL.match(mod)
-        word, arg = (call["name"], call["arg"]) if call else (mod, None)
-        if word in seen:
-            raise ValueError(f"label {label!r}: modifier {word!r} is given twice")
-        seen.add(word)
-        if is_loss and word in _PRIOR_ONLY:
-            raise ValueError(f"label {label!r}: {word!r} applies to priors, not to the weight-free {first} loss")
-        if word in _PRIOR_ONLY + ("lambda",) and (arg is not None) != (word in _TAKES_ARGUMENT):
-            raise ValueError(f"label {label!r}: modifier {mod!r} " + (
-                f"needs an argument, e.g. {word}(...)" if arg is None else "takes no argument"))
-        if word == "epochR":
-            fields["strategy"] = "epochR"
-        elif word == "Depth":
-            depth_marker = True
-        elif word == "Transformer":
-            fields["arch"] = "transformer"
-        elif word == "xavier":
-            fields["init"] = "xavier"
-        elif word == "additive":
-            options["coupling"] = "additive"
-        elif word == "Number":
-            fields["number"] = _number(arg, label)
-        elif word == "lambda":
-            lam = _lam(arg, label)
-        elif word == "theta":
-            try:
-                options["theta"] = float(arg)
-            except ValueError:
-                options["theta"] = math.nan
-            if not math.isfinite(options["theta"]):
-                raise ValueError(f"label {label!r}: theta(...) takes a finite number, got {arg!r}")
-        elif _HEAD.match(mod) and _HEAD.match(mod)["name"] in known:
-            raise ValueError(f"label {label!r}: a second term {mod!r}; a row adds one auxiliary term")
-        else:
-            raise ValueError(f"unknown modifier {mod!r} in label {label!r}; expected epochR, Depth, Transformer, "
-                             "xavier, Number(<depths>), lambda(<value>|auto), theta(<value>) or additive")
-    if head["depth"] is not None:
+    return head
+
+
+def _modifier(mod: str, label: str, first: str, is_loss: bool, seen: set) -> tuple[str, str | None]:
+    """(word, argument) of one modifier, checked for repetition, fit to the term and arguments."""
+    call = _CALL.match(mod)
+    word, arg = (call["name"], call["arg"]) if call else (mod, None)
+    if word in seen:
+        raise ValueError(f"label {label!r}: modifier {word!r} is given twice")
+    seen.add(word)
+    if is_loss and word in _PRIOR_ONLY:
+        raise ValueError(f"label {label!r}: {word!r} applies to priors, not to the weight-free {first} loss")
+    if word in _PRIOR_ONLY + ("lambda",) and (arg is not None) != (word in _TAKES_ARGUMENT):
+        raise ValueError(f"label {label!r}: modifier {mod!r} " + (
+            f"needs an argument, e.g. {word}(...)" if arg is None else "takes no argument"))
+    return word, arg
+
+
+_FLAGS = {"epochR": ("strategy", "epochR"), "Transformer": ("arch", "transformer"), "xavier": ("init", "xavier")}
+
+
+def _apply_modifier(word: str, arg: str | None, mod: str, label: str, fields: dict, options: dict) -> None:
+    """One modifier other than lambda(...) into the spec's fields or options."""
+    if word in _FLAGS:
+        fields[_FLAGS[word][0]] = _FLAGS[word][1]
+    elif word == "Depth":
+        pass                    # a marker: checked against the term's (depth) by _apply_depth
+    elif word == "additive":
+        options["coupling"] = "additive"
+    elif word == "Number":
+        fields["number"] = _number(arg, label)
+    elif word == "theta":
+        options["theta"] = _theta(arg, label)
+    elif _HEAD.match(mod) and _HEAD.match(mod)["name"] in _KNOWN:
+        raise ValueError(f"label {label!r}: a second term {mod!r}; a row adds one auxiliary term")
+    else:
+        raise ValueError(f"unknown modifier {mod!r} in label {label!r}; expected epochR, Depth, Transformer, "
+                         "xavier, Number(<depths>), lambda(<value>|auto), theta(<value>) or additive")
+
+
+def _theta(arg: str, label: str) -> float:
+    try:
+        theta = float(arg)
+    except ValueError:
+        theta = math.nan
+    if not math.isfinite(theta):
+        raise ValueError(f"label {label!r}: theta(...) takes a finite number, got {arg!r}")
+    return theta
+
+
+def _apply_depth(depth: str | None, depth_marker: bool, is_loss: bool, label: str, fields: dict) -> None:
+    """A prior's (depth) goes with '+Depth'; a weight-free loss has none."""
+    if depth is not None:
         if is_loss:
             raise ValueError(f"label {label!r}: a weight-free loss has no depth")
-        fields["depth"] = int(head["depth"])
-    if depth_marker != (head["depth"] is not None):
+        fields["depth"] = int(depth)
+    if depth_marker != (depth is not None):
         raise ValueError(f"label {label!r}: '+Depth' and a '(depth)' after the prior go together")
-    return Label(AuxiliarySpec(**fields, options=pairs(options)), lam)
