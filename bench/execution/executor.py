@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench.experiment.records import record_problem
 from bench.experiment.spec import RunSpec
 from bench.files.atomic import set_aside, write_json
 from bench.files.layout import Layout
@@ -37,31 +38,16 @@ from bench.training import stops
 
 from .provenance import device_name, git_commit, versions
 
-RECORD_FIELDS = ("key", "config_key", "status", "spec")
-
-
 def _record_problem(record, spec: RunSpec) -> str | None:
-    """Why ``record`` is not a finished result of ``spec`` (None if it is one)."""
-    if not isinstance(record, dict):
-        return f"not a JSON object but {type(record).__name__}"
-    missing = [f for f in RECORD_FIELDS if f not in record]
-    if missing:
-        return f"no {missing[0]!r} field"
+    """Why ``record`` is not a finished result of ``spec`` (None if it is one): a well-formed
+    record (bench.experiment.records) whose key and recorded spec are this run's."""
+    problem = record_problem(record)
+    if problem is not None:
+        return problem
     if record["key"] != spec.key:
         return f"its key {record['key']!r} is not this run's {spec.key!r}"
-    try:
-        recorded = RunSpec.from_dict(record["spec"]).key
-    except (ValueError, TypeError) as err:
-        return f"its spec does not parse ({err})"
-    if recorded != spec.key:
+    if RunSpec.from_dict(record["spec"]).key != spec.key:
         return "its recorded spec is another run's"
-    if record["status"] == "ok":
-        mean = (record.get("metrics") or {}).get("mean") if isinstance(record.get("metrics"), dict) else None
-        if not isinstance(mean, dict):
-            return "status ok without metrics.mean"
-        for name, value in mean.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                return f"metrics.mean.{name} is {value!r}, not a number"
     return None
 
 

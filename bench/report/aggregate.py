@@ -22,13 +22,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench.experiment.labels import NULL_LABEL, REFERENCE_LABEL
+from bench.experiment.records import record_problem
 from bench.experiment.spec import config_key
 from bench.files.atomic import write_text
 from bench.metrics.table import METRICS
 from bench.report import stats
 from bench.report.published import find_inconsistencies, load_published, published_gain, row_index
 
-STATUSES = ("ok", "failed")
 DEFAULT_RESULTS = "results"
 DEFAULT_TABLES = "tables"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -127,20 +127,11 @@ def load_results(results_dir: str | Path, warn=None) -> list[dict]:
 
 
 def _check_record(record) -> dict:
-    if not isinstance(record, dict):
-        raise ValueError("not a JSON object")
-    if not isinstance(record.get("key"), str):
-        raise ValueError("no string 'key'")
-    if record.get("status") not in STATUSES:
-        raise ValueError(f"status {record.get('status')!r} is not one of {', '.join(STATUSES)}")
-    spec = record.get("spec")
-    if not isinstance(spec, dict):
-        raise ValueError("no 'spec' mapping (the run cannot be matched to a table row)")
-    if isinstance(spec.get("seed"), bool) or not isinstance(spec.get("seed"), int):
-        raise ValueError("spec has no integer 'seed'")
-    config_key(spec)                     # a spec this version cannot read is a ValueError here
-    if record["status"] == "ok" and not isinstance((record.get("metrics") or {}).get("mean"), dict):
-        raise ValueError("status ok but no metrics.mean mapping")
+    """``record`` if it is a well-formed result record (bench.experiment.records), else a
+    ValueError saying why."""
+    problem = record_problem(record)
+    if problem is not None:
+        raise ValueError(problem)
     return record
 
 
