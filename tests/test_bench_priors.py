@@ -48,13 +48,12 @@ def tiny_step(term=None):
     torch.manual_seed(0)
     net = TinyNet()
     x, gt = torch.rand(N, 3, H, W), torch.rand(N, 3, H, W)
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
-    return bp.TrainStep(net, optimizer, (x,), gt, term), net
+    return bp.TimedStep(bp.training_run(net, term, gt), (x,), gt), net
 
 
 def test_train_step_counts_forward_and_backward_and_updates_the_weights():
     step, net = tiny_step()
-    flops, _ = bp.count_flops(step.forward_backward)
+    flops, _ = bp.count_flops(step)
     assert flops == 2 * conv_flops(3, 3, 3, H, W)         # forward + grad_weight (the input is data)
     before = net.conv.weight.detach().clone()
     step()
@@ -66,8 +65,8 @@ def test_prior_step_adds_three_prior_forwards():
     term = bp.build_term("cdc", "random-weight", 3)
     plain, _ = tiny_step()
     with_prior, _ = tiny_step(term)
-    plain_flops, plain_ops = bp.count_flops(plain.forward_backward)
-    prior_flops, prior_ops = bp.count_flops(with_prior.forward_backward)
+    plain_flops, plain_ops = bp.count_flops(plain)
+    prior_flops, prior_ops = bp.count_flops(with_prior)
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         term.prior(torch.rand(N, 3, H, W))
     assert counter.get_total_flops() > 0
