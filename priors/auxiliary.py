@@ -47,7 +47,7 @@ def ssim(y: torch.Tensor, gt: torch.Tensor, size: int = 11, sigma: float = 1.5,
     K1 = 0.01, K2 = 0.03, C_i = (K_i * data_range)^2; local statistics under the Gaussian window
     (no padding, so H and W must be at least ``size``). The blur is two 1-D passes, or with
     ``separable=False`` one 2-D convolution by the outer-product window: the same SSIM up to float
-    rounding, kept because DRBN's recipe loss (bench/losses.py) was trained with it.
+    rounding, kept because DRBN's recipe loss (bench/training/losses.py) was trained with it.
     """
     if y.dim() != 4 or y.shape[-2] < size or y.shape[-1] < size:
         raise ValueError(f"y must be (N, C, H, W) with H, W >= {size} for ssim; got {tuple(y.shape)}")
@@ -121,7 +121,7 @@ class EdgeLoss(AuxiliaryTerm):
 
 
 def charbonnier(y: torch.Tensor, gt: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
-    """mean sqrt((y - gt)^2 + eps^2): a smooth L1 (also MPRNet's recipe loss, bench/losses.py)."""
+    """mean sqrt((y - gt)^2 + eps^2): a smooth L1 (also MPRNet's recipe loss, bench/training/losses.py)."""
     diff = y - gt
     return torch.sqrt(diff * diff + eps ** 2).mean()
 
