@@ -19,7 +19,7 @@ def versions() -> dict:
 
 @lru_cache(maxsize=1)
 def git_commit() -> str | None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # bench/execution/provenance.py -> the checkout
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                                 check=True).stdout.strip()

@@ -17,7 +17,7 @@ from . import ledger
 from .options import MAX_REQUEUES_ON_TIMEOUT, executor_parameters
 from .queue import SlurmError, final_state, is_live, queue_states
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]  # bench/execution/slurm/submit.py -> the checkout
 QUEUE_FAILURES_TOLERATED = 30   # consecutive failed squeue calls while waiting (controller restarts)
 
 
