@@ -15,8 +15,8 @@ import torch
 from baselines import BASELINES, build_baseline
 from data import get_dataset
 
-from bench.training.losses import pixel_loss
-from bench.training.train import BatchStream, inputs_and_target, resolve_device
+from bench.perf.prior_cost import training_run
+from bench.training.train import BatchStream, resolve_device, train_step
 
 EMBEDDED = {"denoise": "embedded_denoise", "lowlight": "embedded_lowlight", "pansharpen": "embedded_pansharpen"}
 
@@ -44,17 +44,16 @@ def main(argv=None) -> int:
     device = resolve_device(args.device)
     model = build_baseline(args.baseline).to(device)
     recipe = model.recipe
-    criterion = pixel_loss(recipe.loss)
-    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr)
+    run = training_run(model, None, torch.empty(0, device=device))  # the recipe's optimizer, schedule, loss
     dataset = get_dataset(EMBEDDED[model.task], "train", patch_size=recipe.patch_size, max_side=None,
                           fresh_degradation=True)
 
-    def step(batch):
-        inputs, target = inputs_and_target(batch, model.task, device)
-        loss = criterion(model.forward_train(*inputs), target)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+    iteration = 0
+
+    def step(batch):  # the step training runs (bench/training/train.py), so the timing is training's
+        nonlocal iteration
+        train_step(run, iteration, batch)
+        iteration += 1
 
     loader = BatchStream(dataset, recipe.batch_size, seed=0, workers=args.workers).resume(0)
     fixed = next(BatchStream(dataset, recipe.batch_size, seed=0, workers=0).resume(0))
