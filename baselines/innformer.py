@@ -231,16 +231,22 @@ class TextureTransferFusion(nn.Module):
         n, _, h, w = ms.shape
         query = F.normalize(F.unfold(ms, 3, padding=1), dim=1)  # (n, C*9, h*w)
         keys = F.unfold(pan, 3, padding=1)  # (n, C*9, h*w), also the values
-        relevance = torch.bmm(F.normalize(keys, dim=1).transpose(1, 2), query)  # (n, key, query)
-        score, index = relevance.max(dim=1)  # best key per query position
-        transferred = torch.gather(keys, 2, index.unsqueeze(1).expand(-1, keys.shape[1], -1))
+        keys_unit = F.normalize(keys, dim=1)
+        with torch.no_grad():  # which key wins needs no gradient: max's gradient reaches only the winner
+            index = torch.bmm(query.transpose(1, 2), keys_unit).argmax(dim=2)  # (n, query): best key
+        gather_index = index.unsqueeze(1).expand(-1, keys.shape[1], -1)
+        # The winner's cosine similarity, recomputed with autograd: the same value and gradient as
+        # relevance.max(), without keeping (or back-propagating through) the (h*w)^2 relevance matrix.
+        score = (torch.gather(keys_unit, 2, gather_index) * query).sum(1)
+        transferred = torch.gather(keys, 2, gather_index)
         texture = F.fold(transferred, (h, w), 3, padding=1) / 9.0
         return self.conv_trans(torch.cat([texture, ms], 1)) * score.view(n, 1, h, w) + ms
 
 
 class PatchFusion(nn.Module):
-    """Official ``PatchFusion``: run the texture transfer inside 24x24 windows (stride 8,
-    padding 8) and fold the windows back.
+    """Official ``PatchFusion``: run the texture transfer inside ``window`` x ``window`` windows
+    (official: 24, stride 8, padding 8) and fold the windows back. Padding equals the stride, so
+    every pixel is covered whatever the image size.
 
     ``layout="spatial"`` (default) fixes an official defect: the official code reshapes the
     ``unfold`` output (N, C*24*24, L) with ``.view(-1, C, 24, 24)`` without moving L first,
@@ -248,31 +254,33 @@ class PatchFusion(nn.Module):
     windows; and ``fold`` sums up to 9 overlapping windows without dividing (gain 9 inside,
     4 at the corners). Here windows are real spatial crops and overlaps are averaged. No
     parameters change. ``layout="official"`` reproduces the official computation.
-    Windows go through the search in chunks to bound the (24*24)^2 relevance matrices.
+    Windows go through the search in chunks to bound the (window^2)^2 relevance matrices.
     """
 
-    KERNEL, STRIDE, PAD = 24, 8, 8
     LAYOUTS = ("spatial", "official")
 
-    def __init__(self, channels: int, layout: str = "spatial", chunk: int = 256):
+    def __init__(self, channels: int, layout: str = "spatial", chunk: int = 256, window: int = 24, stride: int = 8):
         super().__init__()
         if layout not in self.LAYOUTS:
             raise ValueError(f"patch_layout: expected one of {self.LAYOUTS}, got {layout!r}")
+        if not isinstance(window, int) or not isinstance(stride, int) or not 1 <= stride <= window:
+            raise ValueError(f"window, window_stride: expected ints with 1 <= stride <= window, got {window!r}, {stride!r}")
         self.layout = layout
         self.chunk = chunk
+        self.window, self.stride = window, stride
         self.fuse = TextureTransferFusion(channels)
 
     def _windows(self, x):
-        k = self.KERNEL
-        cols = F.unfold(x, k, stride=self.STRIDE, padding=self.PAD)  # (N, C*k*k, L)
+        k = self.window
+        cols = F.unfold(x, k, stride=self.stride, padding=self.stride)  # (N, C*k*k, L)
         if self.layout == "official":
             return cols.reshape(-1, x.shape[1], k, k)
         n, _, count = cols.shape
         return cols.transpose(1, 2).reshape(n * count, x.shape[1], k, k)
 
     def _merge(self, windows, n, size):
-        k = self.KERNEL
-        fold = dict(kernel_size=k, stride=self.STRIDE, padding=self.PAD)
+        k = self.window
+        fold = dict(kernel_size=k, stride=self.stride, padding=self.stride)
         if self.layout == "official":
             return F.fold(windows.reshape(n, -1, windows.shape[0] // n), size, **fold)
         cols = windows.reshape(n, -1, windows[0].numel()).transpose(1, 2)
@@ -304,7 +312,9 @@ class INNformer(Baseline):
     - The official ``n_layer`` argument is never used by ``GPPNN``; we drop it. The official
       number of coupling blocks (hard-coded 3) is ``n_blocks``.
     - The logdet of the invertible convs is not computed (the official code discards it).
-    PAN must be at least 8x8 (the 24x24 windows with padding 8), i.e. lrms at least 2x2.
+    ``window`` / ``window_stride`` (official 24 / 8) size the texture search; smaller windows are a
+    size choice like ``n_feat`` (the search costs window^4 per window). PAN must be at least
+    window - 2 * stride pixels (official: 8x8, i.e. lrms 2x2).
     """
 
     task = "pansharpen"
@@ -315,7 +325,15 @@ class INNformer(Baseline):
     # 2 cores; n_feat 8 saves only ~25%), so smoke runs use the published configuration.
     SMOKE_OVERRIDES: dict = {}
 
-    def __init__(self, bands: int = 4, n_feat: int = 16, n_blocks: int = 3, patch_layout: str = "spatial"):
+    def __init__(
+        self,
+        bands: int = 4,
+        n_feat: int = 16,
+        n_blocks: int = 3,
+        patch_layout: str = "spatial",
+        window: int = 24,
+        window_stride: int = 8,
+    ):
         super().__init__()
         if not isinstance(bands, int) or bands < 1:
             raise ValueError(f"bands: expected an int >= 1, got {bands!r}")
@@ -328,12 +346,13 @@ class INNformer(Baseline):
         self.conv_ms = nn.Conv2d(bands, half, 3, padding=1)
         self.conv_pan = nn.Conv2d(1, half, 3, padding=1)
         self.conv_fusion = nn.Conv2d(2 * half, half, 3, padding=1)  # official Conv_Fusion: cat[ms, pan]
-        self.transform_fusion = PatchFusion(half, patch_layout)
+        self.transform_fusion = PatchFusion(half, patch_layout, window=window, stride=window_stride)
+        self.min_lr_size = max(1, -(-(window - 2 * window_stride) // SCALE))  # ceil: one window must fit
         self.extract = InvertibleFeatureExtractor(n_feat, half, n_blocks)
         self.refine = Refine(n_feat, bands)
 
     def forward(self, lrms, pan):
-        check_pansharpen_inputs(lrms, pan, self.in_channels, min_lr_size=2)
+        check_pansharpen_inputs(lrms, pan, self.in_channels, self.min_lr_size)
         ms_up = upsample_ms(lrms, pan.shape[-2:])
         panf, msf = self.conv_pan(pan), self.conv_ms(ms_up)
         conv_f = self.conv_fusion(torch.cat([msf, panf], 1))

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from baselines import Schedule, build_baseline
-from baselines.innformer import INNformer, InvertibleConv1x1, PatchFusion, upsample_ms
+from baselines.innformer import INNformer, InvertibleConv1x1, PatchFusion, TextureTransferFusion, upsample_ms
 from baselines.sfinet import SFINet
 from conftest import n_params
 
@@ -138,6 +139,8 @@ def test_bad_arguments_raise_value_errors():
         SFINet(width=2)
     with pytest.raises(ValueError, match="n_blocks"):
         INNformer(n_blocks=2)  # no coupling block output would reach the fuse conv
+    with pytest.raises(ValueError, match="window, window_stride"):
+        INNformer(window=6, window_stride=8)  # windows further apart than they are wide leave gaps
 
 
 # ----------------------------------------------------------------- building blocks
@@ -159,8 +162,9 @@ class _KeepMS(nn.Module):
 
 
 @pytest.mark.parametrize("size", [(8, 8), (37, 29)])
-def test_spatial_patch_windows_split_and_merge_exactly(size):
-    fusion = PatchFusion(3, layout="spatial")
+@pytest.mark.parametrize("window, stride", [(24, 8), (12, 6), (12, 4)])
+def test_spatial_patch_windows_split_and_merge_exactly(size, window, stride):
+    fusion = PatchFusion(3, layout="spatial", window=window, stride=stride)
     fusion.fuse = _KeepMS()
     x = torch.randn(2, 3, *size)
     torch.testing.assert_close(fusion(x, torch.randn_like(x)), x)
@@ -178,3 +182,34 @@ def test_spatial_windows_are_local_unlike_the_official_reshape():
         official = PatchFusion(2, layout="official")
         official.load_state_dict(local.state_dict())
         assert not torch.equal(official(ms, pan)[..., :8, :8], official(ms, pan_far)[..., :8, :8])
+
+
+def _dense_max_fusion(fusion, ms, pan):
+    """The official search written out: the full relevance matrix and its max, autograd through both."""
+    n, _, h, w = ms.shape
+    query = F.normalize(F.unfold(ms, 3, padding=1), dim=1)
+    keys = F.unfold(pan, 3, padding=1)
+    score, index = torch.bmm(F.normalize(keys, dim=1).transpose(1, 2), query).max(dim=1)
+    transferred = torch.gather(keys, 2, index.unsqueeze(1).expand(-1, keys.shape[1], -1))
+    texture = F.fold(transferred, (h, w), 3, padding=1) / 9.0
+    return fusion.conv_trans(torch.cat([texture, ms], 1)) * score.view(n, 1, h, w) + ms
+
+
+def test_texture_search_matches_the_dense_max_in_value_and_gradient():
+    torch.manual_seed(0)
+    fusion = TextureTransferFusion(4).double()
+    ms = torch.randn(3, 4, 12, 12, dtype=torch.double, requires_grad=True)
+    pan = torch.randn(3, 4, 12, 12, dtype=torch.double, requires_grad=True)
+    inputs = [ms, pan, *fusion.parameters()]
+    ours, dense = fusion(ms, pan), _dense_max_fusion(fusion, ms, pan)
+    torch.testing.assert_close(ours, dense)
+    ours_grads = torch.autograd.grad(ours.square().sum(), inputs)
+    for a, b in zip(ours_grads, torch.autograd.grad(dense.square().sum(), inputs)):
+        torch.testing.assert_close(a, b)
+    assert ours_grads[1].abs().sum() > 0  # the gradient reaches PAN through the winning similarity
+
+
+def test_smaller_windows_accept_smaller_inputs_and_keep_the_parameters():
+    small = INNformer(window=12, window_stride=6)
+    assert sum(p.numel() for p in small.parameters()) == 62_904
+    assert small(torch.rand(1, 4, 1, 1), torch.rand(1, 1, 4, 4)).shape == (1, 4, 4, 4)
