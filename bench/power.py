@@ -31,6 +31,7 @@ from scipy.stats import t as student_t
 
 from .experiment.labels import REFERENCE_LABEL
 from .experiment.matrix import DEFAULT_MATRIX, load_matrix
+from .report.aggregate import load_results
 
 REGIMES = Path(__file__).parent / "experiment" / "regimes.yaml"
 TARGET_HALF_WIDTH = 0.05    # dB, the goal of issue "Resolution"
@@ -108,16 +109,14 @@ def row_of(spec: dict) -> str | None:
 
 
 def read_records(results: Path) -> dict:
-    """regime -> row -> seed -> record (finished DnCNN runs of a `regime-*` profile)."""
-    import json
-
+    """regime -> row -> seed -> record (finished DnCNN runs of a `regime-*` profile). Records are
+    read as the aggregator reads them (load_results): a malformed one is skipped with a warning."""
     out: dict = {}
-    for path in sorted(results.glob("*.json")):
-        record = json.loads(path.read_text())
-        spec = record.get("spec", {})
+    for record in load_results(results):
+        spec = record["spec"]
         profile = spec.get("profile", "")
         row = row_of(spec)
-        if record.get("status") != "ok" or not profile.startswith("regime-") or row is None:
+        if record["status"] != "ok" or not profile.startswith("regime-") or row is None:
             continue
         out.setdefault(profile[len("regime-"):], {}).setdefault(row, {})[spec["seed"]] = record
     return out
@@ -215,17 +214,12 @@ def report(args) -> int:
 # ---------------- baselines ----------------
 
 def originals(results: Path) -> dict:
-    """(model, data set name) -> seed -> finished `Original` record, for every baseline."""
-    import json
-
+    """(model, data set name) -> seed -> finished `Original` record, for every baseline. Records
+    are read as the aggregator reads them (load_results): a malformed one is skipped with a warning."""
     out: dict = {}
-    for path in sorted(results.glob("*.json")):
-        try:
-            record = json.loads(path.read_text())
-        except ValueError:
-            continue
-        spec = record.get("spec", {}) if isinstance(record, dict) else {}
-        if record.get("status") != "ok" or spec.get("auxiliary") is not None or "baseline" not in spec:
+    for record in load_results(results):
+        spec = record["spec"]
+        if record["status"] != "ok" or spec.get("auxiliary") is not None:
             continue
         out.setdefault((spec["baseline"], spec["data"]["name"]), {})[spec["seed"]] = record
     return out

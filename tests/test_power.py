@@ -1,6 +1,7 @@
 """bench.power: regime overlays, the seed count for a half-width, and the report's arithmetic."""
 from __future__ import annotations
 
+import functools
 import json
 import math
 
@@ -9,6 +10,8 @@ import yaml
 
 from bench import power
 from bench.experiment.matrix import expand, load_matrix
+from bench.experiment.records import record_problem
+from bench.experiment.spec import RunSpec
 
 
 def test_merge_overlays_mappings_key_by_key():
@@ -45,10 +48,47 @@ def test_seeds_needed_meets_the_half_width_and_no_fewer_do():
     assert 45 <= power.seeds_needed(0.18) <= 55 and 6 <= power.seeds_needed(0.055) <= 9
 
 
-def record(row_aux, seed, psnr, wall=10.0, curve=None):
-    return {"status": "ok", "threads": 1, "iterations": 400, "parameters": 7000, "wall_time_s": wall,
-            "spec": {"seed": seed, "auxiliary": row_aux, "profile": "regime-x"},
-            "metrics": {"mean": {"psnr": psnr}}, "curve": {"val": curve or [[300, {"psnr": psnr - 0.1}]]}}
+@functools.cache
+def original_spec(model="DnCNN", table="1") -> dict:
+    """The real spec of the committed matrix's smoke `Original` of ``model``, as a record holds it."""
+    [entry] = expand(load_matrix(), tables=[table], profile="smoke", seeds=[0], models=[model], rows=["Original"])
+    return json.loads(json.dumps(entry.spec.to_dict()))
+
+
+def record(row_aux, seed, psnr, wall=10.0, curve=None, model="DnCNN", table="1", status="ok", **spec):
+    """A well-formed result record (what record_problem accepts): ``model``'s real spec with the
+    auxiliary term, seed and profile (`regime-x` unless ``spec`` says otherwise) of the test."""
+    full = {**original_spec(model, table), "seed": seed, "auxiliary": row_aux, "profile": "regime-x", **spec}
+    run = RunSpec.from_dict(full)
+    out = {"key": run.key, "config_key": run.config_key, "status": status, "spec": full,
+           "threads": 1, "iterations": 400, "parameters": 7000, "wall_time_s": wall,
+           "metrics": {"mean": {"psnr": psnr}}, "curve": {"val": curve or [[300, {"psnr": psnr - 0.1}]]}}
+    assert record_problem(out) is None
+    return out
+
+
+def write(folder, name, rec):
+    (folder / f"{name}.json").write_text(json.dumps(rec))
+
+
+def test_read_records_keeps_finished_regime_rows_and_skips_malformed_ones(tmp_path, capsys):
+    null, cdc = {"name": "charbonnier", "lam": power.NULL_LAMBDA}, {"name": "cdc"}
+    for seed in (0, 1):
+        write(tmp_path, f"original{seed}", record(None, seed, 30.0 + seed))
+        write(tmp_path, f"null{seed}", record(null, seed, 30.1 + seed))
+    write(tmp_path, "cdc0", record(cdc, 0, 30.2, profile="regime-y"))
+    write(tmp_path, "study", record(None, 2, 31.0, profile="study"))           # not a regime
+    write(tmp_path, "failed", record(None, 3, 31.0, status="failed"))          # not finished
+    write(tmp_path, "other_row", record({"name": "charbonnier", "lam": 0.1}, 4, 31.0))   # no row
+    malformed = record(None, 5, 99.0)
+    malformed["spec"]["bogus"] = 1                                              # RunSpec has no such field
+    write(tmp_path, "malformed", malformed)
+    found = power.read_records(tmp_path)
+    assert sorted(found) == ["x", "y"] and sorted(found["x"]) == ["+Null", "Original"]
+    assert {s: r["metrics"]["mean"]["psnr"] for s, r in found["x"]["Original"].items()} == {0: 30.0, 1: 31.0}
+    assert sorted(found["x"]["+Null"]) == [0, 1] and list(found["y"]["+CDC"]) == [0]
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "malformed.json" in warnings[0] and "bogus" in warnings[0]
 
 
 def test_summary_pairs_null_with_original_by_seed(monkeypatch):
@@ -76,12 +116,19 @@ def test_baselines_summarises_each_models_originals(tmp_path, monkeypatch, capsy
     monkeypatch.setattr(power, "input_psnr", lambda r: 20.0)
     for seed, psnr in enumerate((25.0, 25.5)):
         for baseline, aux in (("sid", None), ("sid", {"name": "cdc"}), ("drbn", None)):
-            r = record(aux, seed, psnr + (aux is not None))
-            r["spec"].update(baseline=baseline, data={"name": "embedded_lol"})
+            r = record(aux, seed, psnr + (aux is not None), model=baseline.upper(), table="2",
+                       profile="smoke", data={"name": "embedded_lol", "options": {}})
             (tmp_path / f"{baseline}{seed}{aux is None}.json").write_text(json.dumps(r))
     (tmp_path / "broken.json").write_text("{")
+    malformed = record(None, 2, 99.0, model="SID", table="2", data={"name": "embedded_lol", "options": {}})
+    malformed["spec"]["seed"] = "two"                  # not an integer seed: record_problem rejects it
+    write(tmp_path, "malformed", malformed)
     assert power.main(["baselines", "--results", str(tmp_path)]) == 0
-    lines = [line for line in capsys.readouterr().out.splitlines() if "embedded_lol" in line]
+    captured = capsys.readouterr()
+    warnings = [line for line in captured.err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2            # skipped with a warning naming the file, not a crash
+    assert "broken.json" in warnings[0] and "malformed.json" in warnings[1]
+    lines = [line for line in captured.out.splitlines() if "embedded_lol" in line]
     assert len(lines) == 2            # one line per baseline: the +CDC records are not Originals
     cells = [c.strip() for c in lines[1].split("|")]
     assert cells[1:3] == ["sid", "embedded_lol"] and cells[7:12] == ["2", "25.25", "0.354", "5.25", "0.100"]
