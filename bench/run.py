@@ -73,6 +73,12 @@ def _add_selection(parser) -> None:
                         "or paper (real data sets, published recipes, a GPU)")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds per configuration (0..K-1); "
                         "default: the profile's `seeds` in the matrix, else 1")
+    parser.add_argument("--unsettled-only", action="store_true",
+                        help="with --seeds N above the profile's seed count: train seeds 0..N-1 only of the rows "
+                             "whose current (unadjusted) verdict in --results is inconclusive at the profile's "
+                             "seed count, and of their blocks' Original; settled rows and rows below the "
+                             "profile's seeds get none "
+                             "(docs/study.md, \"Extra seeds for unsettled rows\")")
     parser.add_argument("--device", default="auto", help="auto (default: CUDA if there is one; the paper "
                         "profile refuses to fall back to the CPU) | cpu | cuda | cuda:N")
     parser.add_argument("--amp", default="off", choices=AMP_MODES,
@@ -163,6 +169,22 @@ def check_args(args, seeds: int, specs) -> None:
                          "(only the paper profile reads --data-root)")
 
 
+def check_unsettled(args, declared: int) -> None:
+    """--unsettled-only adds seeds beyond a profile's seed design: it needs --seeds N > the
+    profile's `seeds` (>= 2, else no row at the profile's count has an interval to judge)."""
+    if not args.unsettled_only:
+        return
+    if declared < 2:
+        raise InputError(f"--unsettled-only: profile {args.profile!r} declares {declared} seed per row (no "
+                         "`seeds: N` of 2 or more in the matrix, as the study profile has), so no row has an "
+                         "interval to be inconclusive about")
+    if args.seeds is None or args.seeds <= declared:
+        given = "without --seeds" if args.seeds is None else f"with --seeds {args.seeds}"
+        raise InputError(f"--unsettled-only {given}: give --seeds N above profile {args.profile!r}'s {declared} "
+                         f"seeds (the inconclusive rows then get seeds {declared}..N-1); a normal run brings "
+                         f"every row to {declared} first")
+
+
 def check_results_folder(results: str) -> None:
     """Fail now, not after hours of training, when results cannot be written."""
     folder = Path(results)
@@ -234,8 +256,10 @@ def _main(argv=None) -> int:
     set_aside_invalid(plan["results"], specs, dry_run=args.dry_run)   # named; moved aside unless a dry run
     todo = [s for s in specs if not is_finished(plan["results"], s)]
     tables = sorted({str(e.table) for e in entries}, key=lambda t: (not t.isdigit(), t.zfill(4)))
-    print(f"tables {', '.join(tables)}: {len(entries)} cells, {len(specs)} unique runs, "
+    print(f"tables {', '.join(tables) or 'none'}: {len(entries)} cells, {len(specs)} unique runs, "
           f"{len(specs) - len(todo)} already finished, {len(todo)} to run (profile {args.profile})", flush=True)
+    for line in plan["notes"]:
+        print(line, flush=True)
     if args.dry_run:
         try:
             print("\n".join(dry_run_lines(entries, {s.key for s in todo})), flush=True)
@@ -261,19 +285,36 @@ def _main(argv=None) -> int:
 
 def _plan(args) -> dict:
     """What the command line asks for, resolved and checked: the matrix's entries (their specs
-    with the execution options that change numbers), the folders, the device, loader workers
-    and threads."""
+    with the execution options that change numbers; with --unsettled-only, those of the
+    inconclusive rows and their blocks' Original, and the lines saying so), the folders, the
+    device, loader workers and threads."""
     from .report.aggregate import default_folders, profile_folder
 
     matrix = load_matrix(args.matrix)
-    seeds = args.seeds if args.seeds is not None else profile_seeds(matrix, args.profile)
-    entries = expand(matrix, tables=args.table, profile=args.profile, seeds=range(max(seeds, 1)),
-                     models=args.model, rows=args.row)
+    declared = profile_seeds(matrix, args.profile)
+    seeds = args.seeds if args.seeds is not None else declared
+    select = {"tables": args.table, "profile": args.profile, "seeds": range(max(seeds, 1)), "models": args.model}
+    entries = expand(matrix, rows=args.row, **select)
     results, tables = default_folders(args.results, args.tables, profile_folder(matrix, args.profile))
     check_args(args, seeds, unique_specs(entries))
+    check_unsettled(args, declared)
     device, workers, threads = _resolve_execution(args)
-    return {"entries": [_with_execution(e, args, workers) for e in entries], "results": results,
+    entries, notes = [_with_execution(e, args, workers) for e in entries], []
+    if args.unsettled_only:   # every row of the chosen blocks: an extended row's Original too
+        entries, notes = _unsettled([_with_execution(e, args, workers) for e in expand(matrix, **select)],
+                                    args, results, declared)
+    return {"entries": entries, "results": results, "notes": notes,
             "tables": tables, "device": device, "workers": workers, "threads": threads}
+
+
+def _unsettled(entries, args, results: str, declared: int) -> tuple[list, list[str]]:
+    """(entries, summary lines) of --unsettled-only: the inconclusive rows among `entries` (those
+    --row names, if given) and their blocks' Original, judged as the aggregator judges them on
+    the records in `results` (bench.report.unsettled)."""
+    from .report.unsettled import select_unsettled, summary_lines
+
+    selection = select_unsettled(entries, results, declared, rows=args.row)
+    return selection.entries, summary_lines(selection, args.seeds, declared, results)
 
 
 def execution_options(args, plan: dict, data_roots: dict | None = None, run_labels: dict | None = None):
