@@ -148,6 +148,27 @@ def test_sigterm_to_run_all_stops_training_and_leaves_a_checkpoint(tmp_path):
     assert not list((tmp_path / "results").glob("*.json"))
 
 
+def test_sigint_to_a_jobs_parent_before_training_exits_promptly(tmp_path):
+    """Ctrl-C to the parent of --jobs workers still building their first runs, with more runs
+    queued than the tasks pipe holds (~1 kB each, 64 kB): the parent prints its line and exits,
+    rather than hang at exit joining the queue's feeder thread, blocked writing to workers that are gone."""
+    tiny_matrix(tmp_path, rows=("Original", "+CDC"), iterations=100_000)
+    proc = cli(tmp_path, "--quiet", "--jobs", "2", "--seeds", "100", start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while not list((tmp_path / "results").glob("*.claim")) and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, proc.communicate()
+        os.kill(proc.pid, signal.SIGINT)            # a worker has claimed its run; none has trained yet
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err   # (its workers are joined before it exits)
+    assert "Traceback" not in err and one_line(err).startswith("interrupted: 0 run(s) finished"), err
+    assert not list((tmp_path / "results").glob("*.json")) and not list((tmp_path / "results").glob("*.claim"))
+
+
 def test_sigint_prints_one_line_and_exits_130(tmp_path, monkeypatch, capsys):
     """Ctrl-C during training: the iteration in flight ends, a checkpoint is written, one line."""
     tiny_matrix(tmp_path, iterations=8)

@@ -14,6 +14,8 @@ Safety rules (each tested):
 - The checkpoint is removed only after the result is written: no finished training is lost.
 - A run that raises is recorded as ``failed`` with its error and the others go on; an
   interruption (Ctrl-C, SIGTERM) checkpoints the run in flight and writes no JSON for it.
+- ``--jobs``: an interruption drops the runs still queued and ends the workers (SIGTERM: each
+  checkpoints its run in flight; killed after 120 s), so the parent exits whatever they were doing.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import os
 import queue
 import socket
 import sys
+import time
 import traceback
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -281,16 +284,14 @@ def execute(todo, options, device):
     _quiet_resource_tracker()
     context = multiprocessing.get_context("spawn")  # CUDA cannot be used in forked children
     tasks, results = context.Queue(), context.Queue()
-    for spec in todo:
-        tasks.put(spec)
-    devices = worker_devices(device, options.jobs)
-    workers = [context.Process(target=_worker, args=(str(d), options, tasks, results), daemon=True)
-               for d in devices]
-    for worker in workers:
-        tasks.put(None)  # one stop marker per worker
-        worker.start()
-    finished = False
+    workers, finished = [], False
     try:
+        for spec in todo:
+            tasks.put(spec)
+        for d in worker_devices(device, options.jobs):
+            tasks.put(None)  # one stop marker per worker
+            workers.append(context.Process(target=_worker, args=(str(d), options, tasks, results), daemon=True))
+            workers[-1].start()
         for _ in todo:
             result = _next_result(results, workers)
             if isinstance(result, DiskFull):  # a worker found the disk full: nothing can go on
@@ -298,14 +299,34 @@ def execute(todo, options, device):
             yield result
         finished = True
     finally:
-        if not finished:  # interrupted: each worker checkpoints its run in flight on SIGTERM
-            for worker in workers:
+        wind_down(workers, tasks, results, stopped=not finished)
+
+
+def wind_down(workers, tasks, results, stopped: bool, wait: float = 120.0) -> None:
+    """End the workers within ``wait`` seconds. ``stopped`` (an interruption, a full disk, lost
+    workers): the specs still queued are dropped, since the parent's exit would otherwise join the
+    queue's feeder thread, blocked for good writing them to a pipe no worker reads any more, and
+    each worker gets SIGTERM (it checkpoints its run in flight). Records put meanwhile are read and
+    dropped (their files are written) so that no worker waits to flush one; a worker still alive
+    at the end (or at a second Ctrl-C) is killed."""
+    started = [worker for worker in workers if worker.pid is not None]
+    try:
+        if stopped:
+            tasks.cancel_join_thread()
+            for worker in started:
                 if worker.is_alive():
                     worker.terminate()
-        for worker in workers:
-            worker.join(timeout=120)
+        deadline = time.monotonic() + wait
+        while any(worker.is_alive() for worker in started) and time.monotonic() < deadline:
+            try:
+                results.get(timeout=0.05)
+            except queue.Empty:
+                pass
+    finally:
+        for worker in started:
             if worker.is_alive():
                 worker.kill()
+            worker.join()
 
 
 def _quiet_resource_tracker() -> None:
