@@ -296,6 +296,27 @@ class PatchFusion(nn.Module):
 
 
 # --------------------------------------------------------------------------- the network
+def tile_starts(size: int, tile: int) -> list[int]:
+    """Starts of `tile`-long windows covering 0..size: every `tile` pixels, the last one flush with
+    the far edge (overlapping its neighbour when size is not a multiple of tile)."""
+    if size <= tile:
+        return [0]
+    starts = list(range(0, size - tile + 1, tile))
+    return starts if starts[-1] == size - tile else [*starts, size - tile]
+
+
+def tiled(fuse, lrms, pan, tile: int) -> torch.Tensor:
+    """fuse(lrms, pan) on PAN tiles of tile x tile (LR-MS tiles of tile/4) pasted into one output;
+    where the edge tiles overlap, the later tile's pixels are kept."""
+    out = torch.empty(lrms.shape[0], lrms.shape[1], *pan.shape[-2:], dtype=pan.dtype, device=pan.device)
+    th, tw = min(tile, pan.shape[-2]), min(tile, pan.shape[-1])
+    for y in tile_starts(pan.shape[-2], th):
+        for x in tile_starts(pan.shape[-1], tw):
+            lr_tile = lrms[..., y // SCALE : (y + th) // SCALE, x // SCALE : (x + tw) // SCALE]
+            out[..., y : y + th, x : x + tw] = fuse(lr_tile, pan[..., y : y + th, x : x + tw])
+    return out
+
+
 class INNformer(Baseline):
     """INNformer as in KevinJ-Huang/PAN_Sharp_INN_Transformer ``models/GPPNN.py``
     (``GPPNN(ms_channels=4, pan_channels=1, n_feat=16, n_layer=8)``, with ``models/refine.py``
@@ -315,6 +336,11 @@ class INNformer(Baseline):
     ``window`` / ``window_stride`` (official 24 / 8) size the texture search; smaller windows are a
     size choice like ``n_feat`` (the search costs window^4 per window). PAN must be at least
     window - 2 * stride pixels (official: 8x8, i.e. lrms 2x2).
+    ``eval_tile`` (default None: whole images): in eval mode, images larger than this many PAN
+    pixels are pan-sharpened tile by tile. INNformer's half-instance norms and channel attention
+    pool over the whole input, so a network trained on small crops degrades on large images
+    (docs/study.md); the official protocol trains and tests at one size (train128 / test128), and
+    tiles at the training crop size restore that.
     """
 
     task = "pansharpen"
@@ -333,6 +359,7 @@ class INNformer(Baseline):
         patch_layout: str = "spatial",
         window: int = 24,
         window_stride: int = 8,
+        eval_tile: int | None = None,
     ):
         super().__init__()
         if not isinstance(bands, int) or bands < 1:
@@ -348,11 +375,23 @@ class INNformer(Baseline):
         self.conv_fusion = nn.Conv2d(2 * half, half, 3, padding=1)  # official Conv_Fusion: cat[ms, pan]
         self.transform_fusion = PatchFusion(half, patch_layout, window=window, stride=window_stride)
         self.min_lr_size = max(1, -(-(window - 2 * window_stride) // SCALE))  # ceil: one window must fit
+        if eval_tile is not None and (
+            not isinstance(eval_tile, int) or eval_tile % SCALE or eval_tile < SCALE * self.min_lr_size
+        ):
+            raise ValueError(
+                f"eval_tile: expected None or a multiple of {SCALE} >= {SCALE * self.min_lr_size}, got {eval_tile!r}"
+            )
+        self.eval_tile = eval_tile
         self.extract = InvertibleFeatureExtractor(n_feat, half, n_blocks)
         self.refine = Refine(n_feat, bands)
 
     def forward(self, lrms, pan):
         check_pansharpen_inputs(lrms, pan, self.in_channels, self.min_lr_size)
+        if self.eval_tile and not self.training and max(pan.shape[-2:]) > self.eval_tile:
+            return tiled(self.fuse, lrms, pan, self.eval_tile)
+        return self.fuse(lrms, pan)
+
+    def fuse(self, lrms, pan):
         ms_up = upsample_ms(lrms, pan.shape[-2:])
         panf, msf = self.conv_pan(pan), self.conv_ms(ms_up)
         conv_f = self.conv_fusion(torch.cat([msf, panf], 1))

@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from baselines import Schedule, build_baseline
-from baselines.innformer import INNformer, InvertibleConv1x1, PatchFusion, TextureTransferFusion, upsample_ms
+from baselines.innformer import (INNformer, InvertibleConv1x1, PatchFusion, TextureTransferFusion, tile_starts,
+                                 upsample_ms)
 from baselines.sfinet import SFINet
 from conftest import n_params
 
@@ -213,3 +214,27 @@ def test_smaller_windows_accept_smaller_inputs_and_keep_the_parameters():
     small = INNformer(window=12, window_stride=6)
     assert sum(p.numel() for p in small.parameters()) == 62_904
     assert small(torch.rand(1, 4, 1, 1), torch.rand(1, 1, 4, 4)).shape == (1, 4, 4, 4)
+
+
+@pytest.mark.parametrize("size, tile, starts", [(256, 40, [0, 40, 80, 120, 160, 200, 216]), (80, 40, [0, 40]),
+                                                (40, 40, [0]), (24, 40, [0])])
+def test_tile_starts_cover_the_image_flush_with_its_edge(size, tile, starts):
+    assert tile_starts(size, tile) == starts
+
+
+def test_eval_tiles_run_the_network_tile_by_tile_and_only_in_eval_mode():
+    torch.manual_seed(0)
+    net = INNformer(window=12, window_stride=6, eval_tile=16).eval()
+    lrms, pan = torch.rand(1, 4, 6, 8), torch.rand(1, 1, 24, 32)
+    with torch.no_grad():
+        out = net(lrms, pan)
+        corner = net.fuse(lrms[..., :4, :4], pan[..., :16, :16])
+        last = net.fuse(lrms[..., 2:, 4:], pan[..., 8:, 16:])   # the edge tile, flush with the far corner
+        whole = net.fuse(lrms, pan)
+    torch.testing.assert_close(out[..., :8, :16], corner[..., :8, :])  # rows 8-15: the overlapping next tile's
+    torch.testing.assert_close(out[..., 8:, 16:], last)
+    assert not torch.allclose(out, whole)                        # global pooling: tiles differ from whole
+    net.train()
+    torch.testing.assert_close(net(lrms, pan), net.fuse(lrms, pan))
+    with pytest.raises(ValueError, match="eval_tile"):
+        INNformer(eval_tile=10)                                  # not a multiple of the x4 scale

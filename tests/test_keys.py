@@ -47,8 +47,8 @@ PINNED = {
 # over the profile's own seeds (paper 1, study 4), as `./run_all.sh --dry-run` lists them.
 PINNED_SETS = {
     ("paper", tuple(range(1, 12))): (106, "60495432928311449adbc0780dac45864980a1e40bd2271f8f03fbab418e8acc"),
-    # study: INNformer re-keyed by its study window (12/6); it had no study records
-    ("study", None): (580, "8c8a45b73ad7592e020dea07dca406e51fdd9257ba76df9364addccffb9ed57c"),
+    # study: INNformer re-keyed by its study window (12/6) and eval tiles (40); it had no committed study records
+    ("study", None): (580, "743f6b9e51e98d4e89214ead5a2d7c3ebb003e8cbf3755237d467cf4c3678747"),
 }
 
 
