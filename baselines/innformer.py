@@ -305,15 +305,18 @@ def tile_starts(size: int, tile: int) -> list[int]:
     return starts if starts[-1] == size - tile else [*starts, size - tile]
 
 
-def tiled(fuse, lrms, pan, tile: int) -> torch.Tensor:
-    """fuse(lrms, pan) on PAN tiles of tile x tile (LR-MS tiles of tile/4) pasted into one output;
-    where the edge tiles overlap, the later tile's pixels are kept."""
-    out = torch.empty(lrms.shape[0], lrms.shape[1], *pan.shape[-2:], dtype=pan.dtype, device=pan.device)
+def tiled(fuse, lrms, pan, tile: int, chunk: int = 64) -> torch.Tensor:
+    """fuse(lrms, pan) on PAN tiles of tile x tile (LR-MS tiles of tile/4), `chunk` tiles a batch,
+    pasted into one output; where the edge tiles overlap, the later tile's pixels are kept."""
     th, tw = min(tile, pan.shape[-2]), min(tile, pan.shape[-1])
-    for y in tile_starts(pan.shape[-2], th):
-        for x in tile_starts(pan.shape[-1], tw):
-            lr_tile = lrms[..., y // SCALE : (y + th) // SCALE, x // SCALE : (x + tw) // SCALE]
-            out[..., y : y + th, x : x + tw] = fuse(lr_tile, pan[..., y : y + th, x : x + tw])
+    corners = [(y, x) for y in tile_starts(pan.shape[-2], th) for x in tile_starts(pan.shape[-1], tw)]
+    lr_tiles = torch.cat([lrms[..., y // SCALE : (y + th) // SCALE, x // SCALE : (x + tw) // SCALE] for y, x in corners])
+    pan_tiles = torch.cat([pan[..., y : y + th, x : x + tw] for y, x in corners])
+    fused = torch.cat([fuse(lr_tiles[i : i + chunk], pan_tiles[i : i + chunk]) for i in range(0, len(lr_tiles), chunk)])
+    out = torch.empty(lrms.shape[0], lrms.shape[1], *pan.shape[-2:], dtype=fused.dtype, device=fused.device)
+    n = lrms.shape[0]
+    for index, (y, x) in enumerate(corners):  # tile-major: tile `index` of every image
+        out[..., y : y + th, x : x + tw] = fused[index * n : (index + 1) * n]
     return out
 
 
