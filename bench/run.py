@@ -67,6 +67,8 @@ def _add_selection(parser) -> None:
                         help="table id, e.g. 1 or controls (repeatable; listed below); default: every table")
     parser.add_argument("--model", action="append", metavar="NAME",
                         help="only this printed model name, e.g. DnCNN, any case (repeatable); default: all")
+    parser.add_argument("--dataset", action="append", metavar="NAME",
+                        help="only this printed data set, e.g. GaoFen2, any case (repeatable); default: all")
     parser.add_argument("--row", action="append", metavar="LABEL",
                         help="only this printed row label, e.g. +CDC (repeatable); default: all")
     parser.add_argument("--profile", default="smoke", help="smoke (default, CPU minutes), study (CPU, converged) "
@@ -294,7 +296,7 @@ def _plan(args) -> dict:
     declared = profile_seeds(matrix, args.profile)
     seeds = args.seeds if args.seeds is not None else declared
     select = {"tables": args.table, "profile": args.profile, "seeds": range(max(seeds, 1)), "models": args.model}
-    entries = expand(matrix, rows=args.row, **select)
+    entries = expand(matrix, rows=args.row, datasets=args.dataset, **select)
     results, tables = default_folders(args.results, args.tables, profile_folder(matrix, args.profile))
     check_args(args, seeds, unique_specs(entries))
     check_unsettled(args, declared)

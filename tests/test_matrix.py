@@ -98,9 +98,15 @@ def test_model_and_row_filters_select_cells(matrix):
         "+CDC+lambda(0.01)", "+INN+lambda(auto)"}
 
 
+def test_data_set_filter_selects_one_sensor_in_any_case(matrix):
+    entries = expand(matrix, tables=[3], profile="smoke", datasets=["gaofen2"], rows=["Original"])
+    assert [(e.model, e.dataset) for e in entries] == [("INNformer", "GaoFen2"), ("SFINet", "GaoFen2")]
+
+
 @pytest.mark.parametrize("kind, value, fragment", [
     ("models", ["ResNet"], "unknown model 'ResNet' in tables 1; expected one of DnCNN, MPRNet"),
     ("rows", ["+FFT"], "unknown row '+FFT' in tables 1; expected one of"),
+    ("datasets", ["LOL"], "unknown data set 'LOL' in tables 1; expected one of SIDD"),
 ])
 def test_unknown_filter_lists_the_valid_names(matrix, kind, value, fragment):
     with pytest.raises(MatrixError) as err:

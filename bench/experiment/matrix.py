@@ -417,12 +417,13 @@ def _canonical(names, valid) -> list:
     return out
 
 
-def expand(m: dict, tables=None, profile: str = "smoke", seeds=(0,), models=None, rows=None) -> list[Entry]:
+def expand(m: dict, tables=None, profile: str = "smoke", seeds=(0,), models=None, rows=None,
+           datasets=None) -> list[Entry]:
     """Every (table, model, data set, row, seed) cell with its resolved spec, in printed order.
 
-    models / rows filter by printed names (models in any case: ``dncnn`` is ``DnCNN``); a name
-    that none of the chosen tables prints is a MatrixError listing the valid ones, with a "did
-    you mean" for a close one."""
+    models / datasets / rows filter by printed names (models and data sets in any case: ``dncnn``
+    is ``DnCNN``); a name that none of the chosen tables prints is a MatrixError listing the valid
+    ones, with a "did you mean" for a close one."""
     if profile not in m["profiles"]:
         raise MatrixError(f"unknown profile {profile!r}; expected one of {', '.join(m['profiles'])}"
                           + did_you_mean(profile, m["profiles"]))
@@ -430,7 +431,9 @@ def expand(m: dict, tables=None, profile: str = "smoke", seeds=(0,), models=None
     blocks = [(number, block) for number in wanted for block in m["tables"][number]["blocks"]]
     valid_models = {x for _, b in blocks for x in b["models"]}
     models = _canonical(models, valid_models) if models else models
-    for kind, chosen, valid in (("model", models, valid_models),
+    valid_datasets = {x for _, b in blocks for x in b["datasets"]}
+    datasets = _canonical(datasets, valid_datasets) if datasets else datasets
+    for kind, chosen, valid in (("model", models, valid_models), ("data set", datasets, valid_datasets),
                                 ("row", rows, {x for _, b in blocks for x in b["rows"]})):
         unknown = sorted(set(chosen or ()) - valid)
         if unknown:
@@ -442,6 +445,8 @@ def expand(m: dict, tables=None, profile: str = "smoke", seeds=(0,), models=None
             if models and model not in models:
                 continue
             for dataset in block["datasets"]:
+                if datasets and dataset not in datasets:
+                    continue
                 for label in block["rows"]:
                     if rows and label not in rows:
                         continue
