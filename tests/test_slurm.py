@@ -103,11 +103,17 @@ def test_parse_states_one_line_per_task():
 
 
 def test_final_state_waits_for_accounting_to_catch_up(monkeypatch):
+    monkeypatch.setattr(queue, "_silent_accounting", False)
     answers = iter(["", "10_2|PENDING\n", "10_2|CANCELLED by 0\n"])
     monkeypatch.setattr(queue, "_run", lambda command: next(answers))
     assert queue.final_state("10_2", wait=5, poll=0) == "CANCELLED"
-    monkeypatch.setattr(queue, "_run", lambda command: "")
+    calls = []
+    monkeypatch.setattr(queue, "_run", lambda command: calls.append(command) or "")
     assert queue.final_state("10_2", wait=0.05, poll=0.01) == "UNKNOWN"
+    waited = len(calls)
+    assert waited > 1
+    # accounting had no record at all: the next job is asked once, not waited for again
+    assert queue.final_state("10_3", wait=60, poll=0.01) == "UNKNOWN" and len(calls) == waited + 1
 
 
 # ----- submission and watching, with a fake queue ------------------------------------------------

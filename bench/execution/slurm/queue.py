@@ -52,18 +52,28 @@ def is_live(job_id: str, states: dict[str, str]) -> bool:
     return job_id in states and states[job_id] not in TERMINAL
 
 
+_silent_accounting = False   # set once accounting has had no record at all of a job we waited for
+
+
 def final_state(job_id: str, wait: float = 20.0, poll: float = 1.0) -> str:
     """The job's last state in accounting. Accounting lags the controller by a few seconds, so
     this asks again for up to ``wait`` seconds until it shows a terminal state; after that it
-    returns what it last saw ("UNKNOWN" if accounting never had a record of the job)."""
-    deadline = time.monotonic() + wait
-    state = "UNKNOWN"
+    returns what it last saw ("UNKNOWN" if accounting never had a record of the job). Once a
+    job's wait ended with no record at all (accounting off or far behind), later calls ask once
+    instead of waiting again, so a batch of failed tasks does not cost `wait` seconds each."""
+    global _silent_accounting
+    deadline = time.monotonic() + (0.0 if _silent_accounting else wait)
+    state, seen = "UNKNOWN", False
     while True:
         try:
             states = parse_states(_run(["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", job_id]))
+            seen = seen or job_id in states
             state = states.get(job_id, state)
         except SlurmError:
             pass
-        if state in TERMINAL or time.monotonic() >= deadline:
+        if state in TERMINAL:
+            return state
+        if time.monotonic() >= deadline:
+            _silent_accounting = _silent_accounting or not seen
             return state
         time.sleep(poll)
