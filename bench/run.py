@@ -295,16 +295,18 @@ def _plan(args) -> dict:
     matrix = load_matrix(args.matrix)
     declared = profile_seeds(matrix, args.profile)
     seeds = args.seeds if args.seeds is not None else declared
-    select = {"tables": args.table, "profile": args.profile, "seeds": range(max(seeds, 1)), "models": args.model}
-    entries = expand(matrix, rows=args.row, datasets=args.dataset, **select)
+    select = {"tables": args.table, "profile": args.profile, "seeds": range(max(seeds, 1)), "models": args.model,
+              "datasets": args.dataset}
+    entries = expand(matrix, rows=args.row, **select)
     results, tables = default_folders(args.results, args.tables, profile_folder(matrix, args.profile))
     check_args(args, seeds, unique_specs(entries))
     check_unsettled(args, declared)
     device, workers, threads = _resolve_execution(args)
-    entries, notes = [_with_execution(e, args, workers) for e in entries], []
     if args.unsettled_only:   # every row of the chosen blocks: an extended row's Original too
         entries, notes = _unsettled([_with_execution(e, args, workers) for e in expand(matrix, **select)],
                                     args, results, declared)
+    else:
+        entries, notes = [_with_execution(e, args, workers) for e in entries], []
     return {"entries": entries, "results": results, "notes": notes,
             "tables": tables, "device": device, "workers": workers, "threads": threads}
 

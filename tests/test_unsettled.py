@@ -127,6 +127,15 @@ def test_row_selection_composes_and_brings_original_along(tmp_path, no_training,
     assert out[0].startswith("tables none: 0 cells") and "0 inconclusive row(s)" in out[1] and cells(out) == []
 
 
+def test_data_set_selection_composes(tmp_path, no_training, monkeypatch, capsys):
+    judged = []
+    monkeypatch.setattr(runner, "_unsettled", lambda entries, *rest: (judged.extend(entries), ([], []))[1])
+    assert runner.main(["--profile", "study", "--table", "3", "--dataset", "gaofen2", "--seeds", "6",
+                        "--unsettled-only", "--dry-run", "--results", str(tmp_path / "none")]) == 0
+    assert judged and {e.dataset for e in judged} == {"GaoFen2"}
+    capsys.readouterr()
+
+
 def test_an_empty_or_missing_results_folder_extends_nothing(tmp_path, no_training, capsys):
     study_block(tmp_path)
     assert runner.main(args(tmp_path, "--seeds", "5", "--unsettled-only", "--dry-run", "--results",
