@@ -379,7 +379,12 @@ def test_verdicts_list_every_row_and_count_each_verdict(published):
     assert len(rows) == 4 and "paper in CI" not in md
     taylor_line = next(r for r in rows if "+Taylor" in r)
     cells = [c.strip() for c in taylor_line.strip("|").split("|")]
-    assert cells[-3:] == ["reproduced", "[-0.1050, +0.4250] at 98.33%", "inconclusive"]
+    assert cells[-4:] == ["reproduced", "[-0.1050, +0.4250] at 98.33%", "inconclusive", "— (4)"]
+    # INN: d = (0, 0.1, 0.2) against +0.1183 is inconclusive; at mean 0.1, sd 0.1 the 95% interval
+    # leaves out 0 from 7 seeds on (t_6 = 2.447 < sqrt(7)), the 98.33% one from 10; CDC is settled
+    inn_line = next(r for r in rows if "+INN" in r)
+    assert inn_line.strip("|").split("|")[-1].strip() == "7 (10)"
+    assert next(r for r in rows if "+CDC" in r).strip("|").split("|")[-1].strip() == "—"
 
 
 def test_a_failed_seed_makes_the_row_unstable_and_leaves_the_family(published):

@@ -234,3 +234,34 @@ def test_every_verdict_is_documented():
         stats.NO_DIFFERENCE, stats.UNSTABLE, stats.ZERO_SPREAD_VERDICT, stats.TOO_FEW, stats.NOT_RUN}
     for name in stats.VERDICTS:                                 # the module docstring names each
         assert name in stats.__doc__
+
+
+def _projected(gain, n):
+    """The interval of `gain`'s mean and sd at n seeds, same confidence."""
+    half = t_quantile(n, gain.confidence) * gain.std / math.sqrt(n)
+    return gain.mean - half, gain.mean + half
+
+
+def test_seeds_to_settle_is_the_first_count_whose_interval_leaves_out_0_or_g():
+    # d = [0.216, 0.020, 0.036, 0.101] against g = 0.048: inconclusive at n = 4
+    gain = paired_gain("psnr", {0: 0.216, 1: 0.020, 2: 0.036, 3: 0.101}, {s: 0.0 for s in range(4)},
+                       published=0.048)
+    assert verdict(gain) == stats.INCONCLUSIVE
+    n = stats.seeds_to_settle(gain)
+    assert n == 7
+    assert judge(*_projected(gain, n), gain.published) != stats.INCONCLUSIVE
+    assert judge(*_projected(gain, n - 1), gain.published) == stats.INCONCLUSIVE
+    adjusted = gain.at(stats.family_confidence(4))                  # a wider interval needs more
+    assert stats.seeds_to_settle(adjusted) == 10
+    assert judge(*_projected(adjusted, 10), gain.published) != stats.INCONCLUSIVE
+    assert judge(*_projected(adjusted, 9), gain.published) == stats.INCONCLUSIVE
+
+
+def test_seeds_to_settle_only_for_inconclusive_rows_and_capped():
+    reproduced = paired_gain("psnr", {0: 1.0, 1: 1.1, 2: 0.9}, {s: 0.0 for s in range(3)}, published=1.0)
+    assert verdict(reproduced) == stats.REPRODUCED and stats.seeds_to_settle(reproduced) is None
+    assert stats.seeds_to_settle(None) is None
+    assert stats.seeds_to_settle(paired_gain("psnr", {0: 1.0}, {0: 0.0}, published=0.1)) is None
+    noisy = paired_gain("psnr", {0: 1.0, 1: -1.0, 2: 0.02}, {s: 0.0 for s in range(3)}, published=0.02)
+    assert verdict(noisy) == stats.INCONCLUSIVE
+    assert stats.seeds_to_settle(noisy, cap=50) == 51                # sd 1 against a 0.02 target

@@ -84,6 +84,19 @@ def adjusted_interval_cell(row) -> str:
     return f"[{fmt_gain(gain.low)}, {fmt_gain(gain.high)}] at {100 * gain.confidence:.4g}%"
 
 
+def _seeds_text(n: int | None) -> str:
+    return DASH if n is None else f">{stats.SETTLE_CAP}" if n > stats.SETTLE_CAP else str(n)
+
+
+def settle_cell(row, metric: str) -> str:
+    """Seeds that would settle an inconclusive row if its mean and sd held, raw (adjusted):
+    "7 (10)"; a dash where a verdict is already settled."""
+    raw, adjusted = stats.seeds_to_settle(row.gains.get(metric)), stats.seeds_to_settle(row.adjusted)
+    if raw is None and adjusted is None:
+        return DASH
+    return f"{_seeds_text(raw)} ({_seeds_text(adjusted)})"
+
+
 # ----- the main table (the verdict metric) and the detail (every metric) ----------------------
 
 
@@ -292,7 +305,10 @@ def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
               "block (one model and data set against its Original) at 1 - 0.05/m, m = the "
               "block's rows judged on an interval, so that the m intervals hold together with "
               "95% confidence. A configuration printed in several tables is listed (and "
-              "counted) once per table.", "", "## Counts", ""]
+              "counted) once per table. Seeds to settle: for an inconclusive row, the seeds at "
+              "which its interval would exclude 0 or g if the mean and the paired sd measured "
+              f"so far held (in brackets the same for the adjusted verdict; >{stats.SETTLE_CAP}: "
+              "more than that); a projection, not a promise.", "", "## Counts", ""]
     rows = [[v, str(counts.get(v, 0)), str(adjusted_counts.get(v, 0)), meaning]
             for v, meaning in stats.VERDICTS.items()]
     total = [["all rows", str(sum(counts.values())), str(sum(adjusted_counts.values())), ""]]
@@ -309,10 +325,12 @@ def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
                              display(view.verdict_metric),
                              fmt_gain(row.published_gain.get(view.verdict_metric)),
                              our_gain_cell(row, view.verdict_metric), interval_cell(gain),
-                             row.verdict, adjusted_interval_cell(row), row.adjusted_verdict])
+                             row.verdict, adjusted_interval_cell(row), row.adjusted_verdict,
+                             settle_cell(row, view.verdict_metric)])
     parts.append(_md_table(rows, ["Table", "Model", "Data set", "Configuration", "Metric",
                                   "Δ paper (g)", "Δ ours", "95% CI", "Verdict",
-                                  f"{stats.ADJUSTMENT} CI", "Adjusted verdict"]))
+                                  f"{stats.ADJUSTMENT} CI", "Adjusted verdict",
+                                  "Seeds to settle (adjusted)"]))
     return "\n".join(parts) + "\n"
 
 

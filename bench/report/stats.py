@@ -5,6 +5,7 @@
     verdict(gain)                              # "reproduced", "ruled out", ...
     adjusted = adjust_block([gain, ...])       # Bonferroni intervals over one block
     verdict(adjusted[0])                       # the same rules on the adjusted interval
+    seeds_to_settle(gain)                      # inconclusive: seeds to decide it, if mean and sd hold
 
 A gain is oriented so that positive = better (bench.metrics.table decides the direction): for a
 lower-is-better metric (NIQE, SAM, ERGAS) it is Original minus row. Seeds are paired: the runs
@@ -244,6 +245,23 @@ def judge(low: float, high: float, published: float | None) -> str:
     if high < g:
         return WORSE_THAN_PUBLISHED
     return LOSS_AS_PUBLISHED if below else NO_GAIN_AS_PUBLISHED
+
+
+SETTLE_CAP = 200     # seeds_to_settle reports "more than this" beyond it
+
+
+def seeds_to_settle(gain: PairedGain | None, cap: int = SETTLE_CAP) -> int | None:
+    """For an `inconclusive` gain: the fewest seeds at which its interval (same confidence level)
+    would exclude 0 or g, if the mean and paired sd measured so far held. The interval contains
+    both iff its half-width t_{n-1} sd / sqrt(n) >= max(|mean|, |mean - g|), so that is the width
+    to beat. None for any other verdict; cap + 1 when even `cap` seeds would not do."""
+    if gain is None or gain.low is None or verdict(gain) != INCONCLUSIVE:
+        return None
+    target = max(abs(gain.mean), abs(gain.mean - gain.published))
+    for n in range(gain.n + 1, cap + 1):
+        if t_quantile(n, gain.confidence) * gain.std / math.sqrt(n) < target:
+            return n
+    return cap + 1
 
 
 def verdict(gain: PairedGain) -> str:
