@@ -98,8 +98,24 @@ def test_parse_states_one_line_per_task():
     assert states == {"12_0": "RUNNING", "12_1": "PENDING", "12_2": "CANCELLED", "13": "COMPLETED"}
     assert [j for j in ("12_0", "12_1", "12_2", "13", "14") if queue.is_live(j, states)] == ["12_0", "12_1"]
     assert queue.is_live("9_1", {"9_1": "REQUEUED"})
-    assert queue.parse_states("10_[2]|CANCELLED by 0\n10_[3-5]|PENDING\n") == {"10_2": "CANCELLED",
-                                                                              "10_[3-5]": "PENDING"}
+    assert queue.parse_states("10_[2]|CANCELLED by 0\n10_[3-5]|PENDING\n") == {
+        "10_2": "CANCELLED", "10_3": "PENDING", "10_4": "PENDING", "10_5": "PENDING"}
+
+
+def test_a_task_cancelled_while_pending_takes_its_array_records_state():
+    # sacct as seen after `scancel 105_2` raced the array's split: the cancelled task has no line
+    # of its own, only the throttled array record names it; tasks with their own line keep theirs
+    text = "105_0|COMPLETED\n105_[0-2%2]|CANCELLED by 0\n105_1|COMPLETED\n105_1.batch|COMPLETED\n"
+    assert queue.parse_states(text) == {"105_0": "COMPLETED", "105_1": "COMPLETED", "105_2": "CANCELLED"}
+    assert queue.parse_states("7_[1,4-5]|PENDING\n") == {"7_1": "PENDING", "7_4": "PENDING", "7_5": "PENDING"}
+
+
+def test_queue_states_include_recently_ended_tasks(monkeypatch):
+    asked = []
+    monkeypatch.setattr(queue, "_run", lambda command: asked.append(command) or "8_0|RUNNING\n8_1|CANCELLED\n")
+    states = queue.queue_states()
+    assert asked[0][:2] == ["squeue", "--me"] and "all" in asked[0]
+    assert queue.is_live("8_0", states) and not queue.is_live("8_1", states) and states["8_1"] == "CANCELLED"
 
 
 def test_final_state_waits_for_accounting_to_catch_up(monkeypatch):

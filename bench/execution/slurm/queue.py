@@ -27,25 +27,43 @@ def _run(command: list[str]) -> str:
     return done.stdout
 
 
-ONE_TASK_RECORD = re.compile(r"^(\d+)_\[(\d+)\]$")
+ARRAY_RECORD = re.compile(r"^(\d+)_\[([0-9,%-]+)\]$")   # 12_[2], 12_[3-5], 105_[0-2%2]
+
+
+def _array_tasks(job: str, ranges: str) -> list[str]:
+    """``("105", "0-2%2")`` -> ``["105_0", "105_1", "105_2"]`` (a throttle ``%N`` is dropped)."""
+    tasks = []
+    for part in ranges.split("%")[0].split(","):
+        first, _, last = part.partition("-")
+        tasks += [f"{job}_{i}" for i in range(int(first), int(last or first) + 1)]
+    return tasks
 
 
 def parse_states(text: str) -> dict[str, str]:
     """``"12_0|RUNNING\\n12_1|CANCELLED by 0\\n"`` -> ``{"12_0": "RUNNING", "12_1": "CANCELLED"}``.
-    Step lines (``12_0.batch``) are left out; a one-task array record (``12_[2]``, a task
-    cancelled while still pending) is named as its task (``12_2``)."""
-    states = {}
+    Step lines (``12_0.batch``) are left out. An array record not yet split into tasks
+    (``12_[2]``, ``105_[0-2%2]``: tasks still pending, or cancelled while pending) gives its
+    state to each task it names that has no line of its own."""
+    states, grouped = {}, {}
     for line in text.splitlines():
         job_id, sep, state = line.strip().partition("|")
-        job_id = ONE_TASK_RECORD.sub(r"\1_\2", job_id)
-        if sep and job_id and "." not in job_id:
-            states[job_id] = state.split()[0] if state.split() else "UNKNOWN"
-    return states
+        state = state.split()[0] if state.split() else "UNKNOWN"
+        if not sep or not job_id or "." in job_id:
+            continue
+        array = ARRAY_RECORD.match(job_id)
+        if array:
+            grouped.update(dict.fromkeys(_array_tasks(*array.groups()), state))
+        else:
+            states[job_id] = state
+    return {**grouped, **states}
 
 
 def queue_states() -> dict[str, str]:
-    """This user's jobs known to the controller, one line per array task (``squeue -r``)."""
-    return parse_states(_run(["squeue", "--me", "-r", "-h", "-o", "%i|%T"]))
+    """This user's jobs known to the controller, one line per array task (``squeue -r``), with
+    the ones that ended recently (``-t all``, kept for the controller's MinJobAge): their final
+    state comes from here, without accounting's lag, and for a task cancelled while pending
+    even where accounting never splits it out of its array record."""
+    return parse_states(_run(["squeue", "--me", "-r", "-h", "-t", "all", "-o", "%i|%T"]))
 
 
 def is_live(job_id: str, states: dict[str, str]) -> bool:
