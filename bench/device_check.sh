@@ -2,13 +2,15 @@
 # The GPU check (issue 13 item 4), one prepared script for a lent device machine (torch 2.11 CUDA):
 # CUDA tests; Table 1 smoke on CUDA with its wall time; one study-profile DnCNN run; the prior-cost
 # benchmark at the paper sizes in fp32 and bf16; loader vs synthetic step time; GPU-hours per table.
-# Usage on the device: OUT=/some/dir bash bench/device_check.sh   (expected: under 8 minutes)
+# Usage on the device: OUT=/some/dir bash bench/device_check.sh   (measured: 294 s on an H200),
+# with carry [".cache/wheels"] (bench/device_env.sh).
 # Writes at most 8 files under $OUT (logs + results.tgz with the JSON results and rendered tables).
 set -uo pipefail
 OUT=${OUT:-/tmp/device_check}
 WORK=$(mktemp -d)
 mkdir -p "$OUT" "$WORK/tables"
 export PYTHONUNBUFFERED=1
+source "$(dirname "$0")/device_env.sh"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())" | tee -a "$OUT/gpu.txt"
 python3 -m pytest -q tests/test_cuda.py 2>&1 | tail -5 | tee "$OUT/cuda_tests.txt"

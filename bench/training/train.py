@@ -256,7 +256,7 @@ def restore(run: Run, path: Path, warn=None) -> tuple[int, torch.Tensor | None]:
     run.calibration = state.get("calibration", {})
     if run.auxiliary is not None and "lambda" in run.calibration:
         run.auxiliary.weight = run.calibration["lambda"]
-    return state["iteration"], state["rng"]
+    return state["iteration"], state["rng"].cpu()  # the CPU generator's state: map_location moved it
 
 
 def _warn(message: str) -> None:
