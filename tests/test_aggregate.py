@@ -787,3 +787,22 @@ def test_the_markdown_main_table_is_narrow(published):
         lines = [line for line in main.splitlines() if line.startswith("|")]
         assert lines and all(line.count("|") <= 8 for line in lines)       # at most 7 columns
         assert max(len(line) for line in lines) <= 175, max(lines, key=len)
+
+
+def test_pairs_across_devices_are_listed_in_the_verdicts(published):
+    entries = seeds(1, "DnCNN", "SIDD", ("Original", "+INN"), 3)
+    results = []
+    for e in entries:
+        record = ok(e, psnr=30.0 + 0.1 * e.seed + (0.2 if e.label == "+INN" else 0), ssim=0.5)
+        on_gpu = e.label == "+INN" or e.seed == 2          # seeds 0 and 1 pair a GPU row with a CPU Original
+        record["device"] = "cuda: NVIDIA H200" if on_gpu else "cpu: x86_64"
+        results.append(record)
+    view = build_table(1, published, entries, group_by_config(results), "smoke", profile_note=SMOKE_NOTE)
+    md = render_verdicts([view], verdict_counts([view]), verdict_counts([view], adjusted=True))
+    section = md.split("## Pairs across devices")[1]
+    line = next(r for r in section.splitlines() if "+INN" in r)
+    assert line.strip("|").split("|")[-1].strip() == "0 (cuda / cpu), 1 (cuda / cpu)"
+    for record in results:
+        record["device"] = "cpu: x86_64"
+    view = build_table(1, published, entries, group_by_config(results), "smoke", profile_note=SMOKE_NOTE)
+    assert "across devices" not in render_verdicts([view], verdict_counts([view]), verdict_counts([view], adjusted=True))

@@ -175,6 +175,21 @@ def measure(records: list[dict], metrics) -> Measured:
                     records=tuple(ok))
 
 
+def device_kind(record: dict) -> str:
+    """"cpu" or "cuda": the kind of device a record ran on (its "device" is "cuda: NVIDIA H200")."""
+    return str(record.get("device") or "unknown").split(":")[0].strip()
+
+
+def cross_device_seeds(row: RowView, reference: RowView) -> dict[int, tuple[str, str]]:
+    """seed -> (the row's device kind, its Original's) for the seeds whose pair ran on different
+    kinds of device. Such a pair shares the seed's initial weights and batches but not the
+    arithmetic, so a device effect on the mean would enter its gain (verdicts.md lists them)."""
+    ours = {r["spec"]["seed"]: device_kind(r) for r in row.measured.records}
+    theirs = {r["spec"]["seed"]: device_kind(r) for r in reference.measured.records}
+    return {seed: (ours[seed], theirs[seed]) for seed in sorted(ours.keys() & theirs.keys())
+            if ours[seed] != theirs[seed]}
+
+
 def _number(value) -> float:
     return float(value) if stats.is_finite(value) else float("nan")
 

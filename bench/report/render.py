@@ -9,6 +9,7 @@ from tabulate import tabulate
 
 from bench.metrics.table import METRICS
 from bench.report import stats
+from bench.report.aggregate import cross_device_seeds
 from bench.report.published import IdenticalRows, ValueMismatch
 
 DASH = "—"          # not run yet / not printed
@@ -331,7 +332,30 @@ def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
                                   "Δ paper (g)", "Δ ours", "95% CI", "Verdict",
                                   f"{stats.ADJUSTMENT} CI", "Adjusted verdict",
                                   "Seeds to settle (adjusted)"]))
+    parts += cross_device_section(views)
     return "\n".join(parts) + "\n"
+
+
+def cross_device_section(views) -> list[str]:
+    """verdicts.md's list of rows that pair some seeds across devices (none: no section)."""
+    rows = []
+    for view in views:
+        for block in view.blocks:
+            reference = next((r for r in block if r.is_reference), None)
+            for row in block:
+                if reference is None or row.is_reference:
+                    continue
+                mixed = cross_device_seeds(row, reference)
+                if mixed:
+                    seeds = ", ".join(f"{seed} ({ours} / {theirs})" for seed, (ours, theirs) in mixed.items())
+                    rows.append([str(view.table), row.model, view.dataset_title(row.dataset), row.title, seeds])
+    if not rows:
+        return []
+    return ["", "## Pairs across devices", "",
+            "These rows pair some seeds across kinds of device (seed (row / Original)). Such a pair "
+            "shares the seed's initial weights and batch order but not the arithmetic, so a "
+            "difference between the devices' means would enter its gain.", "",
+            _md_table(rows, ["Table", "Model", "Data set", "Configuration", "Seeds across devices"])]
 
 
 # ----- LaTeX --------------------------------------------------------------------------------
