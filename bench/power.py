@@ -1,13 +1,16 @@
 """Power analysis of study regimes: the noise floor, convergence and cost of Table 1's DnCNN block.
 
     python -m bench.power run --regime small-8k-ema [--seeds 4] [--cdc-seeds 2] [--jobs 1]
+    python -m bench.power run --regime study-3k --seeds 4 -- --table 3 --model SFINet --row Original --row +INN
     python -m bench.power report [--results results/power] [--out docs/study_regimes.md]
     python -m bench.power baselines [--results results/study]
 
 A regime (bench/experiment/regimes.yaml) is an overlay on the matrix's `study` profile. `run` writes the
 overlaid matrix beside the records (<results>/matrix-<regime>.yaml, profile `regime-<regime>`)
 and trains DnCNN/SIDD `Original` and `+Null` at --seeds seeds and `+CDC` at --cdc-seeds through
-the ordinary runner (claims, resume, records). `report` reads the records and prints, per regime:
+the ordinary runner (claims, resume, records); given a runner selection after `--`, it trains
+that block instead (does a gain survive a longer schedule?), to be rendered with `python -m
+bench.aggregate --matrix <results>/matrix-<regime>.yaml --profile regime-<regime>`. `report` reads the records and prints, per regime:
 seconds per run (Original, +CDC) and threads; Original's PSNR and its gain over the noisy input;
 what the last quarter of the schedule added (convergence); the null row's paired standard
 deviation over seeds and its 95% half-width; the seeds a +-0.05 dB half-width needs at that
@@ -85,10 +88,14 @@ def run(args) -> int:
     path = results / f"matrix-{args.regime}.yaml"
     path.write_text(yaml.safe_dump(matrix, sort_keys=False))
     load_matrix(path)            # validated before anything trains
-    common = ["--matrix", str(path), "--profile", profile, "--table", "1", "--model", "DnCNN",
+    common = ["--matrix", str(path), "--profile", profile,
               "--results", str(results), "--no-render", "--jobs", str(args.jobs)]
     common += ["--threads", str(args.threads)] if args.threads else []
     common += ["--quiet"] if args.quiet else []
+    selection = args.selection[1:] if args.selection[:1] == ["--"] else args.selection
+    if selection:                # any other block under the regime: exactly the rows selected
+        return runner.main(common + selection + ["--seeds", str(args.seeds)])
+    common += ["--table", "1", "--model", "DnCNN"]
     status = runner.main(common + ["--row", REFERENCE_LABEL, "--row", "+Null", "--seeds", str(args.seeds)])
     if status not in (0, 1) or args.cdc_seeds < 1:
         return status
@@ -116,7 +123,8 @@ def read_records(results: Path) -> dict:
         spec = record["spec"]
         profile = spec.get("profile", "")
         row = row_of(spec)
-        if record["status"] != "ok" or not profile.startswith("regime-") or row is None:
+        if (record["status"] != "ok" or not profile.startswith("regime-") or row is None
+                or spec.get("baseline") != "dncnn"):     # other blocks run under a regime too
             continue
         out.setdefault(profile[len("regime-"):], {}).setdefault(row, {})[spec["seed"]] = record
     return out
@@ -261,6 +269,9 @@ def main(argv=None) -> int:
     run_p.add_argument("--threads", type=int, default=None)
     run_p.add_argument("--quiet", action="store_true")
     run_p.add_argument("--results", default="results/power")
+    run_p.add_argument("selection", nargs=argparse.REMAINDER,
+                       help="after --: another block's runner selection (--table 3 --model SFINet --row ...) "
+                            "to train under the regime at --seeds, instead of DnCNN's power rows")
     rep = sub.add_parser("report", help="tabulate every regime measured")
     rep.add_argument("--results", default="results/power")
     rep.add_argument("--out", default=None, help="also write the Markdown table here")

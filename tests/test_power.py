@@ -80,6 +80,7 @@ def test_read_records_keeps_finished_regime_rows_and_skips_malformed_ones(tmp_pa
     write(tmp_path, "study", record(None, 2, 31.0, profile="study"))           # not a regime
     write(tmp_path, "failed", record(None, 3, 31.0, status="failed"))          # not finished
     write(tmp_path, "other_row", record({"name": "charbonnier", "lam": 0.1}, 4, 31.0))   # no row
+    write(tmp_path, "sid", record(None, 6, 16.0, model="SID", table="2"))       # another block's run
     malformed = record(None, 5, 99.0)
     malformed["spec"]["bogus"] = 1                                              # RunSpec has no such field
     write(tmp_path, "malformed", malformed)
@@ -137,3 +138,17 @@ def test_baselines_summarises_each_models_originals(tmp_path, monkeypatch, capsy
 def test_baselines_without_records_is_one_line(tmp_path, capsys):
     assert power.main(["baselines", "--results", str(tmp_path)]) == 2
     assert "no finished Original records" in capsys.readouterr().err
+
+
+def test_run_trains_another_blocks_selection_under_the_regime(tmp_path, monkeypatch):
+    import bench.run
+    calls = []
+    monkeypatch.setattr(bench.run, "main", lambda argv: calls.append(argv) or 0)
+    assert power.main(["run", "--regime", "study-3k", "--seeds", "3", "--results", str(tmp_path), "--",
+                       "--table", "3", "--model", "SFINet", "--row", "Original", "--row", "+INN"]) == 0
+    [argv] = calls                                                  # no DnCNN power rows
+    assert argv[argv.index("--profile") + 1] == "regime-study-3k" and "DnCNN" not in argv
+    selection = ["--table", "3", "--model", "SFINet", "--row", "Original", "--row", "+INN"]
+    assert argv[-10:] == selection + ["--seeds", "3"]
+    matrix = load_matrix(tmp_path / "matrix-study-3k.yaml")
+    assert matrix["profiles"]["regime-study-3k"]["recipe"]["iterations"] == 3000
