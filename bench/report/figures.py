@@ -57,7 +57,7 @@ def _grid(count: int, max_cols: int = 2) -> tuple[int, int]:
     return math.ceil(count / cols), cols
 
 
-def _save(fig, path) -> Path:
+def save_figure(fig, path) -> Path:
     """Write the PNG atomically, then close the figure."""
     buffer = io.BytesIO()
     try:
@@ -90,7 +90,7 @@ def plot_gains(view, path) -> Path:
         # below the panels (the saved image's tight bounding box takes it in), never over an axis
         fig.legend(handles.values(), handles.keys(), loc="upper center", ncol=min(len(handles), 2),
                    fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _gains_panel(ax, view, block, rows, metric: str, handles: dict) -> None:
@@ -187,18 +187,20 @@ def _loss_series(row) -> list[dict]:
     return [s for s in out if s]
 
 
+def val_series(record: dict, metric: str) -> dict[int, float]:
+    """{iteration: value}: a record's intermediate validations, then its final evaluation at the
+    last iteration (the record's metrics), so a curve ends where the table's number is."""
+    val = (record.get("curve") or {}).get("val") or []
+    series = {int(it): float(v[metric]) for it, v in val if isinstance(v, dict) and v.get(metric) is not None}
+    final = ((record.get("metrics") or {}).get("mean") or {}).get(metric)
+    if series and final is not None and isinstance(record.get("iterations"), int):
+        series[record["iterations"]] = float(final)
+    return series
+
+
 def _val_series(row, metric: str) -> list[dict]:
-    """Per seed {iteration: value}: the intermediate validations, then the final evaluation at
-    the last iteration (the record's metrics), so a curve ends where the table's number is."""
-    out = []
-    for record in row.measured.records:
-        val = (record.get("curve") or {}).get("val") or []
-        series = {int(it): float(v[metric]) for it, v in val if isinstance(v, dict) and v.get(metric) is not None}
-        final = ((record.get("metrics") or {}).get("mean") or {}).get(metric)
-        if series and final is not None and isinstance(record.get("iterations"), int):
-            series[record["iterations"]] = float(final)
-        out.append(series)
-    return [s for s in out if s]
+    """Per seed of the row, its val_series (seeds without one left out)."""
+    return [s for s in (val_series(record, metric) for record in row.measured.records) if s]
 
 
 def _val_metric(view) -> str | None:
@@ -262,7 +264,7 @@ def plot_curves(view, path) -> Path:
                    title="configuration\n(median over seeds)", title_fontsize=8)
     fig.suptitle(_title(view, width=40 * ncols + 20), fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _curve_colors(labels) -> dict:

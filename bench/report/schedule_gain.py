@@ -8,41 +8,34 @@ line per seed, the mean over seeds thick; the last point of each is the run's fi
     python -m bench.report.schedule_gain --baseline sfinet --data embedded_wv2 --prior inn \\
         --out docs/figures/sfinet_wv2_inn_by_schedule.png
 
-Read-only except for --out.
+Read-only except for --out, written atomically.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from collections import defaultdict
 from pathlib import Path
 
-from bench.experiment.spec import config_key
-from bench.report.aggregate import load_results
+from bench.report.aggregate import group_by_config, load_results
+from bench.report.figures import save_figure, val_series   # also selects matplotlib's Agg backend
+
+import matplotlib.pyplot as plt                            # noqa: E402 - after the backend is set
 
 
 def block_records(records: list[dict], baseline: str, data: str, prior: str | None) -> dict[int, dict]:
     """seed -> the finished record of `baseline` on `data` with auxiliary `prior` (None: Original).
     Exactly one configuration may match; several (a prior in more than one row) is an error."""
-    configs = defaultdict(dict)
-    for record in records:
-        spec = record["spec"]
-        aux = spec.get("auxiliary")
-        if (record["status"] != "ok" or spec["baseline"] != baseline or spec["data"]["name"] != data
-                or (aux["name"] if aux else None) != prior):
-            continue
-        configs[config_key(spec)][spec["seed"]] = record
+    configs = {}
+    for key, group in group_by_config(records).items():
+        spec, aux = group[0]["spec"], group[0]["spec"].get("auxiliary")
+        finished = {r["spec"]["seed"]: r for r in group if r["status"] == "ok"}
+        if (finished and spec["baseline"] == baseline and spec["data"]["name"] == data
+                and (aux["name"] if aux else None) == prior):
+            configs[key] = finished
     if len(configs) > 1:
         raise SystemExit(f"error: {len(configs)} configurations of {baseline} / {data} have auxiliary "
                          f"{prior!r} ({', '.join(sorted(configs))}); this figure needs exactly one")
     return next(iter(configs.values()), {})
-
-
-def validation_points(record: dict, metric: str) -> dict[int, float]:
-    """iteration -> metric at each validation point, the final evaluation included."""
-    points = {int(it): values[metric] for it, values in record["curve"].get("val", []) if metric in values}
-    points[int(record["iterations"])] = record["metrics"]["mean"][metric]
-    return points
 
 
 def paired_gain_curves(records: list[dict], baseline: str, data: str, prior: str,
@@ -52,7 +45,7 @@ def paired_gain_curves(records: list[dict], baseline: str, data: str, prior: str
     with_prior = block_records(records, baseline, data, prior)
     curves = {}
     for seed in sorted(plain.keys() & with_prior.keys()):
-        ours, theirs = validation_points(with_prior[seed], metric), validation_points(plain[seed], metric)
+        ours, theirs = val_series(with_prior[seed], metric), val_series(plain[seed], metric)
         curves[seed] = {it: ours[it] - theirs[it] for it in sorted(ours.keys() & theirs.keys())}
     return curves
 
@@ -65,10 +58,6 @@ def mean_curve(curves: dict[int, dict[int, float]]) -> tuple[list[int], list[flo
 
 
 def plot(schedules: dict[str, dict[int, dict[int, float]]], title: str, metric: str, path: Path) -> Path:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for (name, curves), color in zip(schedules.items(), ("tab:blue", "tab:orange", "tab:green")):
         for seed, curve in curves.items():
@@ -81,11 +70,8 @@ def plot(schedules: dict[str, dict[int, dict[int, float]]], title: str, metric: 
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, title="thin lines: single seeds", title_fontsize=8)
-    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> int:
