@@ -63,19 +63,24 @@ def merge(base: dict, overlay: dict) -> dict:
 
 
 def regime_matrix(name: str, regimes: dict, matrix_path=DEFAULT_MATRIX) -> tuple[dict, str]:
-    """The matrix with profile `regime-<name>` = study + overlay; every data set's study source
-    serves the new profile too."""
+    """The matrix with profile `regime-<name>` = base profile (the regime's `base:`, default
+    `study`) + overlay; every data set's source for the base serves the new profile too."""
     if name not in regimes:
         raise SystemExit(f"error: {REGIMES}: unknown regime {name!r}; expected one of "
                          f"{', '.join(regimes)}")
     with open(matrix_path) as f:
         matrix = yaml.safe_load(f)
+    overlay = dict(regimes[name] or {})
+    base = overlay.pop("base", "study")
+    if base not in matrix["profiles"]:
+        raise SystemExit(f"error: {REGIMES}: regime {name!r}: unknown base profile {base!r}; "
+                         f"expected one of {', '.join(matrix['profiles'])}")
     profile = f"regime-{name}"
-    matrix["profiles"][profile] = merge(matrix["profiles"]["study"], regimes[name] or {})
-    for own in ("seeds", "folder"):        # the study's seed count and committed folder are its own
+    matrix["profiles"][profile] = merge(matrix["profiles"][base], overlay)
+    for own in ("seeds", "folder"):        # the base's seed count and committed folder are its own
         matrix["profiles"][profile].pop(own, None)
     for dataset in matrix["datasets"].values():
-        dataset[profile] = copy.deepcopy(dataset["study"])
+        dataset[profile] = copy.deepcopy(dataset[base])
     return matrix, profile
 
 

@@ -41,7 +41,8 @@ def _embedded(task):
         task, split, patch_size, seed, **opts)
 
 
-EMBEDDED_OPTIONS = ("max_side", "val_images", "fresh_degradation", "val_draws", "val_crop")
+EMBEDDED_OPTIONS = ("max_side", "val_images", "fresh_degradation", "val_draws", "val_crop",
+                    "train_size")
 DATASETS: dict[str, DatasetInfo] = {
     "sidd": DatasetInfo("denoise", True, (), _real(sidd.build)),
     "lol": DatasetInfo("lowlight", True, (), _real(lol.build)),
@@ -56,6 +57,12 @@ DATASETS: dict[str, DatasetInfo] = {
     "embedded_lol": DatasetInfo("lowlight", False, EMBEDDED_OPTIONS, _embedded("lol")),
     "embedded_wv2": DatasetInfo("pansharpen", False, EMBEDDED_OPTIONS, _embedded("wv2")),
     "embedded_gf2": DatasetInfo("pansharpen", False, EMBEDDED_OPTIONS, _embedded("gf2")),
+    # stand-ins v2: finite sets of fixed items, SIDD's rendering order, dark inputs that hold the
+    # image, two sensors on disjoint photos at their bit depths (docs/data.md)
+    "finite_sidd": DatasetInfo("denoise", False, EMBEDDED_OPTIONS, _embedded("finite_sidd")),
+    "finite_lol": DatasetInfo("lowlight", False, EMBEDDED_OPTIONS, _embedded("finite_lol")),
+    "finite_wv2": DatasetInfo("pansharpen", False, EMBEDDED_OPTIONS, _embedded("finite_wv2")),
+    "finite_gf2": DatasetInfo("pansharpen", False, EMBEDDED_OPTIONS, _embedded("finite_gf2")),
 }
 
 

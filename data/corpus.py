@@ -48,3 +48,26 @@ def load_photo(name: str) -> np.ndarray:
         left, right, _ = skdata.stereo_motorcycle()
         return left if name == "motorcycle_left" else right
     return getattr(skdata, name)()
+
+
+def alternate_scenes(photos: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Two disjoint halves of `photos`: scenes (a stereo pair is one scene) dealt alternately, in
+    order, so each half mixes sources and subjects and no scene is in both."""
+    halves: tuple[list, list] = ([], [])
+    turn = 0
+    for name in photos:
+        partner = SAME_SCENE.get(name)
+        if partner in halves[0] or partner in halves[1]:
+            (halves[0] if partner in halves[0] else halves[1]).append(name)
+            continue
+        halves[turn].append(name)
+        turn = 1 - turn
+    return tuple(halves[0]), tuple(halves[1])
+
+
+# The v2 pan-sharpening stand-ins draw on disjoint photographs, so the two sensors are two
+# experiments: training and validation scenes are each dealt alternately between them.
+_TRAIN_HALVES = alternate_scenes(tuple(p for p in CORPUS if p not in CORPUS_VAL))
+_VAL_HALVES = alternate_scenes(CORPUS_VAL)
+SENSOR_PHOTOS = {"wv2": _TRAIN_HALVES[0] + _VAL_HALVES[0], "gf2": _TRAIN_HALVES[1] + _VAL_HALVES[1]}
+SENSOR_VAL = {"wv2": _VAL_HALVES[0], "gf2": _VAL_HALVES[1]}

@@ -34,8 +34,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import camera, degrade, sensors
-from .corpus import BUNDLED, CORPUS, CORPUS_VAL, SAME_SCENE, load_photo
+from . import camera, degrade, finite, satellite, sensors
+from .corpus import BUNDLED, CORPUS, CORPUS_VAL, SAME_SCENE, SENSOR_PHOTOS, SENSOR_VAL, load_photo
 from .datasets import RATIO, PairedImages, PanTriplets
 from .errors import DatasetError
 from .fresh import FreshPairs, FreshTriplets, SensorTriplets
@@ -56,6 +56,9 @@ class StandIn:
     default_max_side: int
     degrade: Callable | None = None
     sensor: sensors.Sensor | None = None
+    satellite: satellite.Satellite | None = None   # v2 pan-sharpening sensor (data/satellite.py)
+    train_size: int | None = None    # a finite training set of this many items by default
+    label: str = ""                  # registered name, when not embedded_<key>
 
 
 # key -> stand-in; the key's position keys the fixed draws (rng_for), so keys are only appended
@@ -67,10 +70,32 @@ STANDINS = {
     "lol": StandIn("lowlight", CORPUS, CORPUS_VAL, 384, camera.lol_camera),
     "wv2": StandIn("pansharpen", CORPUS, CORPUS_VAL, 384, sensor=sensors.WORLDVIEW2),
     "gf2": StandIn("pansharpen", CORPUS, CORPUS_VAL, 384, sensor=sensors.GAOFEN2),
+    # v2 (docs/data.md, "Stand-ins v2"): finite sets of fixed items, as many as the real set has
+    # (SIDD-Medium 320 image pairs, LOL our485 485) or a documented count (pan-sharpening: 400
+    # patches of 128 px per sensor); SIDD's rendering order; dark inputs that hold the image;
+    # two sensors on disjoint photographs at their bit depths.
+    "finite_sidd": StandIn("denoise", CORPUS, CORPUS_VAL, 384, camera.sidd_camera_v2,
+                           train_size=320, label="finite_sidd"),
+    "finite_lol": StandIn("lowlight", CORPUS, CORPUS_VAL, 384, camera.lol_camera_v2,
+                          train_size=485, label="finite_lol"),
+    "finite_wv2": StandIn("pansharpen", SENSOR_PHOTOS["wv2"], SENSOR_VAL["wv2"], 384,
+                          satellite=satellite.WORLDVIEW2, train_size=400, label="finite_wv2"),
+    "finite_gf2": StandIn("pansharpen", SENSOR_PHOTOS["gf2"], SENSOR_VAL["gf2"], 384,
+                          satellite=satellite.GAOFEN2, train_size=400, label="finite_gf2"),
 }
 TASKS = tuple(STANDINS)
 LEGACY = ("denoise", "lowlight", "pansharpen")   # their fresh draws stay unsalted (same keys, same data)
 DEGRADE = {"denoise": degrade.camera_noise, "lowlight": degrade.under_exposure}
+
+
+def set_name(kind: str) -> str:
+    """The registered data-set name of stand-in `kind`."""
+    return STANDINS[kind].label or f"embedded_{kind}"
+
+
+def max_value(kind: str) -> int:
+    sat = STANDINS[kind].satellite
+    return 255 if sat is None else sat.max_value
 
 
 def degrade_pair(kind: str, clean: np.ndarray, rng: np.random.Generator):
@@ -173,11 +198,14 @@ def build_triplets(photos: tuple[str, ...], max_side: int | None, seed: int, dra
     """{item name: (lrms, pan, target)} uint8 HWC arrays under Wald's protocol (cached,
     read-only); the centre crop is aligned to the LR-MS grid."""
     out = {}
-    sensor = STANDINS[kind].sensor
+    sensor, sat = STANDINS[kind].sensor, STANDINS[kind].satellite
     for name, photo, draw in draw_names(photos, draws):
         pan, gt = clean_four_band(photo, max_side)
         rng = rng_for(seed, photo, kind, draw)
-        if sensor is None:   # legacy model: clean PAN, fresh MTF gains only
+        if sat is not None:  # v2: the sensor observes the photo (data/satellite.py)
+            clean = clean_photo(photo, max_side)
+            lrms, pan, gt = satellite.observe(clean[:gt.shape[0], :gt.shape[1]] / 255.0, sat, rng)
+        elif sensor is None:   # legacy model: clean PAN, fresh MTF gains only
             gains = rng.uniform(*degrade.MTF_GAIN_RANGE, size=gt.shape[-1])
             lrms = degrade.quantise(degrade.wald_decimate(gt / 255.0, RATIO, gains))
         else:
@@ -194,19 +222,23 @@ _DEFAULT = object()
 
 def build(kind: str, split: str, patch_size: int, seed: int, max_side=_DEFAULT,
           val_images=None, fresh_degradation: bool = False, val_draws: int = 1,
-          val_crop: int | None = None):
+          val_crop: int | None = None, train_size=_DEFAULT):
     """The split's data set of stand-in `kind` (a STANDINS key; registered as embedded_<kind>).
     max_side and val_images default to the stand-in's own. fresh_degradation acts on the
     train split only, val_draws and val_crop on the val split only (the others are accepted
     and ignored, so one option set can serve both splits)."""
     standin = STANDINS[kind]
     max_side = standin.default_max_side if max_side is _DEFAULT else max_side
+    train_size = standin.train_size if train_size is _DEFAULT else train_size
     check_options(kind, seed, max_side, fresh_degradation, val_draws, val_crop)
+    check_train_size(kind, train_size, fresh_degradation)
     train, val = split_photos(standin.default_val if val_images is None else val_images,
                               standin.photos)
     seed = int(seed)
     if split == "val":
         return val_set(kind, val, max_side, seed, val_draws, val_crop, patch_size)
+    if train_size is not None:
+        return finite_set(kind, train, max_side, seed, train_size, patch_size)
     describe = lambda i: f"embedded_{kind} photo {train[i]}"
     four_band = lambda i: clean_four_band(train[i], max_side)
     if standin.task == "pansharpen":
@@ -240,12 +272,32 @@ def build(kind: str, split: str, patch_size: int, seed: int, max_side=_DEFAULT,
     return ds
 
 
+def finite_set(kind: str, train: tuple[str, ...], max_side, seed: int, count: int, patch_size):
+    """The training split as `count` fixed items held in memory (data/finite.py)."""
+    items = finite.materialise(kind, train, max_side, seed, count)
+    names = finite.item_names(train, count)
+    describe = lambda i: f"{set_name(kind)} item {names[i]}"
+    task = STANDINS[kind].task
+    if task == "pansharpen":
+        ds = PanTriplets("train", names, items.__getitem__, max_value(kind), patch_size,
+                         describe=describe)
+    else:
+        ds = PairedImages(task, "train", names, items.__getitem__, 255, patch_size,
+                          describe=describe)
+    small = next((i for i, item in enumerate(items) if min(item[-1].shape[:2]) < patch_size), None)
+    if small is not None:
+        raise DatasetError(f"{set_name(kind)}: training item {names[small]} is "
+                           f"{items[small][-1].shape[0]}x{items[small][-1].shape[1]}, smaller than "
+                           f"patch_size {patch_size}")
+    return ds
+
+
 def val_set(kind: str, photos: tuple[str, ...], max_side, seed: int, draws: int, crop, patch_size):
     names = [n for n, _, _ in draw_names(photos, draws)]
-    describe = lambda i: f"embedded_{kind} photo {names[i]}"
+    describe = lambda i: f"{set_name(kind)} photo {names[i]}"
     if STANDINS[kind].task == "pansharpen":
         items = build_triplets(photos, max_side, seed, draws, crop, kind=kind)
-        return PanTriplets("val", names, lambda i: items[names[i]], 255, patch_size,
+        return PanTriplets("val", names, lambda i: items[names[i]], max_value(kind), patch_size,
                            describe=describe)
     items = build_pairs(kind, photos, max_side, seed, draws, crop)
     return PairedImages(STANDINS[kind].task, "val", names, lambda i: items[names[i]], 255,
@@ -256,8 +308,22 @@ def is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+def check_train_size(kind: str, train_size, fresh_degradation) -> None:
+    name = set_name(kind)
+    if train_size is None:
+        return
+    if kind in LEGACY:
+        raise DatasetError(f"{name}: train_size is for the study and v2 stand-ins; the legacy sets "
+                           "keep one realisation per photo")
+    if not is_int(train_size) or train_size < 1:
+        raise DatasetError(f"{name}: train_size must be an integer >= 1 or None, got {train_size!r}")
+    if fresh_degradation:
+        raise DatasetError(f"{name}: train_size (a finite set of fixed items) and "
+                           "fresh_degradation (a new draw per sample) exclude each other")
+
+
 def check_options(kind: str, seed, max_side, fresh_degradation, val_draws, val_crop) -> None:
-    name = f"embedded_{kind}"
+    name = set_name(kind)
     if max_side is not None and (not is_int(max_side) or max_side < 2 * RATIO):
         raise DatasetError(f"{name}: max_side must be an integer >= {2 * RATIO} or None "
                            f"(full resolution), got {max_side!r}")

@@ -3,6 +3,7 @@ trains in seconds), its specs, the environment of child processes, image and net
 fixtures for the committed matrix and for a command that must not train. Test files import the helpers explicitly
 (``from conftest import tiny_matrix``); pytest finds the fixtures by name."""
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,8 @@ import bench.training.train
 from bench.experiment.matrix import DEFAULT_MATRIX, expand, load_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
+# finite stand-ins cache their items on disk (data/cache.py): tests keep them out of ~/.cache
+os.environ.setdefault("RWP_STANDIN_CACHE", tempfile.mkdtemp(prefix="rwp-standins-"))
 # child processes: one thread (the numbers of --threads 1), output unbuffered (read while they run)
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 TINY_RECIPE = {"iterations": 6, "batch_size": 2, "patch_size": 32, "lr": 0.001, "scheduler": {"type": "none"},

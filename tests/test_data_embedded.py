@@ -143,8 +143,10 @@ def test_wald_decimation_preserves_flat_fields_and_pan_weights_sum_to_one():
 def test_registry_lists_every_name_with_its_task():
     study = {"embedded_sidd": "denoise", "embedded_lol": "lowlight", "embedded_wv2": "pansharpen",
              "embedded_gf2": "pansharpen"}
-    assert set(DATASETS) == {"sidd", "lol", "wv2", "gf2", *TASK_OF, *study}
-    assert all(DATASETS[n].task == t for n, t in study.items())
+    v2 = {"finite_sidd": "denoise", "finite_lol": "lowlight", "finite_wv2": "pansharpen",
+          "finite_gf2": "pansharpen"}
+    assert set(DATASETS) == {"sidd", "lol", "wv2", "gf2", *TASK_OF, *study, *v2}
+    assert all(DATASETS[n].task == t for n, t in {**study, **v2}.items())
     assert all(DATASETS[n].task == t for n, t in TASK_OF.items())
     assert DATASETS["sidd"].real and not DATASETS["embedded_denoise"].real
 

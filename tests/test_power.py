@@ -31,7 +31,9 @@ def test_every_regime_builds_a_valid_matrix(tmp_path):
                          models=["DnCNN"], rows=["Original", "+Null", "+CDC"])
         assert [power.row_of(json.loads(json.dumps(e.spec.to_dict()))) for e in entries] == \
             ["Original", "+Null", "+CDC"]
-        assert all(e.spec.data.name == "embedded_sidd" for e in entries)
+        base = (regimes[name] or {}).get("base", "study")
+        expected = {"study": "embedded_sidd", "converged": "finite_sidd"}[base]
+        assert all(e.spec.data.name == expected for e in entries)
 
 
 def test_unknown_regime_is_one_line():

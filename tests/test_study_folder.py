@@ -120,10 +120,10 @@ def test_default_folders(tmp_path, monkeypatch):
     assert default_folders(None, "t", "study") == ("results/study", "t")
 
 
-def test_only_the_study_profile_has_its_own_folder():
+def test_only_the_committed_profiles_have_their_own_folders():
     matrix = load_matrix()
     assert {name: profile_folder(matrix, name) for name in matrix["profiles"]} == {
-        "smoke": None, "study": "study", "paper": None}
+        "smoke": None, "study": "study", "converged": "converged", "paper": None}
 
 
 @pytest.mark.parametrize("bad", ["../study", "a/b", "/abs", "", ".hidden", 3, None])
