@@ -2,13 +2,19 @@
 device busy? Times training steps of one baseline at its paper recipe's batch and patch size fed
 (a) by the real training loader (embedded stand-in photographs at full resolution, a fresh
 degradation per sample, --workers processes) and (b) by one batch held in device memory. If (a)
-is clearly slower than (b), the loader is the bottleneck: raise --workers.
+is clearly slower than (b), the loader is the bottleneck: raise --workers. With --dataset (e.g. a
+finite v2 stand-in), --batch-size, --patch-size and --baseline-option KEY=INT (e.g. the study's
+DnCNN: depth=8 width=32) it also times the loader alone, per batch, against the step:
+
+    python -m bench.perf.loader_speed --dataset finite_sidd --workers 0 --batch-size 8 \
+        --patch-size 40 --baseline-option depth=8 --baseline-option width=32
 """
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from dataclasses import replace
 
 import torch
 
@@ -40,13 +46,22 @@ def main(argv=None) -> int:
     parser.add_argument("--baseline", default="dncnn", choices=list(BASELINES))
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--dataset", help="a data set name (default: the legacy stand-in, fresh draws)")
+    parser.add_argument("--batch-size", type=int, help="default: the baseline's recipe")
+    parser.add_argument("--patch-size", type=int, help="default: the baseline's recipe")
+    parser.add_argument("--baseline-option", action="append", default=[], metavar="KEY=INT")
     args = parser.parse_args(argv)
     device = resolve_device(args.device)
-    model = build_baseline(args.baseline).to(device)
-    recipe = model.recipe
+    options = {k: int(v) for k, v in (o.split("=", 1) for o in args.baseline_option)}
+    model = build_baseline(args.baseline, **options).to(device)
+    recipe = replace(model.recipe, **{k: v for k, v in (("batch_size", args.batch_size),
+                                                         ("patch_size", args.patch_size)) if v})
     run = training_run(model, None, torch.empty(0, device=device))  # the recipe's optimizer, schedule, loss
-    dataset = get_dataset(EMBEDDED[model.task], "train", patch_size=recipe.patch_size, max_side=None,
-                          fresh_degradation=True)
+    if args.dataset:
+        dataset = get_dataset(args.dataset, "train", patch_size=recipe.patch_size)
+    else:
+        dataset = get_dataset(EMBEDDED[model.task], "train", patch_size=recipe.patch_size, max_side=None,
+                              fresh_degradation=True)
 
     iteration = 0
 
@@ -63,6 +78,11 @@ def main(argv=None) -> int:
         while True:
             yield fixed
 
+    if args.dataset:
+        alone = BatchStream(dataset, recipe.batch_size, seed=1, workers=args.workers).resume(0)
+        loader_only = _timed(lambda batch: None, alone, device, args.steps * 10)
+        print(f"{args.dataset}: loader alone {loader_only * 1000:.2f} ms/batch of "
+              f"{recipe.batch_size} x {recipe.patch_size}px ({args.workers} workers)")
     real = _timed(step, loader, device, args.steps)
     synthetic = _timed(step, repeat(), device, args.steps)
     print(f"{args.baseline} batch {recipe.batch_size} x {recipe.patch_size}px on {device}: loader "
