@@ -1,0 +1,131 @@
+"""The converged budget by doubling: per baseline and budget, what Original reached, each row's
+paired gain, the null floor and the cost, and whether doubling still moved them.
+
+    python -m bench.report.doubling [--results results/power] [--base converged]
+
+Reads the records of the regimes `<base>-<budget>` (bench/experiment/regimes.yaml), read-only.
+A budget B passes when, doubled, Original's mean PSNR moves by less than MOVE_DB and every row's
+paired gain by less than its own 95% half-width at 2B; the converged budget is the smallest B
+that passes (docs/study.md, "The converged budget"). A doubled budget whose Original scores
+lower is past Original's peak (finite data: the final weights are evaluated, as published).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from collections import defaultdict
+
+from ..power import half_width
+from .aggregate import load_results
+
+MOVE_DB = 0.05           # Original's PSNR may move by less than this when the budget doubles
+NULL_LAMBDA = 1e-4
+NAMES = {"taylor": "Taylor", "cdc": "CDC", "inn": "INN", "reverse": "Reverse", "random_cnn": "RandomCNN"}
+
+
+def row_label(spec: dict) -> str:
+    aux = spec.get("auxiliary")
+    if aux is None:
+        return "Original"
+    if aux["name"] == "charbonnier" and aux.get("lam") == NULL_LAMBDA:
+        return "+Null"
+    strategy = aux.get("strategy", "once")
+    return "+" + NAMES.get(aux["name"], aux["name"]) + ("" if strategy == "once" else f"+{strategy}")
+
+
+def collect(records: list[dict], base: str) -> dict:
+    """(baseline, data set) -> (iterations, regime) -> row -> seed -> record (finished runs)."""
+    out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
+    for record in records:
+        spec = record["spec"]
+        if record["status"] != "ok" or not spec.get("profile", "").startswith(f"regime-{base}-"):
+            continue
+        block = (spec["baseline"], spec["data"]["name"])
+        regime = spec["profile"][len("regime-"):]
+        out[block][(record["iterations"], regime)][row_label(spec)][spec["seed"]] = record
+    return out
+
+
+def psnr(record: dict) -> float:
+    return record["metrics"]["mean"]["psnr"]
+
+
+def paired(row: dict, original: dict) -> tuple[float, float, int] | None:
+    """(mean, 95% half-width, n) of row - Original over shared seeds (None under 2 pairs)."""
+    diffs = [psnr(row[s]) - psnr(original[s]) for s in sorted(set(row) & set(original))]
+    if len(diffs) < 2:
+        return None
+    return statistics.fmean(diffs), half_width(statistics.stdev(diffs), len(diffs)), len(diffs)
+
+
+def budget_summary(rows: dict) -> dict:
+    original = rows.get("Original", {})
+    seconds = [r["wall_time_s"] for row in rows.values() for r in row.values()]
+    return {"original": statistics.fmean(psnr(r) for r in original.values()) if original else None,
+            "n": len(original),
+            "gains": {label: paired(row, original) for label, row in rows.items() if label != "Original"},
+            "seconds": statistics.fmean(seconds) if seconds else None,
+            "runs": sum(len(row) for row in rows.values())}
+
+
+def doubling_check(low: dict, high: dict) -> tuple[bool, list[str]]:
+    """Does budget `low` pass when doubled to `high`? (passes, reasons it does not)."""
+    why = []
+    if low["original"] is None or high["original"] is None:
+        return False, ["Original missing"]
+    move = high["original"] - low["original"]
+    if abs(move) >= MOVE_DB:
+        why.append(f"Original moved {move:+.3f} dB")
+    for label, gain in high["gains"].items():
+        before = low["gains"].get(label)
+        if gain is None or before is None:
+            why.append(f"{label} not paired at both budgets")
+        elif abs(gain[0] - before[0]) >= gain[1]:
+            why.append(f"{label} moved {gain[0] - before[0]:+.3f} (half-width {gain[1]:.3f})")
+    return not why, why
+
+
+def fmt_gain(gain) -> str:
+    return "-" if gain is None else f"{gain[0]:+.3f} ± {gain[1]:.3f} (n={gain[2]})"
+
+
+def render(blocks: dict) -> str:
+    lines = []
+    for (baseline, data), budgets in sorted(blocks.items()):
+        summaries = {b: budget_summary(rows) for b, rows in sorted(budgets.items())}
+        labels = sorted({label for s in summaries.values() for label in s["gains"]},
+                        key=lambda l: (l != "+Null", l))
+        lines += [f"### {baseline} on {data}", "",
+                  "| regime (iterations) | Original PSNR (n) | " + " | ".join(f"{l} gain ± 95% hw" for l in labels)
+                  + " | s/run | core-h (these runs) | doubled: passes? |",
+                  "|---" * (len(labels) + 5) + "|"]
+        order = list(summaries)
+        for i, budget in enumerate(order):
+            s = summaries[budget]
+            doubled = [b for b in order if b[0] == 2 * budget[0]]
+            nxt = summaries[doubled[0]] if doubled else None
+            check = "not measured" if nxt is None else (
+                lambda ok_why: "yes" if ok_why[0] else "no: " + "; ".join(ok_why[1]))(doubling_check(s, nxt))
+            original = "-" if s["original"] is None else f"{s['original']:.3f} ({s['n']})"
+            cost = "-" if s["seconds"] is None else f"{s['seconds'] * s['runs'] / 3600:.2f}"
+            seconds = "-" if s["seconds"] is None else f"{s['seconds']:.0f}"
+            lines.append(f"| {budget[1]} ({budget[0]}) | {original} | "
+                         + " | ".join(fmt_gain(s["gains"].get(l)) for l in labels)
+                         + f" | {seconds} | {cost} | {check} |")
+        lines.append("")
+    return "\n".join(lines) if lines else "no converged-regime records found\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.report.doubling",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--results", default="results/power")
+    parser.add_argument("--base", default="converged", help="the regimes' base profile")
+    args = parser.parse_args(argv)
+    print(render(collect(load_results(args.results), args.base)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""bench.report.doubling: the converged budget's doubling rule on synthetic records."""
+from bench.report import doubling
+
+
+def record(iterations, seed, psnr, aux=None):
+    return {"status": "ok", "iterations": iterations, "wall_time_s": 10.0 * iterations / 1000,
+            "metrics": {"mean": {"psnr": psnr}},
+            "spec": {"profile": f"regime-converged-{iterations // 1000}k", "baseline": "dncnn",
+                     "data": {"name": "finite_sidd"}, "seed": seed, "auxiliary": aux}}
+
+
+NULL = {"name": "charbonnier", "lam": 1e-4}
+INN = {"name": "inn", "lam": 0.1, "strategy": "epochR"}
+
+
+def records(original, null_gain, inn_gain, iterations):
+    out = []
+    for seed in range(4):
+        wobble = 0.01 * (seed % 2)
+        out += [record(iterations, seed, original + wobble),
+                record(iterations, seed, original + wobble + null_gain + 0.002 * seed, NULL),
+                record(iterations, seed, original + wobble + inn_gain + 0.01 * seed, INN)]
+    return out
+
+
+def test_a_budget_passes_when_doubling_moves_nothing_beyond_its_rule():
+    blocks = doubling.collect(records(27.0, 0.0, 0.2, 1000) + records(27.5, 0.0, 0.05, 2000)
+                              + records(27.52, 0.0, 0.05, 4000), "converged")
+    budgets = blocks[("dncnn", "finite_sidd")]
+    s = {b[0]: doubling.budget_summary(rows) for b, rows in budgets.items()}
+    ok, why = doubling.doubling_check(s[1000], s[2000])
+    assert not ok and any("Original moved" in w for w in why) and any("+INN+epochR" in w for w in why)
+    assert doubling.doubling_check(s[2000], s[4000]) == (True, [])
+    text = doubling.render(blocks)
+    assert "| converged-2k (2000) | 27.505 (4) |" in text and "yes" in text
+
+
+def test_row_labels_and_other_profiles_are_left_out():
+    assert doubling.row_label({"auxiliary": None}) == "Original"
+    assert doubling.row_label({"auxiliary": NULL}) == "+Null"
+    assert doubling.row_label({"auxiliary": INN}) == "+INN+epochR"
+    other = record(1000, 0, 27.0)
+    other["spec"]["profile"] = "regime-study-1k"
+    assert doubling.collect([other], "converged") == {}
