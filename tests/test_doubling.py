@@ -42,3 +42,15 @@ def test_row_labels_and_other_profiles_are_left_out():
     other = record(1000, 0, 27.0)
     other["spec"]["profile"] = "regime-study-1k"
     assert doubling.collect([other], "converged") == {}
+
+
+def test_the_committed_doubling_page_re_renders_from_the_records():
+    from pathlib import Path
+
+    from bench.report.aggregate import load_results
+
+    root = Path(__file__).resolve().parents[1]
+    page = root / "docs" / "doubling.md"
+    text = doubling.document(doubling.collect(load_results(root / "results" / "power"), "converged"),
+                             "converged")
+    assert page.read_text() == text

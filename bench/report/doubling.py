@@ -1,9 +1,11 @@
 """The converged budget by doubling: per baseline and budget, what Original reached, each row's
 paired gain, the null floor and the cost, and whether doubling still moved them.
 
-    python -m bench.report.doubling [--results results/power] [--base converged]
+    python -m bench.report.doubling [--results results/power] [--base converged] [--out FILE]
 
-Reads the records of the regimes `<base>-<budget>` (bench/experiment/regimes.yaml), read-only.
+Reads the records of the regimes `<base>-<budget>` (bench/experiment/regimes.yaml), read-only;
+prints the tables, or writes them to --out (docs/doubling.md is this file for the committed
+records of results/power, re-rendered by a test).
 A budget B passes when, doubled, Original's mean PSNR moves by less than MOVE_DB and every row's
 paired gain by less than its own 95% half-width at 2B; the converged budget is the smallest B
 that passes (docs/study.md, "The converged budget"). A doubled budget whose Original scores
@@ -16,6 +18,7 @@ import statistics
 import sys
 from collections import defaultdict
 
+from ..files.atomic import write_text
 from ..power import half_width
 from .aggregate import load_results
 
@@ -122,9 +125,23 @@ def main(argv=None) -> int:
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--results", default="results/power")
     parser.add_argument("--base", default="converged", help="the regimes' base profile")
+    parser.add_argument("--out", help="write the tables to this file instead of printing them")
     args = parser.parse_args(argv)
-    print(render(collect(load_results(args.results), args.base)))
+    text = document(collect(load_results(args.results), args.base), args.base)
+    if args.out:
+        write_text(args.out, text)
+    else:
+        print(text, end="")
     return 0
+
+
+def document(blocks: dict, base: str) -> str:
+    return (f"# The {base} budget by doubling\n\nRendered by `python -m bench.report.doubling "
+            f"--base {base} --out docs/doubling.md` from the records of results/power; do not edit. "
+            f"A budget passes when, doubled, Original moves by less than {MOVE_DB} dB and every "
+            "gain by less than its own 95% half-width (docs/study.md, \"The converged budget\"). "
+            "Gains are paired by seed with the same budget's Original; s/run is the mean wall time "
+            "of a run (1 thread, two runs sharing 2 cores).\n\n" + render(blocks))
 
 
 if __name__ == "__main__":
