@@ -137,7 +137,7 @@ def test_two_seeds_give_mean_std_and_paired_gain_over_original(published):
     assert taylor.published_gain["psnr"] == pytest.approx(37.3163 - 37.1992)
     assert gain.published == pytest.approx(0.1171)
     assert taylor.verdict == stats.INCONCLUSIVE and view.verdict_metric == "psnr"
-    assert taylor.adjusted == gain and taylor.adjusted_verdict == stats.INCONCLUSIVE   # m = 1
+    assert taylor.adjusted == gain and taylor.adjusted_verdict == stats.INCONCLUSIVE   # a family of 1
     md = render_markdown(view)
     line = _md_row(md, "DnCNN", "+Taylor")
     assert "| 32.0000 " in line and "+0.1171" in line and "±" not in line     # the std is in the detail
@@ -254,20 +254,20 @@ def test_only_tables_with_a_result_are_rendered():
 
 
 def test_extra_tables_have_no_published_column_and_better_worse_verdicts(published):
-    entries = seeds("lambda", "SID", "LOL", ("Original", "+CDC+epochR"), 3)
+    entries = seeds("lambda", "SID", "LOL", ("Original", "+CDC+lambda(1)"), 3)
     results = [ok(e, psnr=20.0 + e.seed + (0.3 + 0.01 * e.seed ** 2) * (e.label != "Original"), niqe=4.0)
                for e in entries]
     view = build_table("lambda", published, entries, group_by_config(results), "smoke",
                        caption="Lambda sweep", profile_note=SMOKE_NOTE)
     assert view.metrics == ["psnr", "niqe"] and view.verdict_metric == "psnr"
-    row = _row(view, "SID", "+CDC+epochR")
+    row = _row(view, "SID", "+CDC+lambda(1)")
     assert row.published == {} and row.verdict == stats.BETTER
     md = render_markdown(view)
     assert md.startswith("**Table lambda.** Extra table 'lambda' (not in the paper")
     assert "Lambda sweep. Ours: profile smoke." in md and "Prior runs used lambda (Eq. 20) = 0.1." in md
     header = next(line for line in md.splitlines() if line.startswith("| Configuration"))
     assert "paper" not in header and "PSNR↑ ours" in header and "NIQE" not in header
-    assert "NIQE↓" in _detail_rows(md, "SID", "+CDC+epochR")[1]
+    assert "NIQE↓" in _detail_rows(md, "SID", "+CDC+lambda(1)")[1]
     tex = render_latex(view)
     assert r"\label{tab:repro-table-lambda}" in tex
     rows = [line for line in tex.splitlines() if line.startswith(("Original & ", "+CDC"))]
@@ -361,9 +361,10 @@ def test_verdicts_list_every_row_and_count_each_verdict(published):
                for e in entries if e.label != "+Reverse"]
     view = build_table(1, published, entries, group_by_config(results), "smoke", profile_note=SMOKE_NOTE)
     taylor = _row(view, "DnCNN", "+Taylor")
-    # Taylor: 95% [+0.011, +0.309] holds +0.117; Bonferroni over m = 3 rows (98.33%) reaches below 0
+    # Taylor: 95% [+0.011, +0.309] holds +0.117; Bonferroni over its family of m = 4 planned
+    # configurations (98.75%; +Reverse counts, run or not) reaches below 0
     assert taylor.verdict == stats.REPRODUCED and taylor.adjusted_verdict == stats.INCONCLUSIVE
-    assert taylor.adjusted.confidence == pytest.approx(1 - 0.05 / 3) and taylor.adjusted.low < 0
+    assert taylor.adjusted.confidence == pytest.approx(1 - 0.05 / 4) and taylor.adjusted.low < 0
     assert _row(view, "DnCNN", "+Reverse").adjusted_verdict == stats.NOT_RUN
     counts, adjusted = verdict_counts([view]), verdict_counts([view], adjusted=True)
     assert counts[stats.REPRODUCED] == 1 and counts[stats.OPPOSITE] == 1
@@ -373,18 +374,22 @@ def test_verdicts_list_every_row_and_count_each_verdict(published):
     assert adjusted[stats.OPPOSITE] == 1 and sum(adjusted.values()) == 4
     md = render_verdicts([view], counts, adjusted)
     assert "Numbers from profile `smoke`. " + SMOKE_NOTE in md and "Bonferroni" in md
-    assert "| reproduced               | 1      | 0                | " in md
-    assert "| all rows                 | 4      | 4                | " in md
-    rows = [line for line in md.split("## Rows")[1].splitlines() if line.startswith("| 1 ")]
-    assert len(rows) == 4 and "paper in CI" not in md
-    taylor_line = next(r for r in rows if "+Taylor" in r)
-    cells = [c.strip() for c in taylor_line.strip("|").split("|")]
-    assert cells[-4:] == ["reproduced", "[-0.1050, +0.4250] at 98.33%", "inconclusive", "— (4)"]
-    # INN: d = (0, 0.1, 0.2) against +0.1183 is inconclusive; at mean 0.1, sd 0.1 the 95% interval
-    # leaves out 0 from 7 seeds on (t_6 = 2.447 < sqrt(7)), the 98.33% one from 10; CDC is settled
-    inn_line = next(r for r in rows if "+INN" in r)
-    assert inn_line.strip("|").split("|")[-1].strip() == "7 (10)"
-    assert next(r for r in rows if "+CDC" in r).strip("|").split("|")[-1].strip() == "—"
+    assert "| reproduced               | 1                | 0          |" in md
+    assert "| all configurations       | 4                | 4          |" in md
+    assert "1 - 0.05/4 = 98.75%" in md and "paper in CI" not in md
+    family = md.split("### DnCNN on SIDD")[1].split("\n## ")[0]
+    verdicts, resolution = [[line for line in part.splitlines() if line.startswith("| +")]
+                            for part in family.split("| Configuration ")[1:3]]
+    assert len(verdicts) == len(resolution) == 4
+    cells = [c.strip() for c in next(r for r in verdicts if "+Taylor" in r).strip("|").split("|")]
+    assert cells == ["+Taylor", "+0.1171", "+0.1600", "[+0.0110, +0.3090]", "reproduced", "inconclusive", ""]
+    cells = [c.strip() for c in next(r for r in resolution if "+Taylor" in r).strip("|").split("|")]
+    # half-width 0.149 at n = 3; sd 0.06 gives +-0.05 from 9 seeds (t_8 0.06 / 3 = 0.046)
+    assert cells == ["+Taylor", "1", "3", "0.1490", "9", "[-0.1469, +0.4669]", "— (5)"]
+    # INN: d = (0, 0.1, 0.2) against +0.1176 is inconclusive; at mean 0.1, sd 0.1 the 95% interval
+    # leaves out 0 from 7 seeds on (t_6 = 2.447 < sqrt(7)), the 98.75% one from 10; CDC is settled
+    assert next(r for r in resolution if "+INN" in r).strip("|").split("|")[-1].strip() == "7 (10)"
+    assert next(r for r in resolution if "+CDC" in r).strip("|").split("|")[-1].strip() == "—"
 
 
 def test_a_failed_seed_makes_the_row_unstable_and_leaves_the_family(published):
@@ -397,7 +402,8 @@ def test_a_failed_seed_makes_the_row_unstable_and_leaves_the_family(published):
     cdc, taylor = _row(view, "DnCNN", "+CDC"), _row(view, "DnCNN", "+Taylor")
     assert cdc.verdict == "unstable (1 of 3 failed)" and cdc.gains["psnr"].n == 2    # not judged on 2 seeds
     assert cdc.gains["psnr"].low is not None                                           # still shown
-    assert taylor.adjusted.confidence == pytest.approx(0.95)    # the unstable row is not in the family
+    # the family is fixed by the matrix: the unstable row stays in it (m = 2), with no adjusted interval
+    assert taylor.adjusted.confidence == pytest.approx(1 - 0.05 / 2) and cdc.adjusted is None
     assert verdict_counts([view])[stats.UNSTABLE] == 1
     md = render_markdown(view)
     assert "unstable (k of n failed): k of the row's n seeds failed" in md
@@ -408,7 +414,7 @@ def test_tables_name_the_adjustment_and_drop_paper_in_ci(table10):
     md = render_markdown(table10)
     header = next(line for line in md.splitlines() if line.startswith("| Configuration"))
     assert "paper in CI" not in md and "adjusted verdict" in header
-    assert "Adjusted verdicts: Bonferroni over each block's rows" in md.split("\n")[0]
+    assert "Adjusted verdicts: Bonferroni over each configuration's family" in md.split("\n")[0]
     assert "1 - 0.05/m" in md
     assert "paper in CI" not in render_latex(table10)
 
@@ -654,25 +660,16 @@ def test_main_reports_a_bad_published_file_in_one_line(tmp_path, monkeypatch, ca
     assert err.startswith("error: ") and str(bad) in err and "\n" not in err
 
 
-def test_null_row_is_left_out_of_the_bonferroni_family():
+def test_null_row_is_left_out_of_the_bonferroni_family(published):
     """+Null measures the noise floor and tests nothing: with one other row, that row's adjusted
     interval is its raw 95% one (m = 1), and +Null keeps its raw interval too."""
-    from bench.report import aggregate, stats
-
-    def row(label, diffs):
-        base = {s: 30.0 for s in range(len(diffs))}
-        gain = stats.paired_gain("psnr", {s: 30.0 + d for s, d in enumerate(diffs)}, base)
-        measured = aggregate.Measured("ok", n=len(diffs))
-        return aggregate.RowView("DnCNN", "SIDD", label, {}, {}, measured, {"psnr": gain},
-                                 stats.verdict(gain))
-
-    original = aggregate.RowView("DnCNN", "SIDD", "Original", {}, {}, aggregate.Measured("ok", n=4),
-                                 {}, None)
-    block = [original, row("+Null", [0.01, -0.02, 0.0, 0.015]), row("+CDC", [0.1, 0.2, 0.15, 0.12])]
-    adjusted = aggregate._adjust(block, "psnr")
-    null, cdc = adjusted[1], adjusted[2]
-    assert cdc.adjusted.low == pytest.approx(cdc.gains["psnr"].low)       # m = 1
-    assert null.adjusted == null.gains["psnr"] and null.adjusted_verdict == null.verdict
+    diffs = {"Original": (0, 0, 0, 0), "+Null": (0.01, -0.02, 0.0, 0.015), "+CDC": (0.1, 0.2, 0.15, 0.12)}
+    entries = seeds("controls", "DnCNN", "SIDD", tuple(diffs), 4)
+    results = [ok(e, psnr=30.0 + diffs[e.label][e.seed], ssim=0.5) for e in entries]
+    judged = report.judge_configurations(entries, published, group_by_config(results))
+    null, cdc = (next(j for j in judged.values() if j.planned.label == label) for label in ("+Null", "+CDC"))
+    assert cdc.m == 1 and cdc.adjusted.low == pytest.approx(cdc.gain.low)       # m = 1
+    assert null.m is None and null.adjusted == null.gain and null.adjusted_verdict == null.verdict
 
 
 # ----- honest labels (issue 20) -------------------------------------------------------------
@@ -691,7 +688,7 @@ def test_a_stand_in_is_named_as_such_in_every_table(published):
     for tex in (render_latex(view), render_latex_detail(view)):
         assert r"\textit{DnCNN on SIDD stand-in}" in tex and r"SIDD stand-in = embedded\_sidd" in tex
     verdicts = render_verdicts([view], verdict_counts([view]), verdict_counts([view], adjusted=True))
-    assert "| 1       | DnCNN   | SIDD stand-in | +CDC " in verdicts
+    assert "### DnCNN on SIDD stand-in" in verdicts and "| +CDC " in verdicts
     real = build_table(1, published, entries, group_by_config(results), "paper")
     assert "stand-in" not in render_markdown(real) + render_latex(real)
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from bench.report import stats
-from bench.report.stats import (PairedGain, adjust_block, judge, paired_gain, row_verdict, summarize,
-                         t_quantile, verdict)
+from bench.report.stats import (PairedGain, adjust, adjusted_verdict, judge, paired_gain, row_verdict,
+                               summarize, t_quantile, verdict)
 
 NAN = float("nan")
 
@@ -73,7 +73,8 @@ def _gain(low, high, published):
 
 
 # ----- one test per verdict, from hand-made intervals -------------------------------------------
-# the paper prints a gain g = 0.1 > 0
+# (every branch of the verdict table, with the smallest effect: tests/test_verdict_families.py)
+# the paper prints a gain g = 0.1 >= delta = 0.05 (PSNR)
 
 def test_reproduced_is_above_0_and_contains_g():
     assert verdict(_gain(0.01, 0.2, 0.1)) == stats.REPRODUCED
@@ -109,10 +110,13 @@ def test_better_than_published_is_above_0():
     assert verdict(_gain(0.01, 0.2, -0.05)) == stats.BETTER_THAN_PUBLISHED
 
 
-def test_no_gain_as_published_contains_0():
-    assert verdict(_gain(-0.2, 0.2, 0.0)) == stats.NO_GAIN_AS_PUBLISHED
-    assert verdict(_gain(-0.2, 0.2, -0.05)) == stats.NO_GAIN_AS_PUBLISHED
-    assert verdict(_gain(-0.01, 0.2, -0.5)) == stats.NO_GAIN_AS_PUBLISHED   # the loss's size is not judged
+def test_no_gain_as_published_contains_0_and_excludes_the_smallest_effect():
+    assert verdict(_gain(-0.2, 0.04, 0.0)) == stats.NO_GAIN_AS_PUBLISHED
+    assert verdict(_gain(-0.2, 0.04, -0.05)) == stats.NO_GAIN_AS_PUBLISHED
+    assert verdict(_gain(-0.6, 0.0, -0.5)) == stats.NO_GAIN_AS_PUBLISHED    # the loss's size is not judged
+    # an interval that reaches a gain of delta cannot say "no gain"
+    assert verdict(_gain(-0.2, 0.2, 0.0)) == stats.INCONCLUSIVE
+    assert verdict(_gain(-0.76, 0.50, -0.0557)) == stats.INCONCLUSIVE     # the review's DRBN +CDC
 
 
 def test_loss_as_published_is_below_0_and_reaches_g_or_lies_above_it():
@@ -134,9 +138,12 @@ def test_unprinted_rows_are_better_worse_or_no_detectable_difference():
     assert verdict(_gain(0.0, 0.2, None)) == stats.NO_DIFFERENCE
 
 
-def test_judge_refuses_a_reversed_interval():
+def test_judge_refuses_a_reversed_interval_and_a_bad_smallest_effect():
     with pytest.raises(ValueError, match="low <= high"):
-        judge(0.2, 0.1, 0.1)
+        judge(0.2, 0.1, 0.1, 0.05)
+    for bad in (0.0, -0.05, NAN, None):
+        with pytest.raises(ValueError, match="smallest effect"):
+            judge(0.1, 0.2, 0.1, bad)
 
 
 # ----- rows that are not judged on an interval ----------------------------------------------------
@@ -189,18 +196,16 @@ def test_adjustment_widens_intervals_and_can_undo_a_significant_verdict():
     gain = paired_gain("psnr", row, ref, published=0.35)
     assert gain.low == pytest.approx(0.35 - 3.182446 * (0.1290994 / 2), abs=1e-5)
     assert verdict(gain) == stats.REPRODUCED
-    others = [paired_gain("psnr", {s: v + 0.1 * (s % 2) for s, v in ref.items()}, ref)] * 7
-    adjusted = adjust_block([gain, None, *others])             # m = 8 rows with an interval
-    first = adjusted[0]
-    assert adjusted[1] is None and first.confidence == pytest.approx(0.99375)
+    first = adjust(gain, 8)                                      # a family of 8
+    assert first.confidence == pytest.approx(0.99375)
     half = float(stats.student_t.ppf(1 - 0.00625 / 2, 3)) * gain.std / 2
     assert (first.low, first.high) == (pytest.approx(0.35 - half), pytest.approx(0.35 + half))
-    assert first.low < 0 and verdict(first) == stats.INCONCLUSIVE   # significant raw, not adjusted
+    assert first.low < 0 and adjusted_verdict(verdict(gain), first) == stats.INCONCLUSIVE
     assert (first.mean, first.n, first.published) == (gain.mean, gain.n, gain.published)
-    # one row alone is not adjusted; rows without an interval are left as they are
-    assert adjust_block([gain])[0] == gain
+    # a family of one is not adjusted; a gain without an interval keeps none
+    assert adjust(gain, 1) == gain and adjust(None, 8) is None
     too_few = paired_gain("psnr", {0: 1.0}, {0: 0.0})
-    assert adjust_block([too_few, gain])[0] == too_few.at(0.95) and adjust_block([too_few, gain])[1] == gain
+    assert adjust(too_few, 8) == too_few.at(0.99375) and adjust(too_few, 8).low is None
 
 
 # ----- input ----------------------------------------------------------------------------------
@@ -243,18 +248,19 @@ def _projected(gain, n):
 
 
 def test_seeds_to_settle_is_the_first_count_whose_interval_leaves_out_0_or_g():
-    # d = [0.216, 0.020, 0.036, 0.101] against g = 0.048: inconclusive at n = 4
+    # d = [0.216, 0.020, 0.036, 0.101] against g = 0.048 < delta: contains 0 and reaches delta
     gain = paired_gain("psnr", {0: 0.216, 1: 0.020, 2: 0.036, 3: 0.101}, {s: 0.0 for s in range(4)},
                        published=0.048)
     assert verdict(gain) == stats.INCONCLUSIVE
     n = stats.seeds_to_settle(gain)
     assert n == 7
-    assert judge(*_projected(gain, n), gain.published) != stats.INCONCLUSIVE
-    assert judge(*_projected(gain, n - 1), gain.published) == stats.INCONCLUSIVE
+    delta = stats.smallest_effect("psnr")
+    assert judge(*_projected(gain, n), gain.published, delta) != stats.INCONCLUSIVE
+    assert judge(*_projected(gain, n - 1), gain.published, delta) == stats.INCONCLUSIVE
     adjusted = gain.at(stats.family_confidence(4))                  # a wider interval needs more
     assert stats.seeds_to_settle(adjusted) == 10
-    assert judge(*_projected(adjusted, 10), gain.published) != stats.INCONCLUSIVE
-    assert judge(*_projected(adjusted, 9), gain.published) == stats.INCONCLUSIVE
+    assert judge(*_projected(adjusted, 10), gain.published, delta) != stats.INCONCLUSIVE
+    assert judge(*_projected(adjusted, 9), gain.published, delta) == stats.INCONCLUSIVE
 
 
 def test_seeds_to_settle_only_for_inconclusive_rows_and_capped():

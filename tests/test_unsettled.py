@@ -6,7 +6,7 @@ hand-written records of real specs (3 seeds declared by the profile):
 
     Original        seeds 0-2
     +Taylor         seeds 0-2, gains +0.05 -0.03 +0.10 (interval holds 0 and g=+0.117): inconclusive
-    +CDC            seeds 0-2, gains about 0 (interval below g=+0.034): ruled out
+    +CDC            seeds 0-2, gains about 0 (below delta; g=+0.034 < delta): no gain, as published
     +Null           seeds 0-2, no published gain: no detectable difference
     +Taylor+epochR  seeds 0-1 only: inconclusive, but below the profile's 3 seeds
     +Reverse        seed 0 only: too few seeds
@@ -69,7 +69,7 @@ def test_the_verdicts_are_the_aggregators_unadjusted_ones(tmp_path):
     selection = select_unsettled(entries, results, declared=3)
     assert selection.extended == {(1, "DnCNN", "SIDD", "+Taylor"): 3}
     assert selection.settled == {(1, "DnCNN", "SIDD", "+Null"): stats.NO_DIFFERENCE,
-                                 (1, "DnCNN", "SIDD", "+CDC"): stats.RULED_OUT}
+                                 (1, "DnCNN", "SIDD", "+CDC"): stats.NO_GAIN_AS_PUBLISHED}
     assert selection.not_extended == {(1, "DnCNN", "SIDD", "+INN"): stats.NOT_RUN,
                                       (1, "DnCNN", "SIDD", "+Reverse"): stats.TOO_FEW,
                                       (1, "DnCNN", "SIDD", "+Taylor+epochR"): "inconclusive, n=2"}

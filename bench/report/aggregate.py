@@ -6,9 +6,11 @@ nothing but the tables folder. A profile with `folder: F` in the matrix (the stu
 results/F/ and writes tables/F/ by default, both committed to git. For every table
 of the matrix with at least one result it writes tables/table<N>.md and .tex (rows from
 bench/experiment/matrix.yaml, published numbers beside them, paired gains over `Original` with a 95%
-interval, a verdict and the verdict adjusted for the block's multiple comparisons,
+interval, a verdict and the verdict adjusted for its family's multiple comparisons,
 bench/report/stats.py) and the figures table<N>_gains.png and
-table<N>_curves.png; then tables/verdicts.md and tables/published_inconsistencies.md.
+table<N>_curves.png; then tables/verdicts.md and tables/published_inconsistencies.md. A
+configuration listed in several tables is judged once (`judge_configurations`,
+bench/report/configurations.py), and every table prints that one judgement.
 The functions below take plain data (entries, records, published) so they are easy to test;
 only `render` touches the matrix and the file system.
 """
@@ -21,12 +23,12 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bench.experiment.labels import NULL_LABEL, REFERENCE_LABEL
+from bench.experiment.labels import REFERENCE_LABEL
 from bench.experiment.records import record_problem
 from bench.experiment.spec import config_key
 from bench.files.atomic import write_text
 from bench.metrics.table import METRICS
-from bench.report import stats
+from bench.report import configurations, stats
 from bench.report.published import find_inconsistencies, load_published, published_gain, row_index
 
 DEFAULT_RESULTS = "results"
@@ -64,11 +66,12 @@ class RowView:
     published_gain: dict    # metric -> printed gain over the printed Original, positive = better
     measured: Measured
     gains: dict             # metric -> stats.PairedGain (absent for the Original row)
-    verdict: str | None     # on the table's verdict metric; None for the Original row
-    adjusted: stats.PairedGain | None = None   # the verdict metric's gain, Bonferroni over the block
-    adjusted_verdict: str | None = None        # `verdict`'s rules on `adjusted`'s interval
+    verdict: str | None     # its configuration's verdict; None for the Original row
+    adjusted: stats.PairedGain | None = None   # the verdict metric's gain, Bonferroni over its family
+    adjusted_verdict: str | None = None        # stats.adjusted_verdict on `adjusted`
     lambda_note: str | None = None             # "λ=0.0001": the lambda it ran with, where neither
                                                # the label nor the table's default says it (lambda_note)
+    judgement: configurations.Judgement | None = None   # its configuration's, shared by every table
 
     @property
     def is_reference(self) -> bool:
@@ -133,6 +136,17 @@ def _check_record(record) -> dict:
     if problem is not None:
         raise ValueError(problem)
     return record
+
+
+def seed_histories(records: list[dict]) -> dict[str, dict[int, tuple[str, ...]]]:
+    """config key -> {seed: the statuses of its records} for the seeds of a configuration with
+    several records (a retry the records still show); group_by_config keeps one of them."""
+    found: dict[str, dict[int, list[str]]] = {}
+    for record in records:
+        seeds = found.setdefault(config_key(record["spec"]), {})
+        seeds.setdefault(record["spec"]["seed"], []).append(record["status"])
+    return {key: {seed: tuple(statuses) for seed, statuses in sorted(seeds.items()) if len(statuses) > 1}
+            for key, seeds in found.items() if any(len(v) > 1 for v in seeds.values())}
 
 
 def group_by_config(records: list[dict], warn=None) -> dict[str, list[dict]]:
@@ -219,11 +233,81 @@ def pick_verdict_metric(metrics: list[str], published_metrics) -> str:
     return next((m for m in candidates if METRICS[m].needs_reference), candidates[0])
 
 
+def table_verdict_metric(table, published: dict, groups: dict, entries, metrics=None, index=None) -> str:
+    """The metric a table's verdicts are read on (pick_verdict_metric over its metrics)."""
+    index = row_index(published) if index is None else index
+    metrics = list(metrics or table_metrics(table, published, groups, entries))
+    published_metrics = {m for (t, *_), values in index.items() if t == table for m in values}
+    return pick_verdict_metric(metrics, published_metrics)
+
+
+def judge_configurations(entries, published: dict, groups: dict, planned_seeds: int | None = None,
+                         histories: dict | None = None) -> dict[str, configurations.Judgement]:
+    """config key -> the one judgement of every configuration `entries` list (Original aside).
+
+    g is the printed gain of its home table, the first table of the paper (published order)
+    that prints it, whatever tables `entries` select; the verdict metric is that table's (for a
+    configuration no table prints: its first listing table's). Pairs are with the Original of
+    its first listing block; the family and its m come from `entries` alone (the aggregator
+    passes the profile's every table). planned_seeds: the profile's seeds (marks extended rows);
+    histories: seed_histories of the records."""
+    index = row_index(published)
+    planned = configurations.plan(entries)
+    sizes = configurations.family_sizes(planned)
+    metric_of: dict = {}
+
+    def verdict_metric(table):
+        if table not in metric_of:
+            metric_of[table] = table_verdict_metric(table, published, groups, entries, index=index)
+        return metric_of[table]
+
+    judged = {}
+    for key, p in planned.items():
+        printing = [t for t in published["tables"] if any((t, p.model, p.dataset, label) in index
+                                                          for label in p.labels)]
+        home = printing[0] if printing else None
+        metric = verdict_metric(home if home is not None else p.tables[0])
+        printed = []
+        for t in printing:
+            gain = next((published_gain(index, t, p.model, p.dataset, label).get(metric) for label in p.labels
+                         if (t, p.model, p.dataset, label) in index), None)
+            if gain is not None:
+                printed.append((t, gain))
+        if home not in dict(printed):
+            home = printed[0][0] if printed else None
+        judged[key] = _judge(p, metric, home, tuple(printed), groups, sizes, planned_seeds,
+                             (histories or {}).get(key, {}))
+    return judged
+
+
+def _judge(p, metric, home, printed, groups, sizes, planned_seeds, retries) -> configurations.Judgement:
+    records, references = groups.get(p.key, []), groups.get(p.reference, []) if p.reference else []
+    measured, reference = measure(records, [metric]), measure(references, [metric])
+    gain = stats.paired_gain(metric, measured.values.get(metric, {}), reference.values.get(metric, {}),
+                             dict(printed).get(home))
+    if measured.status == "missing":
+        verdict = stats.NOT_RUN
+    else:
+        verdict = stats.row_verdict(gain, *failed_seeds(measured, metric))
+    m = None if p.null else sizes[p.family]
+    if verdict == stats.NOT_RUN or stats.verdict_key(verdict) == stats.UNSTABLE:
+        adjusted = None             # makes no claim: keeps its verdict, no adjusted interval
+    else:
+        adjusted = gain if m is None else stats.adjust(gain, m)
+    return configurations.Judgement(
+        p, metric, home, printed, gain, verdict, m, adjusted, stats.adjusted_verdict(verdict, adjusted),
+        measured, {r["spec"]["seed"]: r["status"] for r in records},
+        {r["spec"]["seed"]: r["status"] for r in references}, reference.values.get(metric, {}),
+        planned_seeds, dict(retries))
+
+
 def build_table(table, published: dict, entries, groups: dict, profile: str,
                 caption: str | None = None, profile_note: str = "", metrics=None,
-                standins=None, default_lambda=None) -> TableView:
+                standins=None, default_lambda=None, judgements=None) -> TableView:
     """The rows of one table as the matrix lists them (entries in printed order), with the
-    published numbers looked up by exactly (table, model, dataset, label).
+    published numbers looked up by exactly (table, model, dataset, label), and each row's
+    verdicts those of its configuration (`judgements`, from judge_configurations; by default
+    judged on `entries`).
 
     standins: {printed data set: the stand-in trained on} (main: `standin_datasets`), shown as
     "SIDD stand-in"; default_lambda: the profile's lambda for rows without +lambda(...), so that
@@ -232,8 +316,9 @@ def build_table(table, published: dict, entries, groups: dict, profile: str,
     if caption is None:
         caption = published["tables"][table]["caption"] if table in published["tables"] else str(table)
     metrics = list(metrics or table_metrics(table, published, groups, entries))
-    published_metrics = {m for (t, *_), values in index.items() if t == table for m in values}
-    verdict_metric = pick_verdict_metric(metrics, published_metrics)
+    verdict_metric = table_verdict_metric(table, published, groups, entries, metrics, index)
+    if judgements is None:
+        judgements = judge_configurations(entries, published, groups)
     blocks: dict[tuple[str, str], dict[str, str]] = {}     # (model, dataset) -> label -> config
     for e in entries:
         if e.table == table:
@@ -241,11 +326,18 @@ def build_table(table, published: dict, entries, groups: dict, profile: str,
     views = []
     for (model, dataset), rows in blocks.items():
         measured = {label: measure(groups.get(config, []), metrics) for label, config in rows.items()}
-        reference = measured.get(REFERENCE_LABEL, MISSING)
-        block = [_row_view(table, model, dataset, label, measured[label], reference, index,
-                           metrics, verdict_metric) for label in rows]
-        block = [replace(r, lambda_note=lambda_note(r, default_lambda)) for r in block]
-        views.append(_adjust(block, verdict_metric))
+        references = {None: MISSING}
+        for config in rows.values():
+            reference = judgements[config].planned.reference if config in judgements else None
+            if reference not in references:
+                references[reference] = measure(groups.get(reference, []), metrics)
+        block = []
+        for label, config in rows.items():
+            judgement = judgements.get(config)
+            reference = references[judgement.planned.reference] if judgement else MISSING
+            row = _row_view(table, model, dataset, label, measured[label], reference, index, metrics, judgement)
+            block.append(replace(row, lambda_note=lambda_note(row, default_lambda)))
+        views.append(block)
     lambdas = sorted({float(r["lambda"]) for block in views for row in block if not row.is_reference
                       for r in row.measured.records if stats.is_finite(r.get("lambda"))})
     shown = {block[0].dataset for block in views}
@@ -287,20 +379,18 @@ def format_lambdas(values) -> str:
     return f"λ={values[0]:.3g} to {values[-1]:.3g}"
 
 
-def _row_view(table, model, dataset, label, measured, reference, index, metrics,
-              verdict_metric) -> RowView:
+def _row_view(table, model, dataset, label, measured, reference, index, metrics, judgement) -> RowView:
+    """A row of one table: its printed numbers, its gains on every metric over its
+    configuration's Original (the verdict metric's is the judgement's own), its verdicts."""
     printed = index.get((table, model, dataset, label), {})
     pub_gain = published_gain(index, table, model, dataset, label)
-    if label == REFERENCE_LABEL:
+    if label == REFERENCE_LABEL or judgement is None:
         return RowView(model, dataset, label, printed, pub_gain, measured, {}, None)
     gains = {m: stats.paired_gain(m, measured.values.get(m, {}), reference.values.get(m, {}),
                                   pub_gain.get(m)) for m in metrics}
-    if measured.status == "missing":
-        verdict = stats.NOT_RUN
-    else:
-        failed, seeds = failed_seeds(measured, verdict_metric)
-        verdict = stats.row_verdict(gains[verdict_metric], failed, seeds)
-    return RowView(model, dataset, label, printed, pub_gain, measured, gains, verdict)
+    gains[judgement.metric] = judgement.gain
+    return RowView(model, dataset, label, printed, pub_gain, measured, gains, judgement.verdict,
+                   judgement.adjusted, judgement.adjusted_verdict, judgement=judgement)
 
 
 def failed_seeds(measured: Measured, metric: str) -> tuple[int, int]:
@@ -310,35 +400,18 @@ def failed_seeds(measured: Measured, metric: str) -> tuple[int, int]:
     return measured.failed + nan, measured.n + measured.failed
 
 
-def _adjust(block: list, verdict_metric: str) -> list:
-    """The block's rows with their Bonferroni-adjusted gain and verdict (bench.report.stats, "Multiple
-    comparisons"). The family is the rows judged on an interval: an unstable or not-run row
-    makes no claim, keeps its verdict and gets no adjusted gain; `+Null` measures the noise
-    floor, tests no hypothesis, and is adjusted as a family of one (its raw interval)."""
-    judged = [r for r in block if not r.is_reference and _judged_on_interval(r)
-              and r.label != NULL_LABEL]
-    adjusted = stats.adjust_block([r.gains.get(verdict_metric) for r in judged])
-    by_label = {r.label: replace(r, adjusted=gain, adjusted_verdict=stats.verdict(gain))
-                for r, gain in zip(judged, adjusted)}
-    by_label.update({r.label: replace(r, adjusted=r.gains.get(verdict_metric), adjusted_verdict=r.verdict)
-                     for r in block if r.label == NULL_LABEL and _judged_on_interval(r)})
-    return [by_label.get(r.label) or (r if r.is_reference else replace(r, adjusted_verdict=r.verdict))
-            for r in block]
-
-
-def _judged_on_interval(row: RowView) -> bool:
-    return row.verdict != stats.NOT_RUN and stats.verdict_key(row.verdict) != stats.UNSTABLE
-
-
 def verdict_counts(views, adjusted: bool = False) -> dict[str, int]:
-    """verdict -> number of rows (every non-Original row of every view, once per table);
-    `adjusted=True` counts the adjusted verdicts."""
+    """verdict -> number of configurations (every non-Original row of the views, a configuration
+    listed in several tables once); `adjusted=True` counts the adjusted verdicts."""
     counts = dict.fromkeys(stats.VERDICTS, 0)
+    seen = set()
     for view in views:
         for block in view.blocks:
             for row in block:
+                key = row.judgement.key if row.judgement is not None else id(row)
                 text = row.adjusted_verdict if adjusted else row.verdict
-                if text is not None:
+                if text is not None and key not in seen:
+                    seen.add(key)
                     counts[stats.verdict_key(text)] += 1
     return counts
 
@@ -540,7 +613,7 @@ def render(args) -> int:
 
 def _render(args) -> int:
     published, matrix, entries = _read_inputs(args)
-    groups = _read_results(args, entries)
+    groups, histories = _read_results(args, entries)
     tables = tables_with_results(entries, groups)
     if not tables:
         missing = "" if Path(args.results).is_dir() else " (no such folder)"
@@ -550,9 +623,11 @@ def _render(args) -> int:
     previous = check_tables_folder(out, args.profile)
     note = (matrix["profiles"][args.profile] or {}).get("note", "")
     standins, lam = standin_datasets(entries), default_lambda(matrix, args.profile)
+    planned_seeds = (matrix["profiles"][args.profile] or {}).get("seeds", 1)
+    judgements = judge_configurations(entries, published, groups, planned_seeds, histories)
     views = [build_table(t, published, entries, groups, args.profile,
                          caption=_caption(t, published, matrix), profile_note=note,
-                         standins=standins, default_lambda=lam)
+                         standins=standins, default_lambda=lam, judgements=judgements)
              for t in tables]
     _write(views, published, args, out, previous)
     return 0
@@ -579,9 +654,9 @@ def _read_inputs(args) -> tuple[dict, dict, list]:
     return published, matrix, entries
 
 
-def _read_results(args, entries) -> dict[str, list[dict]]:
-    """The records of args.results grouped by configuration, with a note for stale keys and
-    for configurations no row of the profile names."""
+def _read_results(args, entries) -> tuple[dict[str, list[dict]], dict]:
+    """(the records of args.results grouped by configuration, their seed_histories), with a note
+    for stale keys and for configurations no row of the profile names."""
     records = load_results(args.results) if Path(args.results).is_dir() else []
     stale = sum(r.get("config_key") != config_key(r["spec"]) for r in records)
     if stale:
@@ -592,7 +667,7 @@ def _read_results(args, entries) -> dict[str, list[dict]]:
     if unmatched:
         print(f"note: {len(unmatched)} configuration(s) in {args.results} match no matrix row "
               f"under profile {args.profile!r}", file=sys.stderr)
-    return groups
+    return groups, seed_histories(records)
 
 
 def _write(views, published: dict, args, out: Path, previous) -> None:

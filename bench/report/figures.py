@@ -117,7 +117,7 @@ def _gain_row(ax, yi, row, metric: str, handles: dict) -> None:
     if adjusted is not None and adjusted.low is not None:
         h = ax.plot([adjusted.low, adjusted.high], [yi - 0.12] * 2, color="tab:blue", alpha=0.3,
                     lw=6, solid_capstyle="butt", zorder=1)[0]
-        handles.setdefault("ours: Bonferroni CI over the block (adjusted verdict)", h)
+        handles.setdefault("ours: Bonferroni CI over its family (adjusted verdict)", h)
     if gain is not None and gain.low is not None:
         h = ax.errorbar(gain.mean, yi - 0.12, xerr=[[gain.mean - gain.low], [gain.high - gain.mean]],
                         fmt="o", color="tab:blue", ecolor="tab:blue", capsize=3, ms=5)

@@ -10,10 +10,15 @@ from tabulate import tabulate
 from bench.metrics.table import METRICS
 from bench.report import stats
 from bench.report.aggregate import cross_device_seeds
+from bench.report.configurations import seed_text
 from bench.report.published import IdenticalRows, ValueMismatch
 
 DASH = "—"          # not run yet / not printed
 REF = "ref"         # the gain column of the Original row itself
+# marks after a row's gain in a table, explained under its block
+MARK_ORIGINAL = "†"     # some of its seeds have no Original pair (failed, missing, non-finite)
+MARK_EXTENDED = "‡"     # seeds beyond the profile's planned ones, added after a look
+MARK_ELSEWHERE = "§"    # judged against another table's printed gain (one verdict per configuration)
 
 
 def display(metric: str) -> str:
@@ -77,25 +82,8 @@ def interval_cell(gain) -> str:
     return f"[{fmt_gain(gain.low)}, {fmt_gain(gain.high)}], {gain.n_text}"
 
 
-def adjusted_interval_cell(row) -> str:
-    """The row's Bonferroni interval and its level: "[+0.0100, +0.9000] at 99.38%"."""
-    gain = row.adjusted
-    if gain is None or gain.low is None:
-        return DASH
-    return f"[{fmt_gain(gain.low)}, {fmt_gain(gain.high)}] at {100 * gain.confidence:.4g}%"
-
-
 def _seeds_text(n: int | None) -> str:
     return DASH if n is None else f">{stats.SETTLE_CAP}" if n > stats.SETTLE_CAP else str(n)
-
-
-def settle_cell(row, metric: str) -> str:
-    """Seeds that would settle an inconclusive row if its mean and sd held, raw (adjusted):
-    "7 (10)"; a dash where a verdict is already settled."""
-    raw, adjusted = stats.seeds_to_settle(row.gains.get(metric)), stats.seeds_to_settle(row.adjusted)
-    if raw is None and adjusted is None:
-        return DASH
-    return f"{_seeds_text(raw)} ({_seeds_text(adjusted)})"
 
 
 # ----- the main table (the verdict metric) and the detail (every metric) ----------------------
@@ -137,8 +125,87 @@ def main_row(row, view) -> list:
     cells = [row.title]
     if view.in_paper:
         cells += [fmt_value(row.published.get(metric)), paper_gain_cell(row, metric)]
-    return cells + [mean_cell(row, metric), gain_and_interval(row, metric),
-                    row.verdict or REF, row.adjusted_verdict or REF]
+    gain, interval = gain_and_interval(row, metric)
+    mark = marks(row, view)                 # after the interval: the label and verdict cells stay plain
+    gain, interval = (gain, interval + mark) if interval else (gain + mark, interval)
+    return cells + [mean_cell(row, metric), (gain, interval), row.verdict or REF, row.adjusted_verdict or REF]
+
+
+def marks(row, view) -> str:
+    """" †‡§" after a row's gain and interval: what the notes under its block say about it."""
+    judgement = row.judgement
+    if row.is_reference:
+        return f" {MARK_EXTENDED}" if original_extension(view, row) else ""
+    if judgement is None:
+        return ""
+    found = ((MARK_ORIGINAL, judgement.unpaired), (MARK_EXTENDED, judgement.extended),
+             (MARK_ELSEWHERE, judgement.judged_elsewhere(view.table) or judgement.metric != view.verdict_metric))
+    text = "".join(mark for mark, present in found if present)
+    return f" {text}" if text else ""
+
+
+def _block_judgements(block) -> list:
+    return [r.judgement for r in block if r.judgement is not None]
+
+
+def original_extension(view, row) -> tuple:
+    """The Original's seeds beyond the profile's planned ones (seen through its rows' judgements)."""
+    for block in view.blocks:
+        if row in block:
+            for judgement in _block_judgements(block):
+                if judgement.planned_seeds is not None:
+                    return tuple(s for s in sorted(judgement.reference_seeds)
+                                 if not 0 <= s < judgement.planned_seeds)
+    return ()
+
+
+def family_text(judgement, title: str) -> str:
+    """"the 43 configurations the matrix plans for DnCNN on SIDD besides Original and +Null:
+    each adjusted interval at 1 - 0.05/43 = 99.88%"."""
+    if judgement.m is None:
+        return f"{title}: no family of its own (+Null is not adjusted)"
+    alpha = f"{1 - stats.CONFIDENCE:.2g}"
+    return (f"the {judgement.m} configuration{'s' if judgement.m != 1 else ''} the matrix plans for "
+            f"{title} besides Original and +Null, each adjusted interval at 1 - {alpha}/{judgement.m} = "
+            f"{100 * judgement.level:.4g}%")
+
+
+def _printed_text(judgement, table) -> str:
+    here = judgement.printed_in(table)
+    return "prints none" if here is None else f"prints {fmt_gain(here)}"
+
+
+def block_notes(view, block) -> list[str]:
+    """The lines under a block's main table: its family and the meaning of each mark."""
+    judgements = _block_judgements(block)
+    family = next((j for j in judgements if j.m is not None), None)
+    notes = []
+    if family is not None:
+        notes.append(f"Adjusted verdicts: {stats.ADJUSTMENT} over {family_text(family, view.block_title(block))}.")
+    for row in block:
+        if row.is_reference:
+            extra = original_extension(view, row)
+            if extra:
+                notes.append(f"{MARK_EXTENDED} {row.title}: seeds {seed_text(extra)} added after a look, "
+                             f"beyond the profile's {family.planned_seeds if family else '?'}.")
+            continue
+        judgement = row.judgement
+        if judgement is None:
+            continue
+        if judgement.unpaired:
+            lost = "; ".join(f"seed {seed}: {why}" for seed, why in judgement.unpaired)
+            notes.append(f"{MARK_ORIGINAL} {row.title}: pairs lost ({lost}).")
+        if judgement.extended:
+            notes.append(f"{MARK_EXTENDED} {row.title}: seeds {seed_text(judgement.extended)} added after a "
+                         f"look, beyond the profile's {judgement.planned_seeds}.")
+        if judgement.judged_elsewhere(view.table):
+            notes.append(f"{MARK_ELSEWHERE} {row.title}: judged against g = {fmt_gain(judgement.published)} as "
+                         f"Table {judgement.home} prints it (this table {_printed_text(judgement, view.table)}); "
+                         "a configuration has one verdict in every table.")
+        if judgement.metric != view.verdict_metric:
+            notes.append(f"{MARK_ELSEWHERE} {row.title}: judged on {display(judgement.metric)}, its home "
+                         f"table's verdict metric, not this table's {display(view.verdict_metric)}.")
+    return notes
 
 
 def main_headers(view) -> list[str]:
@@ -179,8 +246,9 @@ def _sentence(text: str) -> str:
     return text if text[-1:] in ".!?" else text + "."
 
 
-ADJUSTED_CAPTION = (f"Adjusted verdicts: {stats.ADJUSTMENT} over each block's rows "
-                    "(family-wise 95%).")
+ADJUSTED_CAPTION = (f"Adjusted verdicts: {stats.ADJUSTMENT} over each configuration's family, "
+                    "every configuration the matrix plans for its model and data set (family-wise "
+                    "95%; m under each block).")
 
 
 def standin_text(view) -> str:
@@ -243,15 +311,26 @@ def legend_text(view) -> str:
             "(paired by seed); ours: mean over seeds. "
             f"95% CI: Student t interval of our paired Δ{name} (n-1 degrees of freedom), n = seeds "
             "with a finite value in the row and in Original; closed, so an end at 0 contains 0. "
-            f"Verdict: read off the 95% CI of Δ{name}. Adjusted verdict: the same rules on the "
-            f"row's {stats.ADJUSTMENT} interval, at 1 - {alpha}/m with m = the rows of its block "
-            "judged on an interval, so that all of a block's statements hold together with 95% "
-            "confidence (verdicts.md gives each interval). "
+            f"Verdict: read off the 95% CI of Δ{name} against 0, g and the smallest effect of "
+            f"interest δ = {_delta_text(view.verdict_metric)}; a configuration listed in several "
+            "tables has one verdict, the same in each (§: against another table's g). Adjusted "
+            f"verdict: the same rules on the configuration's {stats.ADJUSTMENT} interval, at "
+            f"1 - {alpha}/m with m = the configurations the matrix plans for its model and data set "
+            "(its family, fixed before any run), so that all of a family's statements hold together "
+            "with 95% confidence; it agrees with the paper only where the verdict does "
+            "(verdicts.md gives each interval). †: pairs lost to a failed or missing Original seed; "
+            "‡: seeds added after a look. "
             + (f"Verdicts used here: {meanings}. " if meanings else "")
             + "(k NaN) = k seeds with a non-finite value, left out of the mean (on the verdict "
             "metric they make the row unstable); "
             f"{DASH} = not run yet or not printed; failed = every seed failed; n/a = no finite "
             "value; ref = the Original row itself.")
+
+
+def _delta_text(metric: str) -> str:
+    """"0.05 dB PSNR": a metric's smallest effect of interest."""
+    unit = METRICS[metric].unit if metric in METRICS else ""
+    return f"{stats.smallest_effect(metric):g}{' ' + unit if unit else ''} {display(metric)}"
 
 
 def detail_legend_text(view) -> str:
@@ -273,6 +352,9 @@ def render_markdown(view, figures: dict | None = None, detail_tex: str | None = 
                 for cells in (main_row(row, view) for row in block)]
         parts += [f"*{view.block_title(block)}*", "",
                   tabulate(rows, headers=main_headers(view), tablefmt="github", disable_numparse=True), ""]
+        notes = block_notes(view, block)
+        if notes:
+            parts += [*(f"- {note}" for note in notes), ""]
     parts.append(legend_text(view))
     titles = {"gains": "paired gains over Original with 95% intervals",
               "curves": "pixel loss and validation during training (median over seeds)"}
@@ -292,70 +374,227 @@ def render_markdown(view, figures: dict | None = None, detail_tex: str | None = 
 
 
 def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
-    """tables/verdicts.md: every non-Original row of every rendered table, with the counts of
-    the raw and the adjusted verdicts (bench.report.aggregate.verdict_counts)."""
+    """tables/verdicts.md: every configuration of the rendered tables once, by family, with the
+    counts of its raw and adjusted verdicts (bench.report.aggregate.verdict_counts), then the
+    seeds that need a word: failed or missing, extended after a look, retried, paired across
+    devices, and the configurations the paper prints with different gains."""
+    families = verdict_families(views)
+    judgements = [j for family in families for j, _ in family[1]]
     parts = ["# Verdicts", ""]
     if views:
         note = views[0].profile_note.strip() or "(this profile states no difference from the paper)"
         parts += [f"Numbers from profile `{views[0].profile}`. {note}", ""]
-    parts += ["Each row is judged on its table's first metric with a published value (PSNR; "
-              "NIQE where a table has no reference metric), by the 95% Student t interval of "
-              "its gain over the same block's Original, paired by seed and oriented so that "
-              "positive = better; g is the paper's printed gain. The adjusted verdict applies "
-              f"the same rules to the row's {stats.ADJUSTMENT} interval: each interval of a "
-              "block (one model and data set against its Original) at 1 - 0.05/m, m = the "
-              "block's rows judged on an interval, so that the m intervals hold together with "
-              "95% confidence. A configuration printed in several tables is listed (and "
-              "counted) once per table. Seeds to settle: for an inconclusive row, the seeds at "
-              "which its interval would exclude 0 or g if the mean and the paired sd measured "
-              f"so far held (in brackets the same for the adjusted verdict; >{stats.SETTLE_CAP}: "
-              "more than that); a projection, not a promise.", "", "## Counts", ""]
-    rows = [[v, str(counts.get(v, 0)), str(adjusted_counts.get(v, 0)), meaning]
-            for v, meaning in stats.VERDICTS.items()]
-    total = [["all rows", str(sum(counts.values())), str(sum(adjusted_counts.values())), ""]]
-    parts += [tabulate(rows + total, headers=["Verdict", "Rows", "Rows, adjusted", "Meaning"],
-                       tablefmt="github", disable_numparse=True), "", "## Rows", ""]
-    rows = []
-    for view in views:
-        for block in view.blocks:
-            for row in block:
-                if row.is_reference:
-                    continue
-                gain = row.gains.get(view.verdict_metric)
-                rows.append([str(view.table), row.model, view.dataset_title(row.dataset), row.title,
-                             display(view.verdict_metric),
-                             fmt_gain(row.published_gain.get(view.verdict_metric)),
-                             our_gain_cell(row, view.verdict_metric), interval_cell(gain),
-                             row.verdict, adjusted_interval_cell(row), row.adjusted_verdict,
-                             settle_cell(row, view.verdict_metric)])
-    parts.append(_md_table(rows, ["Table", "Model", "Data set", "Configuration", "Metric",
-                                  "Δ paper (g)", "Δ ours", "95% CI", "Verdict",
-                                  f"{stats.ADJUSTMENT} CI", "Adjusted verdict",
-                                  "Seeds to settle (adjusted)"]))
+    metrics = list(dict.fromkeys(j.metric for j in judgements)) or ["psnr"]
+    deltas = ", ".join(_delta_text(m) for m in metrics)
+    parts += [
+        "One line per configuration: a configuration listed in several tables (one config key, "
+        "trained once) has one set of pairs, one interval and one verdict, raw and adjusted, which "
+        "every table prints and which is counted once here. It is judged on its home table's "
+        f"verdict metric ({', '.join(display(m) for m in metrics)}) by the 95% Student t interval of "
+        "its gain over its Original, paired by seed and oriented so that positive = better, against "
+        "0, the paper's printed gain g and the smallest effect of interest δ "
+        f"({deltas}: a \"no gain\" verdict must exclude gains of δ, and a printed gain below δ is "
+        "not tested as a gain). g is printed by the configuration's home table, the first table of "
+        "the paper that prints it; Tables lists every table that lists it.", "",
+        f"Adjusted verdict: the same rules on the configuration's {stats.ADJUSTMENT} interval, at "
+        "1 - 0.05/m with m = the size of its family, every configuration the matrix plans for its "
+        "model and data set in the profile's tables (run or not; Original and the +Null noise floor "
+        "aside). The family is fixed before any run, so no verdict moves because another row "
+        "arrived, and all adjusted statements about one model and data set hold together with 95% "
+        "confidence. A wider interval only drops claims; where it would newly agree with the paper "
+        "(reproduced, no gain as published, loss as published) the adjusted verdict is "
+        "inconclusive.", "",
+        "±95%: the half-width the 95% interval reached. Seeds for ±δ: the fewest seeds whose 95% "
+        f"half-width would be at most δ with the configuration's paired sd (over {stats.RESOLUTION_CAP}: "
+        "more). To settle (adj.): for an inconclusive configuration, the seeds at which its "
+        "interval would exclude 0 or g (δ where g < δ) if its mean and paired sd held, in brackets "
+        f"the same for the adjusted verdict (>{stats.SETTLE_CAP}: more); a projection, not a promise. "
+        "Notes name the sections below that list the configuration.", "", "## Counts", ""]
+    rows = [[v, str(counts.get(v, 0)), str(adjusted_counts.get(v, 0))] for v in stats.VERDICTS]
+    total = [["all configurations", str(sum(counts.values())), str(sum(adjusted_counts.values()))]]
+    parts += [tabulate(rows + total, headers=["Verdict", "Configurations", "Adjusted"],
+                       tablefmt="github", disable_numparse=True), ""]
+    parts += [f"- {v}: {meaning}" for v, meaning in stats.VERDICTS.items()]
+    parts += ["", "## Configurations"]
+    order = [view.table for view in views]
+    for title, members in families:
+        parts += family_section(title, members, order)
+    parts += failures_section(families)
+    parts += extended_section(families)
+    parts += retries_section(families)
+    parts += printed_section(families)
     parts += cross_device_section(views)
     return "\n".join(parts) + "\n"
 
 
-def cross_device_section(views) -> list[str]:
-    """verdicts.md's list of rows that pair some seeds across devices (none: no section)."""
+def verdict_families(views) -> list[tuple[str, list]]:
+    """[(family title, [(judgement, row), ...])]: the configurations of the views once, by
+    family, in order of first listing (the row: its first listing's, for its label and lambda)."""
+    families: dict[tuple, tuple[str, dict]] = {}
+    for view in views:
+        for block in view.blocks:
+            for row in block:
+                judgement = row.judgement
+                if judgement is None:
+                    continue
+                _, members = families.setdefault(judgement.planned.family, (view.block_title(block), {}))
+                members.setdefault(judgement.key, (judgement, row))
+    return [(title, list(members.values())) for title, members in families.values()]
+
+
+def _ci_text(gain) -> str:
+    if gain is None or (gain.n == 0 and not gain.nan):
+        return DASH
+    if gain.low is None:
+        return DASH + (" (zero spread)" if gain.zero_spread else "")
+    return f"[{fmt_gain(gain.low)}, {fmt_gain(gain.high)}]"
+
+
+def _resolution_text(n: int | None) -> str:
+    return DASH if n is None else f"over {stats.RESOLUTION_CAP}" if n > stats.RESOLUTION_CAP else str(n)
+
+
+def family_section(title: str, members: list, order: list) -> list[str]:
+    """One family's heading, the line on its family and Original, its verdicts, then its
+    tables and resolution (two tables, so that each stays narrow), then the lambdas as run.
+    order: the tables in matrix order."""
+    judged = [j for j, _ in members]
+    family = next((j for j in judged if j.m is not None), judged[0])
+    listed = {t for j in judged for t in j.planned.tables}
+    tables = sorted(listed, key=lambda t: order.index(t) if t in order else len(order))
+    reference = family.reference_seeds
+    original = f"Original: seeds {seed_text(reference)}" if reference else "Original: not run"
+    failed = [s for s, status in reference.items() if status != "ok"]
+    if failed:
+        original += f" (seed {seed_text(failed)} failed)"
+    lines = ["", f"### {title}", "",
+             f"Family: {family_text(family, title)} ({_tables(tables)}). {original}.", ""]
+    rows = [[row.label, fmt_gain(j.published), our_gain_text(j.gain), _ci_text(j.gain), j.verdict,
+             j.adjusted_verdict, ", ".join(j.tags())] for j, row in members]
+    lines.append(_md_table(rows, ["Configuration", "g", "Δ ours", "95% CI", "Verdict", "Adjusted verdict",
+                                  "Notes"]))
+    metrics = {j.metric for j in judged}
+    delta = _delta_text(judged[0].metric).rsplit(" ", 1)[0] if len(metrics) == 1 else "δ"
+    level = f"{100 * family.level:.4g}%" if family.level is not None else "95%"
+    rows = [[row.label, ", ".join(str(t) for t in j.planned.tables),
+             DASH if j.verdict == stats.NOT_RUN else j.gain.n_text.removeprefix("n="),
+             DASH if j.half_width is None else f"{j.half_width:.4f}", _resolution_text(j.seeds_for_resolution),
+             _ci_text(j.adjusted), settle_text(j)] for j, row in members]
+    lines += ["", _md_table(rows, ["Configuration", "Tables", "n", "±95%", f"Seeds for ±{delta}",
+                                   f"{stats.ADJUSTMENT} CI ({level})", "To settle (adj.)"])]
+    lambdas = [f"{row.label} {row.lambda_note.removeprefix('λ=')}" for _, row in members if row.lambda_note]
+    if lambdas:
+        lines += ["", f"λ as run, where the configuration does not say it: {'; '.join(lambdas)}."]
+    return lines
+
+
+def our_gain_text(gain) -> str:
+    if gain is None or (gain.n == 0 and not gain.nan):
+        return DASH
+    if gain.mean is None:
+        return "n/a" + _nan_note(gain.nan)
+    return fmt_gain(gain.mean) + _nan_note(gain.nan)
+
+
+def settle_text(judgement) -> str:
+    """"7 (10)": seeds to settle an inconclusive configuration, raw (adjusted); a dash if settled."""
+    raw, adjusted = stats.seeds_to_settle(judgement.gain), stats.seeds_to_settle(judgement.adjusted)
+    if raw is None and adjusted is None:
+        return DASH
+    return f"{_seeds_text(raw)} ({_seeds_text(adjusted)})"
+
+
+def failures_section(families) -> list[str]:
+    """Seeds that failed, gave a non-finite value, or lost their Original pair."""
     rows = []
+    for title, members in families:
+        for j, row in members:
+            name = row.label
+            if j.failed:
+                rows.append([title, name, seed_text(j.failed), "the configuration's own seeds failed "
+                             "or are not finite: unstable, not judged"])
+            if j.unpaired:
+                why = "; ".join(f"{seed}: {reason}" for seed, reason in j.unpaired)
+                rows.append([title, name, seed_text(s for s, _ in j.unpaired), f"no Original pair ({why})"])
+    return ["", "## Failed and missing seeds", "",
+            "Seeds of a configuration that failed or gave a non-finite value on the verdict metric, "
+            "and seeds whose Original seed failed, is missing or is not finite, so that their pair "
+            "is lost (tables mark such a row †).", "",
+            _md_table(rows, ["Model and data set", "Configuration", "Seeds", "What"])]
+
+
+def extended_section(families) -> list[str]:
+    """Configurations (and Originals) with seeds beyond the profile's planned ones."""
+    rows, known = [], False
+    for title, members in families:
+        judged = [j for j, _ in members]
+        planned = next((j.planned_seeds for j in judged if j.planned_seeds is not None), None)
+        if planned is None:
+            continue
+        known = True
+        original = [s for s in sorted(judged[0].reference_seeds) if not 0 <= s < planned]
+        if original:
+            rows.append([title, "Original", seed_text(original), str(planned)])
+        rows += [[title, row.label, seed_text(j.extended), str(planned)] for j, row in members if j.extended]
+    return ["", "## Extended after a look", "",
+            "Configurations with more seeds than the profile plans (seeds 0..N-1), added after their "
+            "interim verdict was seen (`--unsettled-only`, docs/study.md): their n is not the planned "
+            "one, and extending only the rows that looked unsettled can move a verdict in a way a "
+            "fixed n would not (tables mark such a row ‡).", "",
+            _md_table(rows, ["Model and data set", "Configuration", "Seeds added", "Planned seeds"]) if known
+            else "Not checked: the profile's planned seed count was not given."]
+
+
+def retries_section(families) -> list[str]:
+    """Seeds with several records (the only retry history records hold)."""
+    rows = [[title, row.label, str(seed), ", ".join(statuses)]
+            for title, members in families for j, row in members for seed, statuses in j.retries.items()]
+    return ["", "## Several records of one seed", "",
+            "Records carry no retry history: a rerun writes its record over the old one. What they "
+            "can show is several records of one seed of a configuration (different keys, e.g. a "
+            "migrated record beside a new one); the aggregate keeps the ok one.", "",
+            _md_table(rows, ["Model and data set", "Configuration", "Seed", "Records (status)"])]
+
+
+def printed_section(families) -> list[str]:
+    """Configurations the paper prints with different gains in different tables."""
+    def printed(j, same: bool) -> str:
+        values: dict[float, list] = {}
+        for t, g in j.printed:
+            if (abs(g - j.published) <= 1e-9) == same:
+                values.setdefault(round(g, 9), []).append(t)
+        return "; ".join(f"{fmt_gain(g)} ({_tables(t)})" for g, t in values.items())
+
+    rows = [[title, row.label, printed(j, True), printed(j, False)]
+            for title, members in families for j, row in members if j.differing_prints]
+    return ["", "## Printed gains that differ between tables", "",
+            "A configuration is judged against the gain its home table prints; these are printed "
+            "with other gains elsewhere (published_inconsistencies.md; tables mark them §).", "",
+            _md_table(rows, ["Model and data set", "Configuration", "g judged against", "Printed otherwise"])]
+
+
+def cross_device_section(views) -> list[str]:
+    """verdicts.md's list of configurations that pair some seeds across devices (none: no section)."""
+    rows, seen = [], set()
     for view in views:
         for block in view.blocks:
             reference = next((r for r in block if r.is_reference), None)
             for row in block:
                 if reference is None or row.is_reference:
                     continue
+                key = row.judgement.key if row.judgement is not None else (view.table, row.label)
                 mixed = cross_device_seeds(row, reference)
-                if mixed:
+                if mixed and key not in seen:
+                    seen.add(key)
                     seeds = ", ".join(f"{seed} ({ours} / {theirs})" for seed, (ours, theirs) in mixed.items())
-                    rows.append([str(view.table), row.model, view.dataset_title(row.dataset), row.title, seeds])
+                    rows.append([view.block_title(block), row.title, seeds])
     if not rows:
         return []
     return ["", "## Pairs across devices", "",
-            "These rows pair some seeds across kinds of device (seed (row / Original)). Such a pair "
-            "shares the seed's initial weights and batch order but not the arithmetic, so a "
+            "These configurations pair some seeds across kinds of device (seed (row / Original)). Such a "
+            "pair shares the seed's initial weights and batch order but not the arithmetic, so a "
             "difference between the devices' means would enter its gain.", "",
-            _md_table(rows, ["Table", "Model", "Data set", "Configuration", "Seeds across devices"])]
+            _md_table(rows, ["Model and data set", "Configuration", "Seeds across devices"])]
 
 
 # ----- LaTeX --------------------------------------------------------------------------------
@@ -364,7 +603,8 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                   "^": r"\textasciicircum{}"}
 _LATEX_SYMBOLS = {"±": r"$\pm$", "—": "--", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
-                  "Δ": r"$\Delta$", "−": "$-$", "λ": r"$\lambda$"}
+                  "Δ": r"$\Delta$", "−": "$-$", "λ": r"$\lambda$", "δ": r"$\delta$",
+                  MARK_ORIGINAL: r"$^\dagger$", MARK_EXTENDED: r"$^\ddagger$", MARK_ELSEWHERE: r"$^\S$"}
 _SIGN = re.compile(r"(?<![\w.)])([+-])(?=\d)")      # the sign of a number, not a hyphen or a label's +
 
 # Column widths at \footnotesize with \tabcolsep 3pt: the main table and the detail are each at
@@ -438,7 +678,9 @@ def render_latex(view) -> str:
             out = [latex_label(cells[0]), *(latex_cell(c) for c in cells[1:2 + first]), gain_cell,
                    *(latex_cell(c) for c in cells[3 + first:])]
             lines.append(" & ".join(out) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}", rf"\par {latex_escape(legend_text(view))}", r"\end{table}"]
+    notes = [f"{view.block_title(block)}: {note}" for block in view.blocks for note in block_notes(view, block)]
+    lines += [r"\bottomrule", r"\end{tabular}", rf"\par {latex_escape(legend_text(view))}",
+              *(rf"\par {latex_escape(note)}" for note in notes), r"\end{table}"]
     return "\n".join(lines) + "\n"
 
 

@@ -3,9 +3,10 @@
     gain = paired_gain("psnr", {0: 31.0, 1: 33.0}, {0: 30.0, 1: 31.0}, published=0.117)
     gain.mean, gain.low, gain.high, gain.n_text
     verdict(gain)                              # "reproduced", "ruled out", ...
-    adjusted = adjust_block([gain, ...])       # Bonferroni intervals over one block
-    verdict(adjusted[0])                       # the same rules on the adjusted interval
+    adjusted = adjust(gain, m=43)              # the Bonferroni interval over a family of 43
+    adjusted_verdict(verdict(gain), adjusted)  # the same rules, never claiming more than the raw one
     seeds_to_settle(gain)                      # inconclusive: seeds to decide it, if mean and sd hold
+    seeds_for_half_width(gain.std, 0.05)       # seeds for a +-0.05 interval from this paired sd
 
 A gain is oriented so that positive = better (bench.metrics.table decides the direction): for a
 lower-is-better metric (NIQE, SAM, ERGAS) it is Original minus row. Seeds are paired: the runs
@@ -14,8 +15,9 @@ every run keeps"), so d_s = metric(row, s) - metric(Original, s) removes the see
 The interval is Student t: mean(d) +- t_{n-1} * sd(d) / sqrt(n), closed ("contains" includes its
 ends).
 
-Verdicts: what the interval [low, high] shows about the paper's printed gain g.
-  The paper prints a gain (g > 0):
+Verdicts: what the interval [low, high] shows about the paper's printed gain g, with the
+smallest effect of interest delta (SMALLEST_EFFECT: 0.05 dB PSNR, the study's target half-width).
+  The paper prints a gain of at least delta (g >= δ):
     reproduced               above 0 and contains g
     smaller than published   above 0 and entirely below g
     larger than published    entirely above g
@@ -23,10 +25,15 @@ Verdicts: what the interval [low, high] shows about the paper's printed gain g.
                              published one is excluded
     opposite                 entirely below 0
     inconclusive             contains both 0 and g
-  The paper prints no gain (g <= 0; the paper's claim is "no gain"):
+  The paper prints a gain below delta (0 < g < δ): above 0 or below 0 as for g >= δ; an
+  interval that contains 0 is judged against delta, not g (a printed gain below the smallest
+  effect of interest is no claim the interval could rule out): `no gain, as published` when it
+  lies below delta, else `inconclusive`.
+  The paper prints no gain (g <= 0):
     better than published    entirely above 0
-    no gain, as published    contains 0: no detectable gain, which agrees with the paper whatever
-                             the size of a printed loss (g < 0 is not a claim the suite tests)
+    no gain, as published    contains 0 and lies below delta: no gain that matters, as printed
+                             (the size of a printed loss is not judged)
+    inconclusive             contains 0 and reaches δ: a gain that matters is not excluded
     loss, as published       entirely below 0 with high >= g: a loss no larger than printed
                              (only possible for g < 0)
     worse than published     entirely below g: a loss larger than printed (g = 0: any loss)
@@ -46,14 +53,18 @@ Verdicts: what the interval [low, high] shows about the paper's printed gain g.
     too few seeds            fewer than 2 finite pairs: no interval
     not run                  (set by bench.report.aggregate) the row has no result
 
-Multiple comparisons (ADJUSTMENT). A block (one model x data set) compares up to 18 rows with one
-Original; at 95% each, 8 rows give about a one-in-three chance of a spurious "significant" row.
-`adjust_block` widens each interval of a block to the Bonferroni level 1 - 0.05 / m, m = the
-block's rows that have an interval, and the adjusted verdict is `verdict` on that interval. The m
-intervals then hold simultaneously with probability >= 95%, so every statement a verdict makes
-(about 0 and about g alike) is family-wise at 95%. Holm and Benjamini-Hochberg adjust tests, not
-intervals: they would cover "interval excludes 0" but not the comparisons with g, so the
-verdicts could not be read off one adjusted interval.
+Multiple comparisons (ADJUSTMENT). Many configurations are compared with one Original; at 95%
+each, 8 of them give about a one-in-three chance of a spurious "significant" one. `adjust`
+widens a configuration's interval to the Bonferroni level 1 - 0.05 / m, m = the size of its
+family (bench.report.configurations: every configuration the matrix plans for its model and data
+set, fixed before any run), so that the m intervals hold simultaneously with probability >= 95%
+and every statement the verdicts make (about 0, g and delta alike) is family-wise at 95%. Holm
+and Benjamini-Hochberg adjust tests, not intervals: they would cover "interval excludes 0" but
+not the comparisons with g, so the verdicts could not be read off one adjusted interval.
+`adjusted_verdict` reads the verdict off the adjusted interval and never claims more than the
+raw one: a wider interval only drops exclusions, and where it would newly agree with the paper
+(reproduced, no gain as published, loss as published) without the raw verdict agreeing, the
+adjusted verdict is `inconclusive`.
 """
 from __future__ import annotations
 
@@ -71,6 +82,12 @@ ADJUSTMENT = "Bonferroni"
 # relative float tolerance under which paired differences count as all equal: rounding of a
 # difference of two ~40 dB values is ~1e-14 dB, seed noise of a trained network >= 1e-4
 ZERO_SPREAD = 1e-9
+# The smallest effect of interest per metric, oriented like a gain (delta in the module docstring):
+# a "no gain" verdict must exclude gains of this size, and a printed gain below it is not tested as
+# a gain. PSNR: the study's target 95% half-width (docs/study.md); the tables are judged on PSNR.
+# The others, of comparable practical size, apply only where a table has no PSNR.
+SMALLEST_EFFECT = {"psnr": 0.05, "ssim": 0.001, "niqe": 0.05, "sam": 0.0005, "ergas": 0.01}
+RESOLUTION_CAP = 100    # seeds_for_half_width reports "more than this" beyond it
 
 # the paper prints a gain g > 0
 REPRODUCED = "reproduced"
@@ -95,18 +112,22 @@ TOO_FEW = "too few seeds"
 NOT_RUN = "not run"                       # set by the aggregator, not by `verdict`
 
 # What each verdict means, in the order the counts are listed (the renderers print this).
-# "the interval" is the row's 95% interval, or its Bonferroni interval for the adjusted verdict.
+# "the interval" is the row's 95% interval, or its Bonferroni interval for the adjusted verdict;
+# delta is the metric's smallest effect of interest (SMALLEST_EFFECT).
 VERDICTS = {
     REPRODUCED: "the paper prints a gain g > 0; the interval lies above 0 and contains g",
     SMALLER: "the paper prints a gain g > 0; the interval lies above 0 but below g",
     LARGER: "the paper prints a gain g > 0; the interval lies above g",
-    RULED_OUT: "the paper prints a gain g > 0; the interval contains 0 and lies below g "
+    RULED_OUT: "the paper prints a gain g >= δ; the interval contains 0 and lies below g "
                "(no detectable gain, and the published one is excluded)",
     OPPOSITE: "the paper prints a gain g > 0; the interval lies below 0",
-    INCONCLUSIVE: "the paper prints a gain g > 0; the interval contains both 0 and g",
+    INCONCLUSIVE: "the interval cannot tell: it contains 0 and g (g >= δ), or contains 0 and "
+                  "reaches δ (g < δ); an adjusted verdict is also inconclusive where its "
+                  "interval would agree with the paper and the 95% one does not",
     BETTER_THAN_PUBLISHED: "the paper prints no gain (g <= 0); the interval lies above 0",
-    NO_GAIN_AS_PUBLISHED: "the paper prints no gain (g <= 0); the interval contains 0 (no "
-                          "detectable gain, as printed; the size of a printed loss is not judged)",
+    NO_GAIN_AS_PUBLISHED: "the paper prints no gain of δ or more (g < δ); the interval "
+                          "contains 0 and lies below δ (no gain that matters, as printed; the "
+                          "size of a printed loss is not judged)",
     LOSS_AS_PUBLISHED: "the paper prints a loss (g < 0); the interval lies below 0 and reaches g "
                        "or lies above it (a loss no larger than printed)",
     WORSE_THAN_PUBLISHED: "the paper prints no gain (g <= 0); the interval lies below g (a loss "
@@ -122,7 +143,15 @@ VERDICTS = {
     TOO_FEW: "fewer than 2 seeds with finite values in both the row and Original: no interval",
     NOT_RUN: "the row has no result yet",
 }
+# verdicts that agree with the paper: an adjusted verdict gives one only where the raw one does
+AGREEMENT = (REPRODUCED, NO_GAIN_AS_PUBLISHED, LOSS_AS_PUBLISHED)
+NOT_ON_AN_INTERVAL = (UNSTABLE, ZERO_SPREAD_VERDICT, TOO_FEW, NOT_RUN)
 
+
+def smallest_effect(metric: str) -> float:
+    """The metric's smallest effect of interest (SMALLEST_EFFECT), oriented like a gain."""
+    check_metric(metric)
+    return SMALLEST_EFFECT[metric]
 
 def is_finite(value) -> bool:
     """A finite real number: Python or numpy (np.float32, np.int64, ...); never a bool."""
@@ -223,28 +252,28 @@ def paired_gain(metric: str, row: dict, reference: dict, published: float | None
                       zero_spread)
 
 
-def judge(low: float, high: float, published: float | None) -> str:
-    """The verdict of the closed interval [low, high] against 0 and the printed gain (module
-    docstring: g > 0, g <= 0, not printed)."""
+def judge(low: float, high: float, published: float | None, smallest: float) -> str:
+    """The verdict of the closed interval [low, high] against 0, the printed gain and the
+    smallest effect of interest (module docstring: g >= δ, 0 < g < δ, g <= 0, not printed)."""
     if not low <= high:
         raise ValueError(f"interval must have low <= high, got [{low!r}, {high!r}]")
+    if not (is_finite(smallest) and smallest > 0):
+        raise ValueError(f"the smallest effect must be a positive number, got {smallest!r}")
     above, below = low > 0, high < 0
     if published is None:
         return BETTER if above else WORSE if below else NO_DIFFERENCE
     g = published
-    if g > 0:
-        if low > g:
-            return LARGER
-        if above:
-            return REPRODUCED if high >= g else SMALLER
-        if below:
-            return OPPOSITE
-        return INCONCLUSIVE if high >= g else RULED_OUT           # contains 0
-    if above:
+    if g > 0 and above:
+        return LARGER if low > g else REPRODUCED if high >= g else SMALLER
+    if g > 0 and below:
+        return OPPOSITE
+    if g >= smallest:                                            # contains 0
+        return INCONCLUSIVE if high >= g else RULED_OUT
+    if above:                                                    # g <= 0 from here on, or contains 0
         return BETTER_THAN_PUBLISHED
-    if high < g:
-        return WORSE_THAN_PUBLISHED
-    return LOSS_AS_PUBLISHED if below else NO_GAIN_AS_PUBLISHED
+    if below:
+        return LOSS_AS_PUBLISHED if high >= g else WORSE_THAN_PUBLISHED
+    return NO_GAIN_AS_PUBLISHED if high < smallest else INCONCLUSIVE
 
 
 SETTLE_CAP = 200     # seeds_to_settle reports "more than this" beyond it
@@ -252,12 +281,15 @@ SETTLE_CAP = 200     # seeds_to_settle reports "more than this" beyond it
 
 def seeds_to_settle(gain: PairedGain | None, cap: int = SETTLE_CAP) -> int | None:
     """For an `inconclusive` gain: the fewest seeds at which its interval (same confidence level)
-    would exclude 0 or g, if the mean and paired sd measured so far held. The interval contains
-    both iff its half-width t_{n-1} sd / sqrt(n) >= max(|mean|, |mean - g|), so that is the width
-    to beat. None for any other verdict; cap + 1 when even `cap` seeds would not do."""
+    would exclude 0 or the threshold it is judged against (g where g >= δ, else delta), if the
+    mean and paired sd measured so far held. It is inconclusive iff its half-width
+    t_{n-1} sd / sqrt(n) >= max(|mean|, |mean - threshold|), so that is the width to beat. None
+    for any other verdict; cap + 1 when even `cap` seeds would not do."""
     if gain is None or gain.low is None or verdict(gain) != INCONCLUSIVE:
         return None
-    target = max(abs(gain.mean), abs(gain.mean - gain.published))
+    smallest = smallest_effect(gain.metric)
+    threshold = gain.published if gain.published >= smallest else smallest
+    target = max(abs(gain.mean), abs(gain.mean - threshold))
     for n in range(gain.n + 1, cap + 1):
         if t_quantile(n, gain.confidence) * gain.std / math.sqrt(n) < target:
             return n
@@ -265,12 +297,29 @@ def seeds_to_settle(gain: PairedGain | None, cap: int = SETTLE_CAP) -> int | Non
 
 
 def verdict(gain: PairedGain) -> str:
-    """The verdict of a gain's interval (raw, or adjusted by `adjust_block`)."""
+    """The verdict of a gain's interval (the raw one; `adjusted_verdict` for an adjusted one)."""
     if gain.zero_spread:
         return ZERO_SPREAD_VERDICT
     if gain.low is None:
         return TOO_FEW
-    return judge(gain.low, gain.high, gain.published)
+    return judge(gain.low, gain.high, gain.published, smallest_effect(gain.metric))
+
+
+def half_width(gain: PairedGain | None) -> float | None:
+    """Half the width of a gain's interval; None without one."""
+    return None if gain is None or gain.low is None else (gain.high - gain.low) / 2
+
+
+def seeds_for_half_width(std: float | None, target: float, confidence: float = CONFIDENCE,
+                         cap: int = RESOLUTION_CAP) -> int | None:
+    """The fewest seeds n >= 2 whose interval, from a paired sd `std`, has a half-width
+    t_{n-1} std / sqrt(n) <= target; None without an sd; cap + 1 when even `cap` would not do."""
+    if std is None or not is_finite(std):
+        return None
+    for n in range(2, cap + 1):
+        if t_quantile(n, confidence) * std / math.sqrt(n) <= target:
+            return n
+    return cap + 1
 
 
 def unstable(failed: int, seeds: int) -> str:
@@ -298,11 +347,22 @@ def family_confidence(m: int, confidence: float = CONFIDENCE) -> float:
     return 1 - (1 - confidence) / m
 
 
-def adjust_block(gains: list) -> list:
-    """The gains of one block's rows (None for a row without one) with each interval widened to
-    the Bonferroni level over m = the rows that have an interval (module docstring)."""
-    m = sum(1 for g in gains if g is not None and g.low is not None)
-    if m == 0:
-        return list(gains)
-    level = family_confidence(m)
-    return [g if g is None else g.at(level) for g in gains]
+def adjust(gain: PairedGain | None, m: int) -> PairedGain | None:
+    """A gain with its interval widened to the Bonferroni level over a family of m (module
+    docstring); a gain without an interval keeps none."""
+    return None if gain is None else gain.at(family_confidence(m))
+
+
+def adjusted_verdict(raw: str, adjusted: PairedGain | None) -> str:
+    """The adjusted verdict of a row whose raw verdict is `raw` and whose adjusted (wider)
+    interval is `adjusted`: `verdict(adjusted)`, except that it agrees with the paper
+    (AGREEMENT) only where `raw` does (else `inconclusive`), and a verdict not read off an
+    interval (unstable, zero spread, too few seeds, not run) stays as it is."""
+    if adjusted is None or verdict_key(raw) in NOT_ON_AN_INTERVAL:
+        return raw
+    if adjusted.confidence < CONFIDENCE:
+        raise ValueError(f"an adjusted interval is at least at {CONFIDENCE}, got {adjusted.confidence}")
+    text = verdict(adjusted)
+    if text in AGREEMENT and text != raw and raw not in AGREEMENT:
+        return INCONCLUSIVE
+    return text

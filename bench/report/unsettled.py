@@ -2,15 +2,18 @@
 `inconclusive`, so that `python -m bench.run --unsettled-only --seeds N` spends seeds only where
 they can still change a verdict.
 
-The verdicts are the aggregator's own (`aggregate.build_table` on the records of a results
-folder, read by `aggregate.load_results`; nothing is written), unadjusted: the row's 95% interval
-against 0 and the published gain, not the Bonferroni one. A row is
+The verdicts are the aggregator's own (`aggregate.judge_configurations` on the records of a
+results folder, read by `aggregate.load_results`; nothing is written), unadjusted: the
+configuration's 95% interval against 0, the published gain and the smallest effect of interest,
+not the Bonferroni one. A configuration has one verdict whichever table lists it (against its
+home table's printed gain), so every row of it is extended or none. A row is
 
 - extended when its verdict is `inconclusive` (the interval holds both 0 and g) on at least the
   profile's seed count of pairs, together with its block's `Original`, without which a new seed
   pairs with nothing;
 - settled (no new seed) for any other verdict judged on that many pairs: ruled out, opposite,
-  reproduced, a row the paper does not print, zero spread; and an unstable row whatever its n;
+  reproduced, no gain as published, a row the paper does not print, zero spread; and an unstable
+  row whatever its n;
 - not extended while it is below the profile's seed count (`not run`, `too few seeds`, or fewer
   pairs than the profile's seeds, whatever its verdict): such a row first reaches the profile's
   seed count with a normal run, so that every row's extra seeds are decided at the same n.
@@ -26,7 +29,7 @@ from pathlib import Path
 
 from bench.experiment.labels import REFERENCE_LABEL
 from bench.report import stats
-from bench.report.aggregate import build_table, group_by_config, load_results, tables_with_results
+from bench.report.aggregate import group_by_config, judge_configurations, load_results
 from bench.report.published import load_published
 
 NOT_EXTENDED = (stats.NOT_RUN, stats.TOO_FEW)
@@ -47,15 +50,11 @@ def row_of(entry) -> tuple:
 
 def row_verdicts(entries, groups: dict, published: dict) -> dict[tuple, tuple[str, int]]:
     """(table, model, data set, label) -> (unadjusted verdict, paired n) of every non-Original
-    row of `entries`, as the aggregator judges it on `groups` (group_by_config); a row of a table
-    without any record is `not run`."""
-    verdicts = {row_of(e): (stats.NOT_RUN, 0) for e in entries if e.label != REFERENCE_LABEL}
-    for table in tables_with_results(entries, groups):
-        view = build_table(table, published, entries, groups, profile="")
-        for row in (r for block in view.blocks for r in block if not r.is_reference):
-            gain = row.gains.get(view.verdict_metric)
-            verdicts[(table, row.model, row.dataset, row.label)] = (row.verdict, gain.n if gain else 0)
-    return verdicts
+    row of `entries`: its configuration's, as the aggregator judges it on `groups`
+    (group_by_config); a configuration without any record is `not run`."""
+    judgements = judge_configurations(entries, published, groups)
+    return {row_of(e): (judgements[e.config_key].verdict, judgements[e.config_key].gain.n)
+            for e in entries if e.label != REFERENCE_LABEL}
 
 
 def kind(verdict: str, n: int, declared: int) -> str:
