@@ -394,3 +394,29 @@ def test_run_all_without_venv_prints_the_setup_hint(tmp_path):
     assert proc.returncode == 2 and proc.stdout == ""
     hint = one_line(proc.stderr)
     assert "no .venv" in hint and "python3 -m venv .venv" in hint and "pip install -r requirements.txt" in hint
+
+
+class _RunsCode:
+    """Unpickling this calls os.system: a checkpoint must never be unpickled with weights_only=False."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_crafted_checkpoint_runs_no_code_and_is_moved_aside(tmp_path):
+    from types import SimpleNamespace
+
+    import torch
+
+    from bench.training import train
+
+    marker, path = tmp_path / "ran", tmp_path / "run.ckpt"
+    torch.save({"key": "k", "payload": _RunsCode(marker)}, path)
+    run = SimpleNamespace(device=torch.device("cpu"), spec=SimpleNamespace(key="k"))
+    with pytest.raises(train.CheckpointUnusable):
+        train.restore(run, path, warn=lambda message: None)
+    assert not marker.exists() and not path.exists()

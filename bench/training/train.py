@@ -239,7 +239,7 @@ def restore(run: Run, path: Path, warn=None) -> tuple[int, torch.Tensor | None]:
     if not path.exists():
         return 0, None
     try:
-        state = torch.load(path, map_location=run.device, weights_only=False)
+        state = torch.load(path, map_location=run.device, weights_only=True)   # never unpickle code
         if not isinstance(state, dict) or state.get("key") != run.spec.key:
             raise ValueError(f"it belongs to run {state.get('key') if isinstance(state, dict) else '?'}")
         run.model.load_state_dict(state["model"])

@@ -124,7 +124,7 @@ def checkpoint_iteration(path: Path) -> int | None:
     import torch
 
     try:
-        return int(torch.load(path, map_location="cpu", weights_only=False, mmap=True)["iteration"])
+        return int(torch.load(path, map_location="cpu", weights_only=True, mmap=True)["iteration"])
     except Exception:  # noqa: BLE001 - train.restore reports an unusable checkpoint itself
         return None
 
