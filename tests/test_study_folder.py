@@ -88,6 +88,7 @@ def test_the_re_render_check_passes_on_fresh_tables_and_catches_a_stale_one(tmp_
     assert aggregate.main(["--profile", "study", "--matrix", str(DEFAULT_MATRIX)]) == 0   # default folders
     assert {"table1.md", "table1.tex", "table1_detail.tex", "verdicts.md",
             "published_inconsistencies.md"} <= set(_tables(tables))
+    assert (tables / "report.html").is_file()       # the page is regenerated with the tables
     md = (tables / "table1.md").read_text()         # the study trains on stand-ins, and says so
     assert "*DnCNN on SIDD stand-in*" in md and "SIDD stand-in = embedded_sidd" in md
     assert r"\textit{DnCNN on SIDD stand-in}" in (tables / "table1.tex").read_text()

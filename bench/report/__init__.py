@@ -7,10 +7,14 @@ Owns `aggregate` (records grouped by configuration, paired over seeds, one view 
 `unsettled` (the rows whose current verdict is inconclusive, for the runner's --unsettled-only;
 it reads records through `aggregate` and writes nothing), `schedule_gain` (`python -m
 bench.report.schedule_gain`: one prior row's paired gain over training, on the study's schedule
-and a longer regime's, as a figure).
+and a longer regime's, as a figure), `configurations` (what the matrix plans for each
+configuration: its family and its one judgement, shown in every table that prints it), `html`
+(the tables folder's self-contained `report.html`, written after the tables by `aggregate`, or by
+`python -m bench.report.html`), `doubling` (`python -m bench.report.doubling`: the converged
+budget by doubling, docs/doubling.md).
 
 May import: itself, bench.metrics, the experiment definition (bench.experiment.labels, bench.experiment.spec, and
-bench.experiment.matrix in `aggregate.render` only), and bench.files.atomic for its atomic file writes. Never
+bench.experiment.matrix in `aggregate.render` and `html`'s record index only), and bench.files.atomic for its atomic file writes. Never
 training (bench.training.train) or execution (bench.run, bench.execution.executor, bench.execution.slurm): it reads the
 records they leave, and they call it only through `python -m bench.aggregate`'s `main`.
 """

@@ -477,7 +477,7 @@ def check_tables_folder(folder: Path, profile: str) -> list[str]:
 
 
 def write_tables(views, inconsistencies, published_path: str, out_dir: Path, profile: str = "",
-                 previous=()) -> tuple[list[Path], list[Path]]:
+                 previous=(), also=()) -> tuple[list[Path], list[Path]]:
     """Write every table (Markdown with its detail, LaTeX main and detail, two figures), then
     verdicts.md and published_inconsistencies.md, then the manifest naming the profile and the
     files; then remove the files of `previous` (this profile's last render here) not written
@@ -502,7 +502,7 @@ def write_tables(views, inconsistencies, published_path: str, out_dir: Path, pro
     write_text(out_dir / "published_inconsistencies.md",
                render_inconsistencies(inconsistencies, published_path))
     written += [out_dir / "verdicts.md", out_dir / "published_inconsistencies.md"]
-    names = sorted(p.name for p in written)
+    names = sorted([p.name for p in written] + list(also))     # also: written after this, by the caller
     write_text(out_dir / MANIFEST, json.dumps({"profile": profile, "files": names}, indent=1) + "\n")
     removed = []
     for name in sorted(set(previous) - set(names)):
@@ -672,9 +672,13 @@ def _read_results(args, entries) -> tuple[dict[str, list[dict]], dict]:
 
 def _write(views, published: dict, args, out: Path, previous) -> None:
     """write_tables, then a line per file written or removed."""
+    from bench.report import html     # html reads aggregate's helpers: imported when writing only
+
     try:
         written, removed = write_tables(views, find_inconsistencies(published), display_path(args.published),
-                                        out, args.profile, previous)
+                                        out, args.profile, previous, also=(html.PAGE,))
+        html.write_report(out, args.results, args.profile, args.matrix)
+        written.append(out / html.PAGE)
     except OSError as exc:
         raise AggregateError(f"could not write the tables in {out}: {exc.strerror or exc}; the folder "
                              "may hold a partial render (its verdicts.md is the previous one's): "

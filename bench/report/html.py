@@ -64,7 +64,8 @@ _IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
 
 
 def parse_markdown(text: str) -> list[Block]:
-    """Headings, GitHub pipe tables, image lines and paragraphs (lines up to a blank one)."""
+    """Headings, GitHub pipe tables, image lines, bullet lists ("- ") and paragraphs (lines up
+    to a blank one)."""
     blocks, lines, i = [], text.splitlines(), 0
     while i < len(lines):
         line = lines[i].strip()
@@ -78,6 +79,12 @@ def parse_markdown(text: str) -> list[Block]:
             alt, src = _IMAGE.fullmatch(line).groups()
             blocks.append(Block("image", alt, src=src))
             i += 1
+        elif line.startswith("- "):
+            j = i
+            while j < len(lines) and lines[j].strip().startswith("- "):
+                j += 1
+            blocks.append(Block("list", "\n".join(lines[k].strip()[2:] for k in range(i, j))))
+            i = j
         elif line.startswith("|"):
             j = i
             while j < len(lines) and lines[j].strip().startswith("|"):
@@ -94,7 +101,8 @@ def parse_markdown(text: str) -> list[Block]:
 
 
 def _starts_block(line: str) -> bool:
-    return line.startswith("|") or bool(re.match(r"#{1,6} ", line)) or bool(_IMAGE.fullmatch(line))
+    return (line.startswith(("|", "- ")) or bool(re.match(r"#{1,6} ", line))
+            or bool(_IMAGE.fullmatch(line)))
 
 
 def split_cells(line: str) -> list[str]:
@@ -329,6 +337,9 @@ def blocks_html(blocks: list, where: Where, page: Page, heading_shift: int = 0) 
         elif block.kind == "heading":
             level = min(6, block.level + heading_shift)
             out.append(f"<h{level}>{inline(block.text, page.href)}</h{level}>")
+        elif block.kind == "list":
+            items = "".join(f"<li>{inline(item, page.href)}</li>" for item in block.text.split("\n"))
+            out.append(f"<ul>{items}</ul>")
         elif title:
             where.model, where.dataset = title.group(1), title.group(2)
             out.append(f'<h4 class="block">{escape(title.group(1))} on {escape(title.group(2))}</h4>')
@@ -604,6 +615,15 @@ def check_folder(folder: Path) -> str | None:
     if not table_files(folder) and not (folder / "verdicts.md").is_file():
         raise ReportError(f"{folder} holds no rendered tables (python -m bench.aggregate writes them): nothing written")
     return rendered_here(folder)[0]
+
+
+def write_report(folder: Path, results, profile: str | None, matrix_path) -> Page:
+    """Write <folder>/report.html from the tables just rendered there (python -m bench.aggregate
+    calls this after its tables); OSError when it cannot be written."""
+    index = record_index(results, profile, matrix_path, folder)
+    html, page = build_page(folder, index, profile)
+    write_text(folder / PAGE, html)
+    return page
 
 
 def main(argv=None) -> int:
