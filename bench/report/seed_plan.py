@@ -1,0 +1,98 @@
+"""Seeds by each row's own spread: a plan, decided before the runs, of how many seeds each
+configuration of a block gets in a longer profile, from the paired sd it showed in the study.
+
+    python -m bench.report.seed_plan [--from-profile study] [--target 0.05] [--cap 12] [--floor 4]
+        [--out docs/seed_plan.md]
+
+For every configuration the matrix plans (one per config key, labelled by its first listing),
+judged by the aggregator on the records of --from-profile (`aggregate.judge_configurations`,
+read-only): n = the fewest seeds whose 95% half-width at that paired sd is at most --target
+(stats.seeds_for_half_width), at least --floor, at most --cap. A row the cap leaves above the
+target is marked, with the half-width the cap gives. A row never measured gets the floor, marked.
+The plan is a prediction from another budget's spread (a converged run's spread may differ); it
+is fixed before the runs, so the extra seeds are not chosen after a look at their results.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from bench.experiment.labels import REFERENCE_LABEL
+from bench.files.atomic import write_text
+from bench.report import stats
+from bench.report.aggregate import group_by_config, judge_configurations, load_results
+from bench.report.published import load_published
+
+
+def planned_seeds(std, target: float, floor: int, cap: int) -> tuple[int, float | None, str]:
+    """(seeds, half-width at those seeds, note) for a paired sd."""
+    if std is None or not stats.is_finite(std):
+        return floor, None, "no measured spread: the floor"
+    need = stats.seeds_for_half_width(std, target, cap=cap)
+    seeds = max(floor, min(need, cap))
+    reached = stats.t_quantile(seeds) * std / math.sqrt(seeds)
+    return seeds, reached, ("" if reached <= target else f"capped: ± {reached:.3f} at {cap}")
+
+
+def plan_rows(entries, groups: dict, published: dict, target: float, floor: int, cap: int) -> list[tuple]:
+    """[(model, data set, label, measured sd, n, seeds, half-width, note)] in matrix order."""
+    judgements = judge_configurations(entries, published, groups)
+    rows, seen = [], set()
+    for e in entries:
+        if e.label == REFERENCE_LABEL or e.config_key in seen:
+            continue
+        seen.add(e.config_key)
+        gain = judgements[e.config_key].gain
+        seeds, reached, note = planned_seeds(gain.std, target, floor, cap)
+        rows.append((e.model, e.dataset, e.label, gain.std, gain.n, seeds, reached, note))
+    return rows
+
+
+def render(rows: list[tuple], source: str, target: float, floor: int, cap: int) -> str:
+    lines = [f"# Seeds per row, planned from the paired spread in profile `{source}`", "",
+             f"Rendered by `python -m bench.report.seed_plan --from-profile {source} --target {target} "
+             f"--cap {cap} --floor {floor} --out docs/seed_plan.md`; do not edit. Each row gets the "
+             f"fewest seeds whose 95% half-width at its measured paired sd is at most ±{target} dB "
+             f"PSNR, at least {floor} and at most {cap}; `capped` rows stay wider than that. Decided "
+             "before the longer runs (docs/study.md).", "",
+             "| model | data set | row | paired sd (n) | seeds | half-width at those seeds | note |",
+             "|---|---|---|---|---|---|---|"]
+    for model, dataset, label, std, n, seeds, reached, note in rows:
+        sd = "-" if std is None or not stats.is_finite(std) else f"{std:.3f} ({n})"
+        hw = "-" if reached is None else f"{reached:.3f}"
+        lines.append(f"| {model} | {dataset} | {label} | {sd} | {seeds} | {hw} | {note} |")
+    total = sum(r[5] for r in rows)
+    capped = sum(1 for r in rows if r[7].startswith("capped"))
+    lines += ["", f"{len(rows)} rows, {total} runs in all (plus each block's Original at its largest "
+                  f"row's seeds); {capped} capped.", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    from bench.experiment.matrix import expand, load_matrix
+    from bench.report.aggregate import default_folders, profile_folder
+
+    parser = argparse.ArgumentParser(prog="python -m bench.report.seed_plan",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--from-profile", default="study")
+    parser.add_argument("--target", type=float, default=0.05)
+    parser.add_argument("--cap", type=int, default=12)
+    parser.add_argument("--floor", type=int, default=4)
+    parser.add_argument("--out", help="write the plan here instead of printing it")
+    args = parser.parse_args(argv)
+    matrix = load_matrix()
+    entries = expand(matrix, tables=list(matrix["tables"]), profile=args.from_profile, seeds=[0])
+    results = default_folders(None, None, profile_folder(matrix, args.from_profile))[0]
+    groups = group_by_config(load_results(results))
+    text = render(plan_rows(entries, groups, load_published(), args.target, args.floor, args.cap),
+                  args.from_profile, args.target, args.floor, args.cap)
+    if args.out:
+        write_text(args.out, text)
+    else:
+        print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
