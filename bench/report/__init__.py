@@ -11,10 +11,12 @@ and a longer regime's, as a figure), `configurations` (what the matrix plans for
 configuration: its family and its one judgement, shown in every table that prints it), `html`
 (the tables folder's self-contained `report.html`, written after the tables by `aggregate`, or by
 `python -m bench.report.html`), `doubling` (`python -m bench.report.doubling`: the converged
-budget by doubling, docs/doubling.md).
+budget by doubling, docs/doubling.md), `results_page` (`python -m bench.report.results_page`:
+docs/results.md, generated from the study's records, the longer schedule's and the converged
+profile's; every number computed, every sentence worded by its verdict; a test re-renders it).
 
 May import: itself, bench.metrics, the experiment definition (bench.experiment.labels, bench.experiment.spec, and
-bench.experiment.matrix in `aggregate.render` and `html`'s record index only), and bench.files.atomic for its atomic file writes. Never
+bench.experiment.matrix in `aggregate.render`, `html`'s record index and `results_page` only), and bench.files.atomic for its atomic file writes. Never
 training (bench.training.train) or execution (bench.run, bench.execution.executor, bench.execution.slurm): it reads the
 records they leave, and they call it only through `python -m bench.aggregate`'s `main`.
 """
