@@ -32,7 +32,7 @@ def _int_tuple(value, name: str) -> tuple[int, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise ValueError(f"{name}: expected a sequence of positive ints, got {value!r}")
     out = tuple(value)
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in out):
+    if not all(_is_positive_int(v) for v in out):
         raise ValueError(f"{name}: expected a sequence of positive ints, got {value!r}")
     return out
 
@@ -162,6 +162,15 @@ class Recipe:
 # The authors' BasicSR schedule for the 300k-iteration recipes (DnCNN/SIDD; reused for SID and
 # DRBN on LOL, whose schedule is not published): halve the learning rate at these iterations.
 BASICSR_MULTISTEP_300K = Schedule("multistep", milestones=(50_000, 100_000, 150_000, 250_000), gamma=0.5)
+
+
+def basicsr_300k_recipe(loss: str, epoch_iterations: int, source: str, note: str) -> Recipe:
+    """The authors' 300k-iteration BasicSR recipe (DnCNN/SIDD's config; SID and DRBN on LOL reuse it):
+    224 px patches, batch 2, Adam at 1e-4 halved on BASICSR_MULTISTEP_300K. Each network sets its loss,
+    the iterations of one epoch of its data set, and where its recipe was read."""
+    return Recipe(loss=loss, patch_size=224, batch_size=2, lr=1e-4, scheduler=BASICSR_MULTISTEP_300K,
+                  iterations=300_000, epoch_iterations=epoch_iterations, source=source, note=note)
+
 
 # Published training-set sizes behind ``epoch_iterations`` (docs/baselines.md, "Epochs").
 SIDD_TRAIN_CROPS = 30_608  # SIDD-Medium sRGB, 320 pairs cut into 512x512 crops, stride 384 (BasicSR layout)

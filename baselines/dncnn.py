@@ -4,16 +4,11 @@ from __future__ import annotations
 from torch import nn
 
 from ._padding import check_image_batch
-from .base import BASICSR_MULTISTEP_300K, SIDD_TRAIN_CROPS, Baseline, Recipe
+from .base import SIDD_TRAIN_CROPS, Baseline, basicsr_300k_recipe
 
 # Paper profile (docs/baselines.md): the authors trained DnCNN on SIDD inside BasicSR.
-_RECIPE = Recipe(
+_RECIPE = basicsr_300k_recipe(
     loss="l1",
-    patch_size=224,
-    batch_size=2,
-    lr=1e-4,
-    scheduler=BASICSR_MULTISTEP_300K,
-    iterations=300_000,
     epoch_iterations=SIDD_TRAIN_CROPS // 2,  # 15,304: one pass over the 30,608 SIDD crops
     source="the authors' public BasicSR config for DnCNN/SIDD (sibling paper, same codebase)",
     note="epoch_iterations: SIDD-Medium training crops (30,608) // batch 2.",

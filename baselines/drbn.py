@@ -7,15 +7,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._padding import check_image_batch, crop_to, pad_to_multiple
-from .base import BASICSR_MULTISTEP_300K, LOL_TRAIN_PAIRS, Baseline, Recipe
+from .base import LOL_TRAIN_PAIRS, Baseline, basicsr_300k_recipe
 
-_RECIPE = Recipe(
+_RECIPE = basicsr_300k_recipe(
     loss="ssim_multiscale",
-    patch_size=224,
-    batch_size=2,
-    lr=1e-4,
-    scheduler=BASICSR_MULTISTEP_300K,
-    iterations=300_000,
     epoch_iterations=LOL_TRAIN_PAIRS // 2,  # 242: one pass over LOL our485
     source="the authors' public BasicSR config for DRBN/LOL (sibling paper, same codebase)",
     note="(1 - SSIM) summed over the full, 1/2 and 1/4 outputs of forward_train (authors' "

@@ -5,15 +5,10 @@ import torch
 from torch import nn
 
 from ._padding import check_image_batch, crop_to, pad_to_multiple
-from .base import BASICSR_MULTISTEP_300K, LOL_TRAIN_PAIRS, Baseline, Recipe
+from .base import LOL_TRAIN_PAIRS, Baseline, basicsr_300k_recipe
 
-_RECIPE = Recipe(
+_RECIPE = basicsr_300k_recipe(
     loss="l1",
-    patch_size=224,
-    batch_size=2,
-    lr=1e-4,
-    scheduler=BASICSR_MULTISTEP_300K,
-    iterations=300_000,
     epoch_iterations=LOL_TRAIN_PAIRS // 2,  # 242: one pass over LOL our485
     source="the authors' public BasicSR config for SID/LOL (sibling paper, same codebase)",
     note="The config gives patch, batch, lr, iterations and loss for SID/LOL but no schedule; "

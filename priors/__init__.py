@@ -6,10 +6,10 @@ losses behind the same interface. Depends on torch only; see docs/priors.md.
 """
 from .auxiliary import LOSSES, CharbonnierLoss, EdgeLoss, FFTLoss, SSIMLoss
 from .build import PRIORS, build_prior, validate
-from .factory import auxiliary_names, build_auxiliary
+from .factory import auxiliary_names, build_auxiliary, printed_names
 from .loss import RandomPriorLoss
 from .term import AuxiliaryTerm, calibrate, measure_ratio
 
 __all__ = ["PRIORS", "build_prior", "validate", "RandomPriorLoss", "LOSSES", "FFTLoss", "SSIMLoss", "EdgeLoss",
-           "CharbonnierLoss", "AuxiliaryTerm", "build_auxiliary", "auxiliary_names", "calibrate",
-           "measure_ratio"]
+           "CharbonnierLoss", "AuxiliaryTerm", "build_auxiliary", "auxiliary_names", "printed_names",
+           "calibrate", "measure_ratio"]

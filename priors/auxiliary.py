@@ -25,6 +25,7 @@ def _full(t: torch.Tensor) -> torch.Tensor:
 class FFTLoss(AuxiliaryTerm):
     """L1 between the real and imaginary parts of ``torch.fft.rfft2`` (unnormalised) of y and gt."""
 
+    LABEL = "FFT"
     OPTIONS: tuple[str, ...] = ()
 
     def term(self, y: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
@@ -77,6 +78,7 @@ def ssim(y: torch.Tensor, gt: torch.Tensor, size: int = 11, sigma: float = 1.5,
 class SSIMLoss(AuxiliaryTerm):
     """1 - SSIM(y, gt) with a Gaussian 11x11, sigma 1.5 window and data range 1 (needs H, W >= 11)."""
 
+    LABEL = "SSIM"
     OPTIONS: tuple[str, ...] = ()
 
     def term(self, y: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
@@ -95,6 +97,7 @@ class EdgeLoss(AuxiliaryTerm):
     Depth-wise 3x3 cross-correlation with replicate padding, so constant regions respond 0 everywhere.
     """
 
+    LABEL = "Edge"
     OPTIONS = ("operator",)
 
     def __init__(self, weight: float = 0.1, operator: str = "laplacian"):
@@ -129,6 +132,7 @@ def charbonnier(y: torch.Tensor, gt: torch.Tensor, eps: float = 1e-3) -> torch.T
 class CharbonnierLoss(AuxiliaryTerm):
     """mean sqrt((y - gt)^2 + eps^2), eps = 1e-3 by default (a smooth L1)."""
 
+    LABEL = "Charbonnier"
     OPTIONS = ("eps",)
 
     def __init__(self, weight: float = 0.1, eps: float = 1e-3):

@@ -5,15 +5,22 @@ import torch
 import torch.nn as nn
 
 
+def positive_int(value) -> bool:
+    """An int >= 1 (a bool is not an int here)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 class PriorBase(nn.Module):
     """A frozen random-weight prior: ``forward(x) -> list[Tensor]``; subclasses set ``in_channels``.
 
     Class attributes read by ``build_prior`` / ``validate`` (each prior declares its own):
+    LABEL: its printed name in row labels ("INN" for "+INN"; ASCII letters only);
     OPTIONS: the extra keyword options its constructor accepts; ARCHS: the bodies it has
     ("cnn", optionally "transformer"; the constructor takes ``arch`` only if it has several);
     XAVIER: whether ``init="xavier"`` is defined (it has conv weights).
     """
 
+    LABEL: str = ""
     OPTIONS: tuple[str, ...] = ()
     ARCHS: tuple[str, ...] = ("cnn",)
     XAVIER: bool = True
@@ -33,8 +40,9 @@ class PriorBase(nn.Module):
 
 
 class LayerStackPrior(PriorBase):
-    """A prior that is a plain stack ``self.layers`` returning its last output, with the staged
-    interface the batched ensemble uses (enter -> stages -> leave): CDC and random_cnn."""
+    """A prior that runs ``enter``, then each of its ``stages`` in turn, then ``leave``: the staged
+    interface the batched ensemble uses. By default the stages are ``self.layers`` and enter and
+    leave pass the input and last output through (CDC, random_cnn); INN overrides all three."""
 
     layers: nn.ModuleList
 

@@ -13,7 +13,7 @@ with BasicSR's ``Registry`` interface):
           type: PixelPriorLoss
           loss_weight: 1.0          # BasicSR's weight of the whole loss
           pixel: l1                 # l1 | l2 (the pixel term, BasicSR's L1Loss / MSELoss)
-          prior: cdc                # taylor | cdc | inn | reverse | random_cnn
+          prior: cdc                # a name of priors.PRIORS
           prior_weight: 0.1         # lambda of Eq. 20
           strategy: epochR          # once | epochR | iterR
           epoch_length: 1000        # epochR: iterations per epoch (BasicSR calls no epoch hook)
@@ -40,6 +40,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .base import positive_int
 from .loss import RandomPriorLoss
 
 PIXEL_LOSSES = {"l1": F.l1_loss, "l2": F.mse_loss}
@@ -64,7 +65,7 @@ class PixelPriorLoss(nn.Module):
             raise ValueError(f"pixel must be one of {', '.join(PIXEL_LOSSES)}; got {pixel!r}")
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {', '.join(REDUCTIONS)}; got {reduction!r}")
-        if strategy == "epochR" and not _positive_int(epoch_length):
+        if strategy == "epochR" and not positive_int(epoch_length):
             raise ValueError("strategy epochR needs epoch_length: the iterations of one epoch (BasicSR's loop "
                              f"tells a loss no epochs); got {epoch_length!r}")
         if strategy != "epochR" and epoch_length is not None:
@@ -100,10 +101,6 @@ class PixelPriorLoss(nn.Module):
     def extra_repr(self) -> str:
         return (f"loss_weight={self.loss_weight!r}, reduction={self.reduction!r}, pixel={self.pixel!r}, "
                 f"epoch_length={self.epoch_length!r}, calls={self.calls}")
-
-
-def _positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 REGISTERED = (PixelPriorLoss, RandomPriorLoss)  # what register() adds to a BasicSR LOSS_REGISTRY

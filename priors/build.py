@@ -1,13 +1,14 @@
 """``build_prior``: name + ablation knobs -> a frozen random-weight prior network.
 
-``PRIORS`` is the registry (name -> class). Each class declares what it accepts: ``OPTIONS``
-(its extra keyword options), ``ARCHS`` and ``XAVIER`` (see ``priors.base.PriorBase``).
+``PRIORS`` is the registry (name -> class), the one place a prior is added (docs/extending.md).
+Each class declares its printed name ``LABEL`` (row labels read it: "+INN") and what it accepts:
+``OPTIONS`` (its extra keyword options), ``ARCHS`` and ``XAVIER`` (see ``priors.base.PriorBase``).
 """
 from __future__ import annotations
 
 import torch.nn as nn
 
-from .base import PriorBase
+from .base import PriorBase, positive_int
 from .cdc import CDCPrior, CrossCDC
 from .ensemble import PriorEnsemble
 from .inn import INNPrior
@@ -32,10 +33,6 @@ def _choice(argument: str, value, accepted) -> None:
         raise ValueError(f"{argument} must be one of {', '.join(map(str, accepted))}; got {value!r}")
 
 
-def _positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
 def validate(name, depth=5, arch="cnn", init="kaiming", number=None, in_channels=3, **options) -> None:
     """Raise a one-line ValueError for any argument build_prior cannot honour."""
     _choice("name", name, tuple(PRIORS))
@@ -49,12 +46,12 @@ def validate(name, depth=5, arch="cnn", init="kaiming", number=None, in_channels
         having = [n for n, c in PRIORS.items() if c.XAVIER]
         raise ValueError(f"init='xavier' is defined for {', '.join(having)} (conv weights) only; "
                          f"use init='kaiming' for {name}")
-    if not _positive_int(in_channels):
+    if not positive_int(in_channels):
         raise ValueError(f"in_channels must be a positive int; got {in_channels!r}")
-    if not _positive_int(depth):
+    if not positive_int(depth):
         raise ValueError(f"depth must be a positive int; got {depth!r}")
     if number is not None and (not isinstance(number, (tuple, list)) or not number
-                               or not all(_positive_int(d) for d in number)):
+                               or not all(positive_int(d) for d in number)):
         raise ValueError(f"number must be None or a non-empty tuple of positive branch depths, e.g. (3, 5, 7); "
                          f"got {number!r}")
     unknown = sorted(set(options) - set(cls.OPTIONS))
@@ -89,7 +86,7 @@ def build_prior(name: str, depth: int = 5, arch: str = "cnn", init: str = "kaimi
                 in_channels: int = 3, seed: int = 0, **options) -> PriorBase:
     """A frozen random-weight prior; ``forward(x) -> list[Tensor]``.
 
-    name: a key of ``PRIORS`` (taylor | cdc | inn | reverse | random_cnn). depth: layers (cdc,
+    name: a key of ``PRIORS`` (e.g. cdc; the list: ``tuple(PRIORS)``). depth: layers (cdc,
     random_cnn), coupling blocks (inn), iterations K (reverse), transformer blocks of g (taylor,
     arch="transformer"). number: None or a tuple of branch depths (parallel branches, one output
     each; depth is then unused). options: the class's ``OPTIONS`` (docs/priors.md). The weights are

@@ -73,6 +73,7 @@ class CDCPrior(LayerStackPrior):
     Any spatial size works.
     """
 
+    LABEL = "CDC"
     OPTIONS = ("theta", "width", "padding")
     ARCHS = ("cnn",)
     XAVIER = True

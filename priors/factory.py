@@ -13,6 +13,24 @@ def auxiliary_names() -> tuple[str, ...]:
     return tuple(PRIORS) + tuple(LOSSES)
 
 
+def printed_names() -> dict[str, str]:
+    """Printed name -> registry name of every term, as row labels write them ("+INN" is inn,
+    "+FFT" is fft): each registered class's ``LABEL``, the priors first. Read on every call, so
+    a prior added to ``PRIORS`` is printable at once."""
+    names: dict[str, str] = {}
+    for name, cls in [*PRIORS.items(), *LOSSES.items()]:
+        label = getattr(cls, "LABEL", "")
+        if not (isinstance(label, str) and label.isascii() and label.isalpha()):
+            raise ValueError(f"{cls.__name__} (registered as {name!r}) needs LABEL, its printed name in row "
+                             f"labels, in ASCII letters (e.g. LABEL = {name.title().replace('_', '')!r}); "
+                             f"got {label!r}")
+        if label in names:
+            raise ValueError(f"{cls.__name__} (registered as {name!r}) has the LABEL {label!r} of {names[label]!r}; "
+                             "printed names must differ")
+        names[label] = name
+    return names
+
+
 def build_auxiliary(name: str, weight: float = 0.1, seed: int = 0, strategy: str = "once",
                     **options) -> AuxiliaryTerm:
     """An ``AuxiliaryTerm``: ``forward(y, gt) -> weight * term``, ``.weight``, ``new_epoch``, ``step``,

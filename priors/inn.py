@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .base import PriorBase
+from .base import LayerStackPrior
 from .transformer import TransformerBody
 
 
@@ -92,7 +92,7 @@ class AffineCouplingBlock(nn.Module):
         return torch.cat([x1, x2], dim=1)
 
 
-class INNPrior(PriorBase):
+class INNPrior(LayerStackPrior):
     """PixelUnshuffle(2) + ``depth`` coupling blocks, pixel-shuffled back to the input's shape.
 
     The output is a bijective rearrangement-plus-coupling of the input (same shape as x); the
@@ -104,6 +104,7 @@ class INNPrior(PriorBase):
     ``clamp`` (affine only, default 0.8), ``width`` (transformer only).
     """
 
+    LABEL = "INN"
     OPTIONS = ("coupling", "clamp", "width")
     ARCHS = ("cnn", "transformer")
     XAVIER = True
@@ -155,13 +156,6 @@ class INNPrior(PriorBase):
 
     def leave(self, z: torch.Tensor) -> list[torch.Tensor]:
         return [F.pixel_shuffle(z, 2)]
-
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        self.check_input(x)
-        z = self.enter(x)
-        for block in self.blocks:
-            z = block(z)
-        return self.leave(z)
 
     def inverse(self, out: torch.Tensor) -> torch.Tensor:
         """x from forward(x)[0], exactly (up to floating-point round-off)."""

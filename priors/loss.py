@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .base import positive_int
 from .build import build_prior, validate
 from .seeding import derive_seed
 from .term import AuxiliaryTerm
@@ -18,7 +19,7 @@ class RandomPriorLoss(AuxiliaryTerm):
 
     Use: ``loss = F.l1_loss(y, gt) + crit(y, gt)``.
 
-    name: a prior of ``priors.PRIORS`` (taylor, cdc, inn, reverse, random_cnn).
+    name: a prior of ``priors.PRIORS`` (e.g. cdc).
     weight: lambda (settable; or set by ``calibrate``). Default 0.1: the authors' value is not
         recoverable (docs/priors.md); 0.1 keeps the prior term below the pixel term.
     strategy: "once" (weights drawn once), "epochR" (redrawn by ``new_epoch(epoch)``), "iterR"
@@ -41,7 +42,7 @@ class RandomPriorLoss(AuxiliaryTerm):
             raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}; got {strategy!r}")
         if distance not in DISTANCES:
             raise ValueError(f"distance must be one of {', '.join(DISTANCES)}; got {distance!r}")
-        if strategy == "iterR" and (not isinstance(every, int) or isinstance(every, bool) or every < 1):
+        if strategy == "iterR" and not positive_int(every):
             raise ValueError(f"every must be a positive int with strategy='iterR'; got {every!r}")
         if strategy != "iterR" and every is not None:
             raise ValueError(f"every is only used with strategy='iterR'; got strategy={strategy!r}")

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import torch.nn as nn
 
-from .base import LayerStackPrior
+from .base import LayerStackPrior, positive_int
 
 
 class RandomCNNPrior(LayerStackPrior):
     """``forward(x) -> [conv_D(relu(... relu(conv_1(x))))]``; any spatial size works."""
 
+    LABEL = "RandomCNN"
     OPTIONS = ("width", "bias")
     ARCHS = ("cnn",)
     XAVIER = True
@@ -27,7 +28,7 @@ class RandomCNNPrior(LayerStackPrior):
         super().__init__()
         if not isinstance(depth, int) or isinstance(depth, bool) or depth < 2:
             raise ValueError(f"depth must be an int >= 2 for random_cnn (first and last layer); got {depth!r}")
-        if not isinstance(width, int) or isinstance(width, bool) or width < 1:
+        if not positive_int(width):
             raise ValueError(f"width must be a positive int; got {width!r}")
         if not isinstance(bias, bool):
             raise ValueError(f"bias must be True or False; got {bias!r}")

@@ -75,6 +75,7 @@ class ReversePrior(PriorBase):
     Parameters: the (C, S + 1) mixing logits, 15 for RGB with the default 4 scales.
     """
 
+    LABEL = "Reverse"
     OPTIONS = ("orders", "max_contraction", "return_iterates")
     ARCHS = ("cnn",)
     XAVIER = False          # no conv weights: init="xavier" is not defined

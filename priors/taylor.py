@@ -82,6 +82,7 @@ class TaylorPrior(PriorBase):
     width 16 = 406,518, width 8 = 102,398.
     """
 
+    LABEL = "Taylor"
     OPTIONS = ("width", "levels", "order")
     ARCHS = ("cnn", "transformer")
     XAVIER = True

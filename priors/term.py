@@ -25,7 +25,10 @@ class AuxiliaryTerm(nn.Module):
     ``calibrate(pixel_fn, y, gt, ratio)`` sets ``weight`` from gradient norms on one batch and
     returns it with the ratio measured afterwards (``measure_ratio``).
     The weight travels in ``state_dict()`` (extra state), so a resumed run keeps a calibrated lambda.
+    A weight-free loss of ``LOSSES`` sets ``LABEL``, its printed name in row labels ("SSIM" for "+SSIM").
     """
+
+    LABEL: str = ""
 
     def __init__(self, weight: float = 0.1):
         super().__init__()

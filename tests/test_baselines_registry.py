@@ -23,7 +23,7 @@ def test_registry_is_a_plain_dict_with_working_get_values_items():
     assert type(BASELINES) is dict
     assert BASELINES.get("sid") is SID  # before anything indexed it (the old lazy dict gave None)
     assert BASELINES.get("nope") is None and "nope" not in BASELINES
-    assert len(BASELINES.values()) == 6 and tuple(BASELINES) == NAMES
+    assert tuple(BASELINES)[:6] == NAMES      # the paper's six, first; an added network follows
     for name, cls in BASELINES.items():
         assert isinstance(cls, type) and issubclass(cls, Baseline) and cls.task in TASKS, name
 
@@ -58,8 +58,19 @@ def test_recipe_is_hashable_typed_and_has_a_positive_epoch(name):
 
 
 def test_the_six_recipes_are_distinct():
-    recipes = {cls.recipe for cls in BASELINES.values()}
+    recipes = {BASELINES[name].recipe for name in NAMES}
     assert len(recipes) == 6  # SID and DRBN differ in loss and note
+
+
+def test_the_basicsr_recipes_share_all_but_loss_epoch_and_provenance():
+    """DnCNN/SIDD's BasicSR recipe, reused for SID and DRBN on LOL: one definition, three users."""
+    from baselines.base import BASICSR_MULTISTEP_300K, basicsr_300k_recipe
+
+    for name, loss in (("dncnn", "l1"), ("sid", "l1"), ("drbn", "ssim_multiscale")):
+        recipe = BASELINES[name].recipe
+        assert recipe == basicsr_300k_recipe(loss, EPOCH_ITERATIONS[name], recipe.source, recipe.note)
+        assert (recipe.patch_size, recipe.batch_size, recipe.lr, recipe.iterations) == (224, 2, 1e-4, 300_000)
+        assert recipe.scheduler == BASICSR_MULTISTEP_300K and recipe.source
 
 
 def test_epoch_counted_recipes_convert_to_iterations():

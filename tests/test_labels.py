@@ -89,3 +89,15 @@ def test_null_is_original_plus_a_negligible_weight_free_term():
     null = parse_label("+Null")
     assert null != parse_label("Original") and null.auxiliary.name in LOSSES and null.lam == 1e-4
     assert null == parse_label("+Charbonnier+lambda(0.0001)")
+
+
+@pytest.mark.parametrize("word", ["Depth", "epochR", "lambda", "Null"])
+def test_a_printed_name_that_is_a_word_of_the_grammar_is_refused(monkeypatch, word):
+    """Printed names come from the registry (each class's LABEL); one the grammar already uses
+    would make labels ambiguous, so parsing any label says which class to rename."""
+    from priors import PRIORS
+
+    monkeypatch.setitem(PRIORS, "clash", type("Clash", (PRIORS["cdc"],), {"LABEL": word}))
+    message = f"the printed name {word!r} of 'clash' is a word of the label grammar"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_label("+CDC")

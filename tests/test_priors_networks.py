@@ -1,5 +1,6 @@
 """Fidelity of the prior networks to the paper's equations and the authors' sizes (docs/priors.md)."""
 import math
+import re
 
 import pytest
 import torch
@@ -262,13 +263,37 @@ def test_random_cnn_uses_pytorch_default_kaiming_init():
 
 def test_registry_is_explicit_and_options_live_on_the_classes():
     import priors.build
-    assert isinstance(PRIORS, dict) and set(PRIORS) == {"taylor", "cdc", "inn", "reverse", "random_cnn"}
+    assert isinstance(PRIORS, dict) and list(PRIORS)[:5] == ["taylor", "cdc", "inn", "reverse", "random_cnn"]
     assert not hasattr(priors.build, "OPTIONS")
     for name, cls in PRIORS.items():
-        assert isinstance(cls.OPTIONS, tuple) and cls.OPTIONS
-        with pytest.raises(ValueError, match=f"accepted: {', '.join(cls.OPTIONS)}"):
+        assert isinstance(cls.OPTIONS, tuple)
+        with pytest.raises(ValueError, match=f"accepted: {', '.join(cls.OPTIONS) or 'none'}"):
             build_prior(name, not_an_option=1)
     assert PRIORS["inn"].OPTIONS == ("coupling", "clamp", "width")
+
+
+def test_printed_names_come_from_the_registered_classes():
+    from priors import printed_names
+
+    assert printed_names() == {"Taylor": "taylor", "CDC": "cdc", "INN": "inn", "Reverse": "reverse",
+                               "RandomCNN": "random_cnn", "FFT": "fft", "SSIM": "ssim", "Edge": "edge",
+                               "Charbonnier": "charbonnier"}
+    assert all(PRIORS[name].LABEL == label for label, name in printed_names().items() if name in PRIORS)
+
+
+@pytest.mark.parametrize("label, fragment", [
+    ("", "Nameless (registered as 'nameless') needs LABEL"),
+    ("Two Words", "got 'Two Words'"),
+    ("CDC", "has the LABEL 'CDC' of 'cdc'"),
+])
+def test_a_bad_or_repeated_label_is_a_one_line_error(monkeypatch, label, fragment):
+    from priors import printed_names
+
+    nameless = type("Nameless", (PRIORS["cdc"],), {"LABEL": label})
+    monkeypatch.setitem(PRIORS, "nameless", nameless)
+    with pytest.raises(ValueError, match=re.escape(fragment)) as err:
+        printed_names()
+    assert "\n" not in str(err.value)
 
 
 # ---- init, transformer, ensembles -----------------------------------------------------------

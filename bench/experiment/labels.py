@@ -3,9 +3,9 @@
     Original                    plain pixel loss (no auxiliary term)
     +Null                       the noise-floor control: Original plus Charbonnier at lambda 1e-4
                                 (below); takes no modifiers
-    +<Prior>[(depth)]           random-weight prior: Taylor | CDC | INN | Reverse | RandomCNN
+    +<Prior>[(depth)]           random-weight prior by its printed name, e.g. CDC, INN
                                 (depth default 5; Tables 6-7 print CDC(3), INN(7), ...)
-    +<Loss>                     weight-free loss: FFT | SSIM | Edge | Charbonnier (controls table)
+    +<Loss>                     weight-free loss by its printed name, e.g. FFT (controls table)
     +epochR                     prior re-initialised at every epoch (paper Sec. 2.3); else "once"
     +Depth                      marks a non-default depth (goes with the "(depth)")
     +Transformer                transformer body instead of CNN (Tables 4-5)
@@ -15,6 +15,8 @@
     +theta(1)                   CDC's theta (Eq. 14 is theta = 1)
     +additive                   INN with additive coupling (Eq. 12)
 Each modifier at most once. Labels are the paper's, exactly as printed, where it prints them.
+The printed names are not listed here: each class in priors.PRIORS and priors.LOSSES declares
+its own as LABEL (priors.printed_names()), so a prior added to the registry is printable at once.
 
 +Null perturbs Original's trajectory while leaving its objective all but unchanged, so its
 paired spread against Original (same seed: same start, same batches) is the design's noise
@@ -22,7 +24,7 @@ floor. Its term is weight-free (building it draws nothing from the RNG, so pairi
 lambda 1e-4: next to an L1 pixel loss the Charbonnier gradient is ~sign(y - gt), so the total
 gradient is the pixel one scaled by ~1.0001, which Adam's normalisation all but cancels; what is
 left are rounding differences that, like any perturbation, make trajectories diverge. It is the
-term and lambda behind the null measurements of issue 17. It is a run of its own (a distinct key
+term and lambda behind the null measurements. It is a run of its own (a distinct key
 from Original) and the same run as `+Charbonnier+lambda(0.0001)` (docs/design.md).
 """
 from __future__ import annotations
@@ -33,8 +35,6 @@ from dataclasses import dataclass
 
 from .spec import AuxiliarySpec, pairs
 
-PRIOR_NAMES = {"Taylor": "taylor", "CDC": "cdc", "INN": "inn", "Reverse": "reverse", "RandomCNN": "random_cnn"}
-LOSS_NAMES = {"FFT": "fft", "SSIM": "ssim", "Edge": "edge", "Charbonnier": "charbonnier"}
 REFERENCE_LABEL = "Original"
 NULL_LABEL = "+Null"
 NULL_TERM, NULL_LAMBDA = "charbonnier", 1e-4    # see the module docstring
@@ -43,7 +43,7 @@ _HEAD = re.compile(r"^(?P<name>[A-Za-z]+)(?:\((?P<depth>\d+)\))?$")
 _CALL = re.compile(r"^(?P<name>[A-Za-z]+)\((?P<arg>[^()]*)\)$")
 _PRIOR_ONLY = ("epochR", "Depth", "Transformer", "xavier", "Number", "theta", "additive")
 _TAKES_ARGUMENT = ("Number", "lambda", "theta")
-_KNOWN = {**PRIOR_NAMES, **LOSS_NAMES}
+_RESERVED = _PRIOR_ONLY + ("lambda", NULL_LABEL[1:])
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,14 @@ def parse_label(label: str) -> Label:
         return Label(None)
     if label == NULL_LABEL:
         return Label(AuxiliarySpec(NULL_TERM), NULL_LAMBDA)
+    from priors import PRIORS       # priors imports torch; the constants here do not need it
+
     _check_form(label)
     first, *mods = label[1:].split("+")
-    head = _head(first, label)
-    is_loss = head["name"] in LOSS_NAMES
-    fields: dict = {"name": _KNOWN[head["name"]]}
+    terms = _terms()
+    head = _head(first, label, terms)
+    fields: dict = {"name": terms[head["name"]]}
+    is_loss = fields["name"] not in PRIORS
     options: dict = {}
     lam = None
     seen: set = set()
@@ -89,7 +92,7 @@ def parse_label(label: str) -> Label:
         if word == "lambda":
             lam = _lam(arg, label)
         else:
-            _apply_modifier(word, arg, mod, label, fields, options)
+            _apply_modifier(word, arg, mod, label, fields, options, terms)
     _apply_depth(head["depth"], "Depth" in seen, is_loss, label, fields)
     return Label(AuxiliarySpec(**fields, options=pairs(options)), lam)
 
@@ -103,11 +106,23 @@ def _check_form(label) -> None:
         raise ValueError(f"label {label!r} must be {REFERENCE_LABEL!r} or start with '+'")
 
 
-def _head(first: str, label: str):
+def _terms() -> dict[str, str]:
+    """Printed term name -> registry name, read from the priors' and losses' registries."""
+    from priors import printed_names
+
+    terms = printed_names()
+    clash = [name for name in terms if name in _RESERVED]
+    if clash:
+        raise ValueError(f"the printed name {clash[0]!r} of {terms[clash[0]]!r} is a word of the label grammar; "
+                         "give its class another LABEL")
+    return terms
+
+
+def _head(first: str, label: str, terms: dict):
     """The term of a label (a printed prior or loss name, optionally with a depth)."""
     head = _HEAD.match(first)
-    if not head or head["name"] not in _KNOWN:
-        raise ValueError(f"unknown term {first!r} in label {label!r}; expected one of {', '.join(_KNOWN)} "
+    if not head or head["name"] not in terms:
+        raise ValueError(f"unknown term {first!r} in label {label!r}; expected one of {', '.join(terms)} "
                          "(a prior optionally with a depth, e.g. CDC(3))")
     return head
 
@@ -130,7 +145,8 @@ def _modifier(mod: str, label: str, first: str, is_loss: bool, seen: set) -> tup
 _FLAGS = {"epochR": ("strategy", "epochR"), "Transformer": ("arch", "transformer"), "xavier": ("init", "xavier")}
 
 
-def _apply_modifier(word: str, arg: str | None, mod: str, label: str, fields: dict, options: dict) -> None:
+def _apply_modifier(word: str, arg: str | None, mod: str, label: str, fields: dict, options: dict,
+                    terms: dict) -> None:
     """One modifier other than lambda(...) into the spec's fields or options."""
     if word in _FLAGS:
         fields[_FLAGS[word][0]] = _FLAGS[word][1]
@@ -142,7 +158,7 @@ def _apply_modifier(word: str, arg: str | None, mod: str, label: str, fields: di
         fields["number"] = _number(arg, label)
     elif word == "theta":
         options["theta"] = _theta(arg, label)
-    elif _HEAD.match(mod) and _HEAD.match(mod)["name"] in _KNOWN:
+    elif _HEAD.match(mod) and _HEAD.match(mod)["name"] in terms:
         raise ValueError(f"label {label!r}: a second term {mod!r}; a row adds one auxiliary term")
     else:
         raise ValueError(f"unknown modifier {mod!r} in label {label!r}; expected epochR, Depth, Transformer, "
