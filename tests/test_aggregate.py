@@ -534,12 +534,12 @@ def test_the_default_profile_is_the_one_whose_results_are_present(tmp_path, monk
     assert not (tmp_path / "tables" / "table2.md").exists()
 
     _write_records(tmp_path / "results", smoke)
-    before = _tree(tmp_path)
-    assert aggregate.main([]) == 2                           # both: choose, nothing written
-    err = capsys.readouterr().err
-    assert err == ("error: results for several profiles: smoke (4 record(s) in results), study (4 record(s) "
-                   "in results/study); choose one with --profile smoke|study\n")
-    assert _tree(tmp_path) == before
+    assert aggregate.main([]) == 0                           # both: each into its own tables folder
+    out = capsys.readouterr().out
+    assert "profile smoke: 4 record(s) in results, rendered into tables\n" in out
+    assert "profile study: 4 record(s) in results/study, rendered into tables/study\n" in out
+    assert "*SID on LOL*" in (tmp_path / "tables" / "table2.md").read_text()
+    assert "*SID on LOL*" not in (tmp_path / "tables" / "study" / "table2.md").read_text()
     assert aggregate.main(["--profile", "smoke"]) == 0
     assert "*SID on LOL*" in (tmp_path / "tables" / "table2.md").read_text()
     assert aggregate.main(["--results", "results/study"]) == 0      # a folder: the profile found in it

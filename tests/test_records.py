@@ -52,3 +52,6 @@ def test_the_executor_adds_the_checks_against_its_spec(good, tmp_path):
     (tmp_path / f"{spec.key}.json").write_text(json.dumps({**record, "key": "other"}))
     assert "is not this run's" in checked_result(tmp_path, spec)[1]
     assert load_results(tmp_path) == [{**record, "key": "other"}]
+    warnings = []                                   # the aggregator also checks the key against the name
+    assert load_results(tmp_path, warn=warnings.append, check_names=True) == []
+    assert len(warnings) == 1 and f"{spec.key}.json" in warnings[0] and "'other' is not its file name" in warnings[0]

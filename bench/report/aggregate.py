@@ -16,6 +16,7 @@ only `render` touches the matrix and the file system.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import re
@@ -117,15 +118,26 @@ def table_stem(table: int | str) -> str:
 
 # ----- results ------------------------------------------------------------------------------
 
-def load_results(results_dir: str | Path, warn=None) -> list[dict]:
-    """Every readable results/*.json record; unreadable ones are skipped with a warning."""
+def load_results(results_dir: str | Path, warn=None, invalid: list | None = None,
+                 check_names: bool = False) -> list[dict]:
+    """Every readable results/*.json record; unreadable ones are skipped with a warning (and their
+    paths appended to `invalid`). Dot-files (a tables manifest, a temp file) are never records.
+    check_names: a record whose key is not its file name's is skipped too (a copied or renamed
+    file would otherwise count twice or under another run's name)."""
     warn = warn or _warn
     records = []
     for path in sorted(Path(results_dir).glob("*.json")):
+        if path.name.startswith("."):
+            continue
         try:
-            records.append(_check_record(json.loads(path.read_text())))
+            record = _check_record(json.loads(path.read_text()))
+            if check_names and record["key"] != path.stem:
+                raise ValueError(f"its key {record['key']!r} is not its file name's")
+            records.append(record)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             warn(f"warning: skipped {path}: {' '.join(str(exc).split())}")
+            if invalid is not None:
+                invalid.append(path)
     return records
 
 
@@ -554,15 +566,50 @@ def choose_profile(matrix: dict, expand, results: str | None) -> str:
         (name, (folder, count)), = present.items()
         print(f"profile {name}: the only one with results ({count} record(s) in {folder})")
         return name
-    names = list(matrix["profiles"])
     if not present:
-        where = (f"in {results}" if results is not None else "in " + ", ".join(
-            f"{default_folders(None, None, profile_folder(matrix, n))[0]} ({n})" for n in names))
-        raise AggregateError(f"no results for any profile ({', '.join(names)}) {where}: nothing to render; "
-                             "train first (./run_all.sh) or name one with --profile", 1)
+        raise _nothing_present(matrix, results)
     found = ", ".join(f"{n} ({count} record(s) in {folder})" for n, (folder, count) in present.items())
     raise AggregateError(f"results for several profiles: {found}; choose one with --profile "
                          f"{'|'.join(present)}")
+
+
+def _nothing_present(matrix: dict, results: str | None) -> AggregateError:
+    names = list(matrix["profiles"])
+    where = (f"in {results}" if results is not None else "in " + ", ".join(
+        f"{default_folders(None, None, profile_folder(matrix, n))[0]} ({n})" for n in names))
+    return AggregateError(f"no results for any profile ({', '.join(names)}) {where}: nothing to render; "
+                          "train first (./run_all.sh) or name one with --profile", 1)
+
+
+def profiles_to_render(matrix: dict, expand) -> tuple[list[tuple[str, str, str, int]], list[str]]:
+    """Every profile with results in its own folders: ([(profile, results, tables, records of its
+    rows there), ...], [one
+    error line per tables folder that several of them would share]). Profiles without `folder:`
+    (smoke, paper) share results/ and tables/: their records are told apart by their rows, but
+    one tables folder holds one profile's render, so --profile has to choose between them."""
+    present = present_profiles(matrix, expand, None)
+    if not present:
+        raise _nothing_present(matrix, None)
+    by_tables: dict[str, list[str]] = {}
+    for name in present:
+        by_tables.setdefault(default_folders(None, None, profile_folder(matrix, name))[1], []).append(name)
+    chosen, errors = [], []
+    for tables, names in by_tables.items():
+        if len(names) == 1:
+            folder, count = present[names[0]]
+            chosen.append((names[0], folder, tables, count))
+            continue
+        found = ", ".join(f"{n} ({present[n][1]} record(s) in {present[n][0]})" for n in names)
+        errors.append(f"results for several profiles that render into {tables}: {found}; "
+                      f"render one with --profile {'|'.join(names)}")
+    return chosen, errors
+
+
+def committed_folder(matrix: dict, profile: str, results: str) -> bool:
+    """Whether `results` is the profile's own results/<folder> (study, converged), which the
+    repository commits: its tables must never be re-rendered from fewer records than it holds."""
+    folder = profile_folder(matrix, profile)
+    return bool(folder) and Path(results).resolve() == Path(DEFAULT_RESULTS, folder).resolve()
 
 
 def profile_folder(matrix: dict, profile: str) -> str | None:
@@ -591,6 +638,32 @@ def default_folders(results: str | None, tables: str | None, folder: str | None 
     return results, tables
 
 
+def rendered_with(entries, asked, rendered) -> str | None:
+    """The line naming the tables rendered beside the `asked` ones (the runner's --table) and
+    why: those sharing a configuration with them (their rows changed too), then the others with
+    results (a tables folder is rendered whole: verdicts.md and report.html list every table).
+    None when nothing beyond the asked tables is rendered."""
+    wanted = {str(a).casefold() for a in asked}
+    mine = [t for t in rendered if str(t).casefold() in wanted]
+    if not wanted or len(mine) == len(rendered):
+        return None
+    keys = {e.config_key for e in entries if e.table in mine}
+    shared: dict = {}
+    for e in entries:
+        if e.table in rendered and e.table not in mine and e.config_key in keys:
+            shared.setdefault(e.table, f"{e.model} on {e.dataset} {e.label}")
+    others = [t for t in rendered if t not in mine and t not in shared]
+    names = lambda ids: ", ".join(map(str, ids))     # noqa: E731
+    parts = []
+    if shared:
+        parts.append(f"tables {names(shared)}, which share configurations with {names(mine) or 'them'} (e.g. "
+                     f"{next(iter(shared.values()))}), so their rows changed too")
+    if others:
+        parts.append(f"tables {names(others)}, unchanged, since a tables folder is rendered whole "
+                     "(verdicts.md and report.html list every table)")
+    return f"note: asked for table {names(mine) or ', '.join(sorted(wanted))}; also re-rendered " + "; ".join(parts)
+
+
 def display_path(path: str | Path) -> str:
     """A path as the rendered files name it: repository-relative when inside the repository, so
     that tables rendered on another machine or checkout are byte-identical."""
@@ -605,20 +678,46 @@ def render(args) -> int:
     written; 1 when there was nothing to render or a write failed; 2 for bad input. Every
     error is one line, and an error writes nothing."""
     try:
+        if args.profile is None and args.results is None and args.tables is None:
+            return _render_every(args)
         return _render(args)
     except AggregateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.status
 
 
+def _render_every(args) -> int:
+    """No profile and no folder given: every profile with results, each from its own results
+    folder into its own tables folder; the exit status is the worst of theirs."""
+    from bench.experiment.matrix import expand, load_matrix
+
+    try:
+        chosen, errors = profiles_to_render(load_matrix(args.matrix), expand)
+    except ValueError as exc:                      # MatrixError
+        raise AggregateError(str(exc)) from None
+    for line in errors:
+        print(f"error: {line}", file=sys.stderr)
+    status = 2 if errors else 0
+    for profile, results, tables, count in chosen:
+        print(f"profile {profile}: the only one with results ({count} record(s) in {results})"
+              if len(chosen) == 1 and not errors else
+              f"profile {profile}: {count} record(s) in {results}, rendered into {tables}")
+        one = argparse.Namespace(**{**vars(args), "profile": profile})
+        status = max(status, render(one))
+    return status
+
+
 def _render(args) -> int:
     published, matrix, entries = _read_inputs(args)
-    groups, histories = _read_results(args, entries)
+    groups, histories = _read_results(args, entries, committed_folder(matrix, args.profile, args.results))
     tables = tables_with_results(entries, groups)
     if not tables:
         missing = "" if Path(args.results).is_dir() else " (no such folder)"
         raise AggregateError(f"no results in {args.results}{missing} for profile {args.profile!r}: "
                              f"nothing rendered, {args.tables} left as it was", 1)
+    line = rendered_with(entries, getattr(args, "asked_table", None) or (), tables)
+    if line:
+        print(line)
     out = Path(args.tables)
     previous = check_tables_folder(out, args.profile)
     note = (matrix["profiles"][args.profile] or {}).get("note", "")
@@ -643,21 +742,37 @@ def _read_inputs(args) -> tuple[dict, dict, list]:
         raise AggregateError(f"--results {args.results} {what}: nothing rendered")
     try:
         published = load_published(args.published)
+    except UnicodeDecodeError as exc:              # PublishedError names the file for the rest
+        raise AggregateError(f"--published {args.published}: cannot read published numbers: not UTF-8 "
+                             f"text ({exc.reason} at byte {exc.start})") from None
+    except ValueError as exc:                      # PublishedError
+        raise AggregateError(str(exc)) from None
+    try:
         matrix = load_matrix(args.matrix)
         if args.profile is None:
             args.profile = choose_profile(matrix, expand, args.results)
         entries = expand(matrix, tables=list(matrix["tables"]), profile=args.profile, seeds=[0])
-    except ValueError as exc:                      # PublishedError, MatrixError
+    except ValueError as exc:                      # MatrixError
         raise AggregateError(str(exc)) from None
     args.results, args.tables = default_folders(args.results, args.tables,
                                                 profile_folder(matrix, args.profile))
     return published, matrix, entries
 
 
-def _read_results(args, entries) -> tuple[dict[str, list[dict]], dict]:
+def _read_results(args, entries, committed: bool = False) -> tuple[dict[str, list[dict]], dict]:
     """(the records of args.results grouped by configuration, their seed_histories), with a note
-    for stale keys and for configurations no row of the profile names."""
-    records = load_results(args.results) if Path(args.results).is_dir() else []
+    for stale keys and for configurations no row of the profile names. An invalid record (each
+    named in a warning) is skipped with a summary line; in a `committed` folder it stops the
+    render (AggregateError, exit 1), so committed tables never lose seeds without a word."""
+    invalid: list = []
+    records = load_results(args.results, invalid=invalid, check_names=True) if Path(args.results).is_dir() else []
+    if invalid and committed:
+        raise AggregateError(f"{len(invalid)} invalid record(s) in {args.results} (named above), a folder the "
+                             f"repository commits: nothing rendered, {args.tables} left as it was; restore "
+                             f"them (git checkout -- {args.results}) or move them out of the folder", 1)
+    if invalid:
+        print(f"note: {len(invalid)} invalid record(s) in {args.results} skipped (named above); the tables "
+              "count the others", file=sys.stderr)
     stale = sum(r.get("config_key") != config_key(r["spec"]) for r in records)
     if stale:
         print(f"note: {stale} record(s) store a config_key that differs from their spec's; "
