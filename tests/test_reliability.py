@@ -85,7 +85,8 @@ def test_claims_of_live_and_dead_processes(tmp_path):
         sleeper.kill()
         sleeper.wait()
     assert executor.claim(tmp_path, key)  # its owner died: taken over
-    assert json.loads(claim_file.read_text()) == {"host": os.uname().nodename, "pid": os.getpid()}
+    owner = json.loads(claim_file.read_text())
+    assert (owner["host"], owner["pid"]) == (os.uname().nodename, os.getpid())   # and its start time
     assert executor.claim(tmp_path, key)  # this process's own claim
     executor.release(tmp_path, key)
     assert not claim_file.exists()

@@ -3,9 +3,10 @@
 
 Safety rules (each tested):
 - A run is claimed before it trains (``results/<key>.claim``, created exclusively, holding the
-  owner's host and pid): a second invocation skips runs that a live process holds and takes over
-  the claim of a dead one, under an flock on ``results/.claims.lock`` so that two processes that
-  find one dead claim cannot both take it.
+  owner's host, pid and process start time): a second invocation skips runs that a live process
+  holds and takes over the claim of a dead one (or of a pid now reused by another process, as
+  after a reboot), under an flock on ``results/.claims.lock`` so that two processes that find one
+  dead claim cannot both take it.
 - A full disk (or quota) stops every run with one line naming the folder (``DiskFull``); the
   run's last checkpoint and every finished result are kept.
 - A results file counts as finished only if it is a valid record of that very spec; anything else
@@ -16,6 +17,8 @@ Safety rules (each tested):
   interruption (Ctrl-C, SIGTERM) checkpoints the run in flight and writes no JSON for it.
 - ``--jobs``: an interruption drops the runs still queued and ends the workers (SIGTERM: each
   checkpoints its run in flight; killed after 120 s), so the parent exits whatever they were doing.
+  A runner killed outright (kill -9) takes its workers with it: each arms its die-with-parent
+  signal before importing torch and checks its parent before every run (bench.execution.worker).
 """
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ from bench.files.layout import Layout
 from bench.training import stops
 
 from .provenance import device_name, git_commit, versions
+from .worker import start as start_worker
 
 def _record_problem(record, spec: RunSpec) -> str | None:
     """Why ``record`` is not a finished result of ``spec`` (None if it is one): a well-formed
@@ -100,6 +104,31 @@ def _warn(message: str) -> None:
 
 # ----- claims ---------------------------------------------------------------------------------
 
+def _stat_fields(pid) -> list[str] | None:
+    """/proc/<pid>/stat from field 3 (state) on, or None where there is none (not Linux, no such
+    process). The command name in field 2 may hold spaces and parentheses: split after the last ')'."""
+    try:
+        return Path(f"/proc/{int(pid)}/stat").read_text().rsplit(")", 1)[-1].split()
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def start_time(pid) -> int | None:
+    """When process ``pid`` started, in clock ticks since boot (/proc/<pid>/stat field 22): with
+    the pid it names one process, where a pid alone is reused (after a reboot, or a wrap)."""
+    fields = _stat_fields(pid)
+    try:
+        return int(fields[19]) if fields else None
+    except (IndexError, ValueError):
+        return None
+
+
+def _owner_of_this_process() -> dict:
+    me = {"host": socket.gethostname(), "pid": os.getpid()}
+    started = start_time(os.getpid())
+    return me if started is None else {**me, "start": started}
+
+
 def _alive(owner: dict) -> bool:
     if owner.get("host") != socket.gethostname():
         return True  # another machine's process: trust its claim
@@ -109,8 +138,13 @@ def _alive(owner: dict) -> bool:
         return False
     except (PermissionError, KeyError, ValueError, TypeError):
         return True
-    stat = Path(f"/proc/{owner['pid']}/stat")
-    return not (stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z")  # zombies are dead
+    fields = _stat_fields(owner["pid"])
+    if fields and fields[0] == "Z":
+        return False                       # zombies are dead
+    started = start_time(owner["pid"])
+    if owner.get("start") is not None and started is not None and owner["start"] != started:
+        return False                       # the pid now names another process
+    return True
 
 
 @contextmanager
@@ -128,9 +162,10 @@ def _claims_locked(results_dir):
 
 def claim(results_dir, key: str) -> bool:
     """Take the run for this process; False if a live process holds it. A dead owner's claim
-    (or one its owner never finished writing) is taken over, under the claims lock."""
+    (or one its owner never finished writing, or one whose pid now names a process started at
+    another time) is taken over, under the claims lock."""
     path = Layout(results_dir).claim(key)
-    me = {"host": socket.gethostname(), "pid": os.getpid()}
+    me = _owner_of_this_process()
     with _claims_locked(results_dir):
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -227,7 +262,7 @@ def run_one(spec, options, device) -> dict | None:
                                      checkpoint_dir=layout.checkpoints, progress=not options.quiet,
                                      weights_path=layout.weights(spec.key) if options.keeps_weights(spec) else None,
                                      label=options.label(spec), progress_every=options.progress_every,
-                                     log_dir=layout.log_dir(spec.key))
+                                     log_dir=options.events_dir(spec))
                 result = record(spec, "ok", measured, device=device)
         except (KeyboardInterrupt, DiskFull):
             raise
@@ -290,7 +325,8 @@ def execute(todo, options, device):
             tasks.put(spec)
         for d in worker_devices(device, options.jobs):
             tasks.put(None)  # one stop marker per worker
-            workers.append(context.Process(target=_worker, args=(str(d), options, tasks, results), daemon=True))
+            workers.append(context.Process(target=start_worker, args=(os.getpid(), str(d), options, tasks, results),
+                                           daemon=True))
             workers[-1].start()
         for _ in todo:
             result = _next_result(results, workers)
@@ -338,37 +374,28 @@ def _quiet_resource_tracker() -> None:
         sys.warnoptions.append(option)
 
 
-def _worker(device: str, options, tasks, results) -> None:
-    parent = os.getppid()
-    signals = stops.install("worker")
-    try:
-        import torch
+def work(device: str, options, tasks, results, alive=lambda: True) -> None:
+    """A worker's work once its signals are armed (bench.execution.worker.start): the runs of
+    ``tasks`` on ``device`` while ``alive()`` (its parent runner lives)."""
+    import torch
 
-        torch.set_num_threads(options.threads)
-        device = torch.device(device)
-        if device.type == "cuda":
-            torch.cuda.set_device(device)
-        serve(tasks, results, lambda spec: run_one(spec, options, device))
-    except KeyboardInterrupt:
-        pass  # the run in flight was checkpointed; the parent is interrupted too
-    finally:
-        signals.done()
-        leave_quietly(results, parent)
+    torch.set_num_threads(options.threads)
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    serve(tasks, results, lambda spec: run_one(spec, options, device), alive)
 
 
-def serve(tasks, results, run) -> None:
+def serve(tasks, results, run, alive=lambda: True) -> None:
     """A worker's loop: run each task until the stop marker, putting each record on ``results``;
-    a full disk is put there too (the parent raises it) and ends the loop."""
+    a full disk is put there too (the parent raises it) and ends the loop. Before each run it
+    checks ``alive()``: a worker whose runner died trains nothing more."""
     for spec in iter(tasks.get, None):
+        if not alive():
+            return
         try:
             result = run(spec)
         except DiskFull as err:
             results.put(err)
             return
         results.put(result)
-
-
-def leave_quietly(results, parent: int) -> None:
-    """With the parent gone, the worker does not wait to flush records nobody will read."""
-    if os.getppid() != parent:
-        results.cancel_join_thread()

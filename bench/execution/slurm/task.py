@@ -139,7 +139,9 @@ def clear_stale_claim(layout: Layout, key: str, job_id: str) -> None:
         owner = json.loads(claim_file.read_text())
     except (OSError, ValueError):
         return
-    if not note or owner != {"host": note.get("host"), "pid": note.get("pid")}:
+    if not note or not isinstance(owner, dict):
+        return
+    if (owner.get("host"), owner.get("pid")) != (note.get("host"), note.get("pid")):   # (a claim adds its start)
         return
     if note.get("job_id") != job_id:
         try:
