@@ -77,13 +77,20 @@ def test_the_overall_eta_comes_from_step_times_per_configuration():
     left = P.Remaining(specs)
     assert left.seconds() is None                                           # nothing measured yet
     left.finished("a0", {"status": "ok", "wall_time_s": 10.0, "iterations": 100})    # 0.1 s a step
-    assert left.seconds() == pytest.approx(100 * 0.1 * 3 + 10 * 0.1)       # unknown configs: the only time
+    # MPRNet has no finished run: DnCNN's step time says nothing about it
+    assert left.seconds() is None and left.unknown_reason() == "no finished run of mprnet yet"
+    left.finished("m0", {"status": "ok", "wall_time_s": 20.0, "iterations": 10})     # 2 s a step
+    assert left.seconds() == pytest.approx(100 * 0.1 * 3)                  # C from its model, DnCNN
     left.finished("c0", {"status": "ok", "wall_time_s": 30.0, "iterations": 100})    # 0.3 s a step
-    # a1 from A's time, c1 from C's, MPRNet (never seen) from every run's mean
-    assert left.seconds() == pytest.approx(10 + 30 + 10 * 0.2)
-    left.finished("m0", {"status": "failed"})                               # no time from a failure
-    assert left.seconds() == pytest.approx(40)
+    assert left.seconds() == pytest.approx(10 + 30)                        # a1 from A's time, c1 from C's
+    assert left.unknown_reason() == ""
     assert P.Remaining(specs, parallel=2).seconds() is None
+
+
+def test_a_failed_run_times_nothing():
+    left = P.Remaining([fake_spec("a0", "A"), fake_spec("a1", "A")])
+    left.finished("a0", {"status": "failed"})
+    assert left.seconds() is None and left.unknown_reason() == "no finished run of dncnn yet"
 
 
 def test_done_lines():
@@ -92,6 +99,9 @@ def test_done_lines():
     assert P.done_line(3, 20, LABEL, ok, 100) == (
         f"[3/20] {LABEL}: ok, 24 it in 1m15s, loss 0.07123, psnr 25.3; ETA 1m40s for the rest")
     assert P.done_line(20, 20, LABEL, {"status": "failed", "error": "boom"}, 5) == f"[20/20] {LABEL}: FAILED: boom"
+    assert P.done_line(3, 20, LABEL, ok, None, "no finished run of mprnet yet").endswith(
+        "; ETA unknown for the rest (no finished run of mprnet yet)")
+    assert P.done_line(3, 20, LABEL, ok, None).endswith("psnr 25.3")              # Slurm: no ETA
     assert [P.duration(s) for s in (None, 59.4, 3600 * 2 + 65)] == ["?", "59 s", "2h01m"]
 
 

@@ -1,5 +1,5 @@
 """TensorBoard scalars of every run (issue 20, item 2), read back with TensorBoard's own reader:
-written under <results>/logs/<key>/, equal to the record's numbers, without changing any number,
+written under <results>/logs/<table>_<model>_<data set>_<row>_s<seed>_<key>/, equal to the record's numbers, without changing any number,
 once per step across a resume, ignored by git and by everything that reads the results folder."""
 import json
 import subprocess
@@ -24,14 +24,17 @@ def scalars(folder) -> dict:
     return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
-def test_every_run_writes_its_scalars_under_logs_key(tmp_path, monkeypatch):
+def test_every_run_writes_its_scalars_under_a_folder_named_by_its_row(tmp_path, monkeypatch):
     matrix = tiny_matrix(tmp_path, rows=("Original", "+CDC"))
     results = tmp_path / "results"
     assert runner.main(["--matrix", str(matrix), "--results", str(results), "--checkpoints", str(tmp_path / "ckpt"),
                         "--device", "cpu", "--threads", "1", "--quiet", "--no-render"]) == 0
     original, cdc = specs_of(matrix)
+    assert sorted(p.name for p in (results / "logs").iterdir()) == sorted(
+        [f"table1_DnCNN_SIDD_Original_s0_{original.key}", f"table1_DnCNN_SIDD_+CDC_s0_{cdc.key}"])
+    cdc_logs = results / "logs" / f"table1_DnCNN_SIDD_+CDC_s0_{cdc.key}"
     record = json.loads((results / f"{cdc.key}.json").read_text())
-    logged = scalars(results / "logs" / cdc.key)
+    logged = scalars(cdc_logs)
     assert set(logged) == {"loss/total", "loss/pixel", "loss/auxiliary", "lambda", "lr", "val/psnr", "val/ssim"}
     steps = list(range(1, 7))
     assert [s for s, _ in logged["loss/total"]] == steps and [s for s, _ in logged["lr"]] == steps
@@ -42,11 +45,11 @@ def test_every_run_writes_its_scalars_under_logs_key(tmp_path, monkeypatch):
     assert [v for _, v in logged["lambda"]] == [pytest.approx(0.1)] * 6
     assert [v for _, v in logged["lr"]] == [pytest.approx(0.001)] * 6
     assert logged["val/psnr"] == [(6, pytest.approx(record["metrics"]["mean"]["psnr"], rel=1e-6))]
-    plain = scalars(results / "logs" / original.key)
+    plain = scalars(results / "logs" / f"table1_DnCNN_SIDD_Original_s0_{original.key}")
     assert "loss/auxiliary" not in plain and "lambda" not in plain and len(plain["loss/pixel"]) == 6
 
     # the logs are never read as records: a stray JSON there changes nothing
-    (results / "logs" / cdc.key / "stray.json").write_text('{"status": "ok"}')
+    (cdc_logs / "stray.json").write_text('{"status": "ok"}')
     monkeypatch.setattr(bench.report.figures, "plot_gains", lambda view, path: None)
     monkeypatch.setattr(bench.report.figures, "plot_curves", lambda view, path: None)
     assert aggregate.main(["--results", str(results), "--tables", str(tmp_path / "tables"), "--matrix", str(matrix),
@@ -109,3 +112,27 @@ def test_a_resumed_run_shows_each_step_once(tmp_path, monkeypatch):
 def scalars_of_a_run(spec, folder) -> dict:
     bench.training.train.run(spec, checkpoint_dir=folder / "ckpt", progress=False, log_dir=folder / "logs")
     return scalars(folder / "logs")
+
+
+def test_run_folder_names_are_filesystem_safe_and_a_run_keeps_the_folder_it_has(tmp_path):
+    from types import SimpleNamespace
+
+    from bench.files.layout import Layout
+    from bench.training.tblog import run_name, run_names
+
+    assert run_name(1, "DnCNN", "SIDD", "+INN+epochR", 0) == "table1_DnCNN_SIDD_+INN+epochR_s0"
+    assert run_name("controls", "DnCNN", "World View/II", "+CDC(3)+lambda(0.1)", 2) == (
+        "tablecontrols_DnCNN_World-View-II_+CDC(3)+lambda(0.1)_s2")
+    assert len(run_name(1, "M" * 300, "D", "+X", 0)) <= 120
+    cell = lambda table, key: SimpleNamespace(key=key, table=table, model="DnCNN", dataset="SIDD",  # noqa: E731
+                                              label="Original", seed=1)
+    assert run_names([cell(1, "k"), cell(4, "k"), cell(4, "j")]) == {
+        "k": "table1_DnCNN_SIDD_Original_s1", "j": "table4_DnCNN_SIDD_Original_s1"}
+    layout = Layout(tmp_path)
+    assert layout.events_dir("0123abcd", "table4_x_s0") == tmp_path / "logs" / "table4_x_s0_0123abcd"
+    earlier = tmp_path / "logs" / "table1_x_s0_0123abcd"          # an interrupted attempt, selected as table 1
+    earlier.mkdir(parents=True)
+    assert layout.events_dir("0123abcd", "table4_x_s0") == tmp_path / "logs" / "table4_x_s0_0123abcd"
+    (earlier / "events.out.tfevents.1.host").write_bytes(b"")
+    assert layout.events_dir("0123abcd", "table4_x_s0") == earlier   # its curves go on there
+    assert layout.events_dir("ffff0000") == tmp_path / "logs" / "ffff0000"

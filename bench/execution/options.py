@@ -54,6 +54,7 @@ class ExecutionOptions:
     no_wait: bool = False
     slurm: SlurmOptions = SlurmOptions()
     run_labels: dict = field(default_factory=dict, compare=False, hash=False)   # key -> progress name
+    run_names: dict = field(default_factory=dict, compare=False, hash=False)    # key -> TensorBoard folder name
 
     @property
     def layout(self) -> Layout:
@@ -69,6 +70,10 @@ class ExecutionOptions:
     def label(self, spec) -> str:
         """The run's name in progress lines: table, model, data set, row and seed (bench.training.progress)."""
         return self.run_labels.get(spec.key) or f"{spec.baseline} {spec.key[:8]}"
+
+    def events_dir(self, spec) -> Path:
+        """The run's TensorBoard folder, named by its table, model, data set, row and seed."""
+        return self.layout.events_dir(spec.key, self.run_names.get(spec.key))
 
     def absolute(self) -> "ExecutionOptions":
         """The same options with every folder absolute (a Slurm task starts in the repository)."""

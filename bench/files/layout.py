@@ -3,9 +3,10 @@ weights, used by the local and Slurm executors and by migration (docs/design.md,
 
     <results>/<key>.json              the run's record (written atomically)
     <results>/<key>.weights.pt        its evaluated weights (outside the smoke profile)
-    <results>/<key>.claim             the live process training it (host, pid)
+    <results>/<key>.claim             the live process training it (host, pid, start time)
     <results>/.claims.lock            flock'd while a claim is checked and taken
-    <results>/logs/<key>/             TensorBoard events, a Slurm task's run.log and task.json
+    <results>/logs/<name>_<key>/      TensorBoard events; <name>: table, model, data set, row, seed
+    <results>/logs/<key>/             a Slurm task's run.log and task.json (and its TensorBoard events)
     <results>/slurm/                  the Slurm ledger and submitit's job folder
     <results>/legacy/                 records moved by python -m bench.migrate
     <checkpoints>/<key>.pt            the resume checkpoint, removed once the record is written
@@ -50,8 +51,20 @@ class Layout:
         return checkpoint_file(self.checkpoints, key)
 
     def log_dir(self, key: str) -> Path:
-        """The run's logs: TensorBoard events (and a Slurm task's run.log); never read as records."""
+        """The run's logs: a Slurm task's run.log and task.json; never read as records."""
         return self.results / "logs" / key
+
+    def events_dir(self, key: str, name: str | None = None) -> Path:
+        """The run's TensorBoard folder: the one it already has (logs/<key>, or logs/*_<key>
+        from an earlier attempt, whatever the selection named it then), so that a resumed run
+        continues its curves; else logs/<name>_<key> (a readable, filesystem-safe ``name``),
+        or logs/<key> without one."""
+        logs = self.results / "logs"
+        if logs.is_dir():
+            for found in [logs / key, *sorted(logs.glob(f"*_{key}"))]:
+                if found.is_dir() and any(found.glob("events.out.tfevents.*")):
+                    return found
+        return logs / (f"{name}_{key}" if name else key)
 
     def run_log(self, key: str) -> Path:
         """A Slurm run's own log: every attempt appends to it."""

@@ -5,7 +5,9 @@
   task's log, a ``--jobs`` worker) a plain line every ``every_s`` seconds, no escape codes.
 - When a run ends, the runner prints one line for it (``done_line``) with the overall ETA
   (``Remaining``), estimated from the step times of the runs already finished: per
-  configuration, else per model and auxiliary term, else per model, else over every run.
+  configuration, else per model and auxiliary term, else per model; "unknown" (naming the
+  models) while a run still to do has no finished run of its model, since one model's step
+  time says nothing about another's (ten DnCNN runs do not time an MPRNet run).
 """
 from __future__ import annotations
 
@@ -124,8 +126,7 @@ class Remaining:
     @staticmethod
     def _groups(spec) -> list[tuple]:
         auxiliary = spec.auxiliary.name if spec.auxiliary else None
-        return [("config", spec.config_key), ("model+term", spec.baseline, auxiliary), ("model", spec.baseline),
-                ("any",)]
+        return [("config", spec.config_key), ("model+term", spec.baseline, auxiliary), ("model", spec.baseline)]
 
     def finished(self, key: str, result: dict | None) -> None:
         spec = self.pending.pop(key, None)
@@ -137,9 +138,14 @@ class Remaining:
         for group in self._groups(spec):
             self.step_times.setdefault(group, []).append(wall / iterations)
 
+    def unmeasured(self) -> list[str]:
+        """The models of pending runs with no finished run of that model (sorted)."""
+        return sorted({spec.baseline for spec in self.pending.values()
+                       if not any(g in self.step_times for g in self._groups(spec))})
+
     def seconds(self) -> float | None:
-        """The time left for every pending run, None before any run has finished."""
-        if not self.step_times:
+        """The time left for every pending run; None while one has no finished run of its model."""
+        if self.unmeasured():
             return None
         total = 0.0
         for spec in self.pending.values():
@@ -147,9 +153,16 @@ class Remaining:
             total += spec.iterations * sum(times) / len(times)
         return total / min(self.parallel, max(len(self.pending), 1))
 
+    def unknown_reason(self) -> str:
+        """Why seconds() is None: "no finished run of mprnet yet"."""
+        models = self.unmeasured()
+        return f"no finished run of {' or '.join(models)} yet" if models else ""
 
-def done_line(index: int, count: int, label: str, result: dict, eta: float | None) -> str:
-    """The runner's one line for a finished run."""
+
+def done_line(index: int, count: int, label: str, result: dict, eta: float | None,
+              unknown: str | None = None) -> str:
+    """The runner's one line for a finished run; ``eta`` None with ``unknown`` (why, or "") says
+    "ETA unknown", without it (a Slurm queue sets the pace) nothing."""
     head = f"[{index}/{count}] {label}: "
     if result.get("status") != "ok":
         body = f"FAILED: {result.get('error')}"
@@ -162,5 +175,9 @@ def done_line(index: int, count: int, label: str, result: dict, eta: float | Non
         if metric:
             parts.append(metric)
         body = ", ".join(parts)
-    tail = f"; ETA {duration(eta)} for the rest" if index < count and eta is not None else ""
+    tail = ""
+    if index < count and eta is not None:
+        tail = f"; ETA {duration(eta)} for the rest"
+    elif index < count and unknown is not None:
+        tail = "; ETA unknown for the rest" + (f" ({unknown})" if unknown else "")
     return head + body + tail

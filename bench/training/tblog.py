@@ -1,4 +1,6 @@
-"""TensorBoard scalars of one run, in ``<results>/logs/<key>/`` (``tensorboard --logdir results/logs``).
+"""TensorBoard scalars of one run, in ``<results>/logs/<name>_<key>/`` (``tensorboard --logdir
+results/logs``), the name saying which table, model, data set, row and seed it is (``run_names``):
+``table1_DnCNN_SIDD_+INN+epochR_s0_<key>``.
 
 Tags (the step is the number of iterations done, as in the record's validation curve):
 ``loss/pixel``, ``loss/total``, ``lr``; with an auxiliary term ``loss/auxiliary`` (lambda x the
@@ -13,9 +15,27 @@ its checkpoint are dropped by TensorBoard's reader, and the resumed attempt writ
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 MAX_POINTS = 1000   # loss points per tag and run: every iteration up to 1000 iterations
+MAX_NAME = 120      # characters of a run folder's name before its key
+UNSAFE = re.compile(r"[^A-Za-z0-9._+()-]+")   # anything else in a name becomes '-'
+
+
+def run_name(table, model: str, dataset: str, label: str, seed: int) -> str:
+    """A run's folder name before its key, filesystem-safe: ``table1_DnCNN_SIDD_+CDC(3)_s0``."""
+    name = UNSAFE.sub("-", f"table{table}_{model}_{dataset}_{label}_s{seed}").strip("-.")
+    return name[:MAX_NAME]
+
+
+def run_names(entries) -> dict[str, str]:
+    """key -> run_name of every run among the matrix cells ``entries`` (a run listed in several
+    tables is named by the first)."""
+    names: dict[str, str] = {}
+    for e in entries:
+        names.setdefault(e.key, run_name(e.table, e.model, e.dataset, e.label, e.seed))
+    return names
 
 
 class TrainingLog:
