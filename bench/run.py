@@ -16,14 +16,16 @@ import sys
 import time
 from pathlib import Path
 
+from .execution.cli import ArgumentParser
 from .execution.dataroot import parse_roots, root_for
-from .experiment.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix, profile_seeds, unique_specs
-from .experiment.spec import AMP_MODES
 from .files.layout import DEFAULT_CHECKPOINTS
 from .training.progress import EVERY_S
 
-
+# Nothing that imports torch at module level: a --jobs worker (spawned) imports this module before
+# it can arm its die-with-parent signal (bench.execution.worker).
+DEFAULT_MATRIX = Path(__file__).parent / "experiment" / "matrix.yaml"   # = bench.experiment.matrix's
 CALLER_DIR = "BENCH_CALLER_DIR"   # run_all.sh: the folder it was started from (it cds into the checkout)
+MAX_SEEDS = 1000                  # seeds per configuration: more is a typo, and would take minutes to list
 
 
 def _matrix_summary(path=DEFAULT_MATRIX) -> str:
@@ -42,7 +44,7 @@ def _matrix_summary(path=DEFAULT_MATRIX) -> str:
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="run_all.sh", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Train the matrix of the paper's tables, then render them beside the published numbers.",
         epilog=_matrix_summary() + "\n\nRelative paths are taken from the folder the command is run in.\n"
@@ -63,6 +65,8 @@ def parse_args(argv=None):
 
 def _add_selection(parser) -> None:
     """What to run: tables, models, rows, profile, seeds, device, precision, data."""
+    from .experiment.spec import AMP_MODES
+
     parser.add_argument("--table", action="append", metavar="ID",
                         help="table id, e.g. 1 or controls (repeatable; listed below); default: every table")
     parser.add_argument("--model", action="append", metavar="NAME",
@@ -73,8 +77,9 @@ def _add_selection(parser) -> None:
                         help="only this printed row label, e.g. +CDC (repeatable); default: all")
     parser.add_argument("--profile", default="smoke", help="smoke (default, CPU minutes), study (CPU, converged) "
                         "or paper (real data sets, published recipes, a GPU)")
-    parser.add_argument("--seeds", type=int, default=None, help="number of seeds per configuration (0..K-1); "
-                        "default: the profile's `seeds` in the matrix, else 1")
+    parser.add_argument("--seeds", type=int, default=None, help="number of seeds per configuration (0..K-1, "
+                        f"at most {MAX_SEEDS}); default: the profile's `seeds` in the matrix, else 1. A row's "
+                        "seeds bring their block's Original seeds with them (its gains are paired by seed)")
     parser.add_argument("--unsettled-only", action="store_true",
                         help="with --seeds N above the profile's seed count: train seeds 0..N-1 only of the rows "
                              "whose current (unadjusted) verdict in --results is inconclusive at the profile's "
@@ -169,6 +174,22 @@ def check_args(args, seeds: int, specs) -> None:
     if args.data_root and not real:
         raise InputError(f"--data-root is given but profile {args.profile!r} uses no real data set "
                          "(only the paper profile reads --data-root)")
+    for value, folder in zip(args.data_root or (), parse_roots(args.data_root).values()):
+        if not Path(folder).expanduser().is_dir():
+            what = "is not a folder" if Path(folder).expanduser().exists() else "does not exist"
+            raise InputError(f"--data-root {value}: {folder} {what} (a folder of data sets, or one set's "
+                             "folder as NAME=DIR; layouts: docs/data.md)")
+
+
+def check_seeds(args, seeds: int, declared: int) -> None:
+    """At most MAX_SEEDS seeds per configuration, from --seeds or the profile's `seeds:`, checked
+    before the matrix is expanded (a million seeds would take minutes and gigabytes to list)."""
+    if seeds <= MAX_SEEDS:
+        return
+    if args.seeds is not None:
+        raise InputError(f"--seeds {args.seeds}: expected at most {MAX_SEEDS} seeds per configuration")
+    raise InputError(f"{args.matrix}: profiles.{args.profile}.seeds is {declared}: expected at most {MAX_SEEDS} "
+                     "seeds per configuration")
 
 
 def check_unsettled(args, declared: int) -> None:
@@ -187,8 +208,8 @@ def check_unsettled(args, declared: int) -> None:
                          f"every row to {declared} first")
 
 
-def check_results_folder(results: str) -> None:
-    """Fail now, not after hours of training, when results cannot be written."""
+def check_results_folder(results: str, option: str = "--results") -> None:
+    """Fail now, not after hours of training, when results (or checkpoints) cannot be written."""
     folder = Path(results)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -196,7 +217,27 @@ def check_results_folder(results: str) -> None:
         probe.write_bytes(b"0" * 4096)
         probe.unlink()
     except OSError as err:
-        raise InputError(f"--results {results}: cannot write there ({err.strerror or err})") from None
+        raise InputError(f"{option} {results}: cannot write there ({err.strerror or err})") from None
+
+
+def check_tables_folder(tables: str, profile: str) -> None:
+    """Fail before training when the tables could not be rendered at the end: --tables is a file,
+    a folder (or the nearest existing parent of one to create) this user cannot write, or a
+    folder holding another profile's tables. Creates nothing."""
+    from .report.aggregate import AggregateError, check_tables_folder as refuse_mixing
+
+    folder = Path(tables)
+    try:
+        refuse_mixing(folder, profile)
+    except AggregateError as err:
+        raise InputError(f"{err} (checked before training; or give --no-render)") from None
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"--tables {tables}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"--tables {tables}: cannot write in {existing} (permission denied)")
 
 
 def check_data(specs, roots: dict) -> None:
@@ -249,10 +290,11 @@ def _main(argv=None) -> int:
     args = parse_args(argv)          # the command line as given; never changed after parsing
     try:
         plan = _plan(args)
-    except (MatrixError, InputError, ValueError) as err:  # ValueError: a bad device, Slurm option, ...
+    except ValueError as err:  # MatrixError, InputError; a bad device, Slurm option, ...
         print(f"error: {err}", file=sys.stderr)
         return 2
     from .execution.executor import is_finished, set_aside_invalid
+    from .experiment.matrix import unique_specs
 
     entries, specs = plan["entries"], unique_specs(plan["entries"])
     set_aside_invalid(plan["results"], specs, dry_run=args.dry_run)   # named; moved aside unless a dry run
@@ -269,32 +311,41 @@ def _main(argv=None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     try:
-        data_roots = parse_roots(args.data_root)
-        check_results_folder(plan["results"])
-        check_data(todo, data_roots)
+        data_roots = check_before_training(args, plan, todo)
     except ValueError as err:  # DatasetError is a ValueError: one line, before any training
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from .training.progress import run_labels
-
-    options = execution_options(args, plan, data_roots, run_labels([e for e in entries if e.key in
-                                                                     {s.key for s in todo}]))
+    options = execution_options(args, plan, data_roots, [e for e in entries if e.key in {s.key for s in todo}])
     status = _train(todo, specs, options, plan["device"])
     if status in (0, 1) and not args.no_render and not options.no_wait:
         return _render(args, options, plan["tables"], status)
     return status
 
 
+def check_before_training(args, plan: dict, todo) -> dict:
+    """The folders written during and after training, and every data set: InputError (one line)
+    now rather than after the training. Returns the parsed --data-root."""
+    data_roots = parse_roots(args.data_root)
+    check_results_folder(plan["results"])
+    check_results_folder(args.checkpoints or DEFAULT_CHECKPOINTS, "--checkpoints")
+    if not args.no_render and not getattr(args, "no_wait", False):
+        check_tables_folder(plan["tables"], args.profile)
+    check_data(todo, data_roots)
+    return data_roots
+
+
 def _plan(args) -> dict:
     """What the command line asks for, resolved and checked: the matrix's entries (their specs
-    with the execution options that change numbers; with --unsettled-only, those of the
-    inconclusive rows and their blocks' Original, and the lines saying so), the folders, the
-    device, loader workers and threads."""
+    with the execution options that change numbers; the selected rows' blocks' Original for
+    every seed; with --unsettled-only, those of the inconclusive rows and their blocks'
+    Original; and the lines saying so), the folders, the device, loader workers and threads."""
+    from .experiment.matrix import expand, load_matrix, profile_seeds, unique_specs
     from .report.aggregate import default_folders, profile_folder
 
     matrix = load_matrix(args.matrix)
     declared = profile_seeds(matrix, args.profile)
     seeds = args.seeds if args.seeds is not None else declared
+    check_seeds(args, seeds, declared)
     select = {"tables": args.table, "profile": args.profile, "seeds": range(max(seeds, 1)), "models": args.model,
               "datasets": args.dataset}
     entries = expand(matrix, rows=args.row, **select)
@@ -306,9 +357,34 @@ def _plan(args) -> dict:
         entries, notes = _unsettled([_with_execution(e, args, workers) for e in expand(matrix, **select)],
                                     args, results, declared)
     else:
-        entries, notes = [_with_execution(e, args, workers) for e in entries], []
+        entries, notes = with_pairs(entries, lambda: expand(matrix, **select))
+        entries = [_with_execution(e, args, workers) for e in entries]
     return {"entries": entries, "results": results, "notes": notes,
             "tables": tables, "device": device, "workers": workers, "threads": threads}
+
+
+def with_pairs(entries, every_row) -> tuple[list, list[str]]:
+    """(entries, lines): the selected cells with their blocks' Original cells for every selected
+    seed, so that each row's seed is trained with its pair (its gain is paired by seed), and a
+    line naming the Original cells added. ``every_row()``: the cells of every row of the selected
+    tables, models, data sets and seeds (the matrix's order is kept)."""
+    from .experiment.labels import REFERENCE_LABEL
+
+    block = lambda e: (e.table, e.model, e.dataset, e.seed)     # noqa: E731
+    needed = {block(e) for e in entries if e.label != REFERENCE_LABEL}
+    if needed <= {block(e) for e in entries if e.label == REFERENCE_LABEL}:
+        return entries, []
+    chosen = {(block(e), e.label) for e in entries}
+    complete = [e for e in every_row() if (block(e), e.label) in chosen
+                or (e.label == REFERENCE_LABEL and block(e) in needed)]
+    added = [e for e in complete if (block(e), e.label) not in chosen]
+    if not added:
+        return entries, []
+    from .report.configurations import seed_text
+
+    where = ", ".join(dict.fromkeys(f"table {e.table} {e.model} {e.dataset}" for e in added))
+    return complete, [f"pairs: added {REFERENCE_LABEL} seeds {seed_text({e.seed for e in added})} of {where} "
+                      f"({len(added)} cell(s)): a row's gain is paired by seed with its block's {REFERENCE_LABEL}"]
 
 
 def _unsettled(entries, args, results: str, declared: int) -> tuple[list, list[str]]:
@@ -321,9 +397,12 @@ def _unsettled(entries, args, results: str, declared: int) -> tuple[list, list[s
     return selection.entries, summary_lines(selection, args.seeds, declared, results)
 
 
-def execution_options(args, plan: dict, data_roots: dict | None = None, run_labels: dict | None = None):
-    """The frozen ExecutionOptions of this invocation (built once, here)."""
+def execution_options(args, plan: dict, data_roots: dict | None = None, entries=()):
+    """The frozen ExecutionOptions of this invocation (built once, here); ``entries``: the cells
+    of the runs to do, which name them in progress lines and TensorBoard folders."""
     from .execution.options import ExecutionOptions, SlurmOptions
+    from .training.progress import run_labels
+    from .training.tblog import run_names
 
     return ExecutionOptions(
         results=plan["results"], checkpoints=args.checkpoints or DEFAULT_CHECKPOINTS, profile=args.profile,
@@ -331,23 +410,25 @@ def execution_options(args, plan: dict, data_roots: dict | None = None, run_labe
         data_roots=tuple(sorted((data_roots or {}).items())), keep_weights=args.keep_weights, quiet=args.quiet,
         progress_every=args.progress_every, no_wait=getattr(args, "no_wait", False),
         slurm=SlurmOptions.from_args(args) if args.executor == "slurm" else SlurmOptions(),
-        run_labels=dict(run_labels or {}))
+        run_labels=run_labels(entries), run_names=run_names(entries))
 
 
 def _render(args, options, tables: str, status: int) -> int:
-    """The tables of the results (a full disk here keeps every result and says how to render)."""
+    """The tables of the results (a full disk here keeps every result and says how to render);
+    the worse of the runs' status and the renderer's."""
     from . import aggregate
 
+    asked = [a for table in args.table or () for a in ("--asked-table", table)]
     try:
-        aggregate.main(["--results", options.results, "--tables", tables, "--matrix", args.matrix,
-                        "--profile", args.profile])
+        rendered = aggregate.main(["--results", options.results, "--tables", tables, "--matrix", args.matrix,
+                                   "--profile", args.profile, *asked])
     except OSError as err:  # e.g. a full disk: the results are safe, the tables can wait
         where = err.filename or tables
         print(f"error: cannot write the tables ({where}: {err.strerror or err}); every result is kept "
               f"in {options.results}: render them later with python -m bench.aggregate --profile "
               f"{args.profile}", file=sys.stderr)
         return 1
-    return status
+    return max(status, rendered)
 
 
 def _resolve_execution(args):
@@ -406,8 +487,9 @@ def _train(todo, specs, options, device) -> int:
                 failed.append(result)
             if not options.quiet or result["status"] != "ok":
                 label = options.run_labels.get(result["key"], result["key"])
-                eta = remaining.seconds() if options.executor == "local" else None
-                print(done_line(done + held, len(todo), label, result, eta), file=sys.stderr, flush=True)
+                local = options.executor == "local"
+                eta, unknown = (remaining.seconds(), remaining.unknown_reason()) if local else (None, None)
+                print(done_line(done + held, len(todo), label, result, eta, unknown), file=sys.stderr, flush=True)
     except (WorkersLost, DiskFull) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -417,7 +499,8 @@ def _train(todo, specs, options, device) -> int:
         return 130
     if options.no_wait:
         return 0
-    where = "Slurm" if device is None else f"{device_name(device)} ({options.threads} threads)"
+    threads = f"{options.threads} thread{'' if options.threads == 1 else 's'}"
+    where = "Slurm" if device is None else f"{device_name(device)} ({threads})"
     print(f"done in {time.time() - started:.1f} s on {where}: "
           f"{done - len(failed)} ok, {len(failed)} failed, {len(specs) - len(todo)} skipped"
           + (f", {held} left to (or done by) another live process" if held else ""))

@@ -64,7 +64,7 @@ def test_help_lists_tables_models_profiles_and_every_default(capsys):
     flat = " ".join(text.split())
     for table in ["1", "11", "controls", "lambda"]:
         assert re.search(rf"^  {table}\s+\S", text, re.M), table
-    assert "models (--model): DnCNN, MPRNet" in flat and "profiles (--profile): smoke, study, paper" in flat
+    assert "models (--model): DnCNN, MPRNet" in flat and "profiles (--profile): smoke, study, converged, paper" in flat
     assert "--matrix FILE" in text and "(default: bench/experiment/matrix.yaml)" in flat
     for option in ["--table", "--model", "--row", "--profile", "--seeds", "--device", "--amp", "--results",
                    "--tables", "--checkpoints", "--matrix", "--workers", "--jobs", "--threads", "--keep-weights",
