@@ -17,7 +17,7 @@ docs/results.md, generated from the study's records, the longer schedule's and t
 profile's; every number computed, every sentence worded by its verdict; a test re-renders it).
 
 May import: itself, bench.metrics, the experiment definition (bench.experiment.labels, bench.experiment.spec, and
-bench.experiment.matrix in `aggregate.render`, `html`'s record index and `results_page` only), and bench.files.atomic for its atomic file writes. Never
+bench.experiment.matrix in `aggregate.render`, `html`'s record index, `results_page` and `seed_plan` only), and bench.files.atomic for its atomic file writes. Never
 training (bench.training.train) or execution (bench.run, bench.execution.executor, bench.execution.slurm): it reads the
 records they leave, and they call it only through `python -m bench.aggregate`'s `main`.
 """

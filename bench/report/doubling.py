@@ -18,8 +18,10 @@ import statistics
 import sys
 from collections import defaultdict
 
+import math
+
 from ..files.atomic import write_text
-from ..power import half_width
+from . import stats
 from .aggregate import load_results
 
 MOVE_DB = 0.05           # Original's PSNR may move by less than this when the budget doubles
@@ -59,7 +61,8 @@ def paired(row: dict, original: dict) -> tuple[float, float, int] | None:
     diffs = [psnr(row[s]) - psnr(original[s]) for s in sorted(set(row) & set(original))]
     if len(diffs) < 2:
         return None
-    return statistics.fmean(diffs), half_width(statistics.stdev(diffs), len(diffs)), len(diffs)
+    n = len(diffs)
+    return statistics.fmean(diffs), stats.t_quantile(n) * statistics.stdev(diffs) / math.sqrt(n), n
 
 
 def budget_summary(rows: dict) -> dict:

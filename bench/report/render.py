@@ -419,12 +419,9 @@ def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
     order = [view.table for view in views]
     for title, members in families:
         parts += family_section(title, members, order)
-    parts += failures_section(families)
-    parts += extended_section(families)
-    parts += retries_section(families)
-    parts += printed_section(families)
-    parts += cross_device_section(views)
-    return "\n".join(parts) + "\n"
+    for section in (failures_section, extended_section, retries_section, printed_section):
+        parts += section(families)
+    return "\n".join(parts + cross_device_section(views)) + "\n"
 
 
 def verdict_families(views) -> list[tuple[str, list]]:
