@@ -278,12 +278,21 @@ def dry_run_lines(entries, todo_keys) -> list[str]:
 
 
 def main(argv=None) -> int:
-    """The run; Ctrl-C at any point (checks, imports, training) is one line and exit 130."""
+    """The run; Ctrl-C at any point (checks, imports, training) is one line and exit 130; a
+    package this Python lacks is one line and exit 2."""
     try:
         return _main(argv)
     except KeyboardInterrupt:
         print("\ninterrupted; finished runs are kept and the same command goes on from there", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as err:
+        from .execution.cli import missing_package
+
+        message = missing_package(err, "python -m bench.run")
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return 2
 
 
 def _main(argv=None) -> int:

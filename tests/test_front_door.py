@@ -78,15 +78,17 @@ def test_a_missing_data_root_is_one_line_even_in_a_dry_run(tmp_path, capsys):
     assert "is not a folder" in one_line(capsys.readouterr().err)
 
 
-def test_the_aggregator_without_torch_is_one_line():
+@pytest.mark.parametrize("module", ["bench.aggregate", "bench.run"])
+def test_an_entry_point_without_torch_is_one_line(module):
     """A Python that cannot import torch (or yaml, ...): the missing package and how to install it."""
-    code = ("import sys, runpy; sys.modules['torch'] = None; sys.argv = ['x', '--profile', 'study']; "
-            "runpy.run_module('bench.aggregate', run_name='__main__')")
+    code = ("import sys, runpy; sys.modules['torch'] = None; sys.argv = ['x', '--profile', 'study', '--dry-run'"
+            f"][:3 if {module!r} == 'bench.aggregate' else 4]; runpy.run_module({module!r}, run_name='__main__')")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=ENV, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     message = one_line(proc.stderr)
-    assert "needs the package 'torch'" in message and "-m pip install -r requirements.txt" in message
+    assert f"error: python -m {module} needs the package 'torch'" in message
+    assert "-m pip install -r requirements.txt" in message
 
 
 def test_one_thread_is_singular(tmp_path, capsys):
@@ -282,3 +284,18 @@ def test_workers_of_a_runner_killed_in_its_first_seconds_train_nothing(tmp_path)
                 os.kill(pid, signal.SIGKILL)
     results = tmp_path / "results"
     assert not list(results.glob("*.json")) and not list(results.glob("*.claim"))
+
+
+def test_the_runner_names_the_tables_it_re_renders_with_the_asked_one(tmp_path, monkeypatch, no_training, capsys):
+    path = tiny_matrix(tmp_path, rows=("Original", "+CDC"))
+    m = yaml.safe_load(path.read_text())
+    m["tables"][4] = {"title": "shares Original", "blocks": [{"models": ["DnCNN"], "datasets": ["SIDD"],
+                                                               "rows": ["Original", "+INN"]}]}
+    path.write_text(yaml.safe_dump(m, sort_keys=False))
+    for spec in {s.key: s for s in specs_of(path)}.values():
+        finish(tmp_path, spec)
+    monkeypatch.setattr("bench.report.figures.plot_gains", lambda view, path: None)
+    monkeypatch.setattr("bench.report.figures.plot_curves", lambda view, path: None)
+    assert runner.main([*args_for(tmp_path), "--table", "1", "--tables", str(tmp_path / "tables")]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("note: asked for table 1")]
+    assert "also re-rendered tables 4, which share configurations with 1 (e.g. DnCNN on SIDD Original)" in line
