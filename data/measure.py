@@ -161,43 +161,56 @@ def tasks_of(names):
     return {task: [n for n in names if DATASETS[n].task == task] for task in ("denoise", "lowlight", "pansharpen")}
 
 
-def print_denoise(names, args) -> None:
-    print("| set | val input PSNR, dB (p5-p95) | noise sd R / G / B | lag-1 | R-G | G-B | "
-          "sd by intensity (dark / mid / bright) | real set |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name in names:
-        ds, items = val_items(name, args.root, args.draws)
-        s = noise_stats(name, args.samples, args.root)
-        sd = " / ".join(f"{v:.1f}" for v in s["sd"])
-        thirds = " / ".join(f"{v:.1f}" for v in s["by_intensity"])
-        print(f"| {name} | {psnr_cell([psnr(x, y) for x, y, _ in items])} | {sd} | {s['lag1']:.3f} | "
-              f"{s['rg']:.3f} | {s['gb']:.3f} | {thirds} | {REFERENCE['denoise']} |")
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    print("| " + " | ".join(headers) + " |")
+    print("|---" * len(headers) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
 
 
-def print_lowlight(names, args) -> None:
-    print("| set | val input PSNR, dB (p5-p95) | input mean level (min; items < 2) | "
-          "luminance r (min / mean) | real set |")
-    print("|---|---|---|---|---|")
-    for name in names:
-        _, items = val_items(name, args.root, args.draws)
-        s = lowlight_stats(items)
-        print(f"| {name} | {psnr_cell([psnr(x, y) for x, y, _ in items])} | {s['mean']:.1f} "
-              f"({s['min']:.1f}; {s['under2']}) | {s['r_min']:.2f} / {s['r_mean']:.2f} | "
-              f"{REFERENCE['lowlight']} |")
+def denoise_row(name: str, args) -> list[str]:
+    _, items = val_items(name, args.root, args.draws)
+    s = noise_stats(name, args.samples, args.root)
+    return [name, psnr_cell([psnr(x, y) for x, y, _ in items]), " / ".join(f"{v:.1f}" for v in s["sd"]),
+            f"{s['lag1']:.3f}", f"{s['rg']:.3f}", f"{s['gb']:.3f}",
+            " / ".join(f"{v:.1f}" for v in s["by_intensity"]), REFERENCE["denoise"]]
 
 
-def print_pansharpen(names, args) -> None:
-    print("| set | bicubic LR-MS PSNR, dB (p5-p95) | PAN R^2 on the bands (min / mean / max) | "
-          "range | val targets shared with |")
-    print("|---|---|---|---|---|")
+def lowlight_row(name: str, args) -> list[str]:
+    _, items = val_items(name, args.root, args.draws)
+    s = lowlight_stats(items)
+    return [name, psnr_cell([psnr(x, y) for x, y, _ in items]),
+            f"{s['mean']:.1f} ({s['min']:.1f}; {s['under2']})", f"{s['r_min']:.2f} / {s['r_mean']:.2f}",
+            REFERENCE["lowlight"]]
+
+
+def pansharpen_rows(names, args) -> list[list[str]]:
     measured = {name: val_items(name, args.root, args.draws) for name in names}
+    rows = []
     for name, (ds, items) in measured.items():
         r2 = pan_r2(items)
         shared = [f"{other} {shared_targets(items, o_items)}" for other, (_, o_items) in measured.items()
                   if other != name and shared_targets(items, o_items)]
-        print(f"| {name} | {psnr_cell([psnr(x, y, ds.max_value) for x, y, _ in items])} | "
-              f"{min(r2):.3f} / {np.mean(r2):.3f} / {max(r2):.3f} | 0-{ds.max_value} | "
-              f"{', '.join(shared) or 'none'} |")
+        rows.append([name, psnr_cell([psnr(x, y, ds.max_value) for x, y, _ in items]),
+                     f"{min(r2):.3f} / {np.mean(r2):.3f} / {max(r2):.3f}", f"0-{ds.max_value}",
+                     ", ".join(shared) or "none"])
+    return rows
+
+
+HEADERS = {
+    "denoise": ["set", "val input PSNR, dB (p5-p95)", "noise sd R / G / B", "lag-1", "R-G", "G-B",
+                "sd by intensity (dark / mid / bright)", "real set"],
+    "lowlight": ["set", "val input PSNR, dB (p5-p95)", "input mean level (min; items < 2)",
+                 "luminance r (min / mean)", "real set"],
+    "pansharpen": ["set", "bicubic LR-MS PSNR, dB (p5-p95)", "PAN R^2 on the bands (min / mean / max)",
+                   "range", "val targets shared with"],
+}
+
+
+def task_rows(task: str, names, args) -> list[list[str]]:
+    if task == "pansharpen":
+        return pansharpen_rows(names, args)
+    return [(denoise_row if task == "denoise" else lowlight_row)(name, args) for name in names]
 
 
 def contact_sheet(path, name: str = "finite_lol", count: int = 5) -> None:
@@ -237,10 +250,9 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if args.sheet:
         contact_sheet(args.sheet)
-    printers = {"denoise": print_denoise, "lowlight": print_lowlight, "pansharpen": print_pansharpen}
     for task, names in tasks_of(args.sets).items():
         if names:
-            printers[task](names, args)
+            print_table(HEADERS[task], task_rows(task, names, args))
             print()
 
 
