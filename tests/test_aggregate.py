@@ -482,7 +482,7 @@ def test_main_writes_tables_figures_and_verdicts(tmp_path, monkeypatch, capsys):
     assert aggregate.main(["--results", str(results)]) == 0
     out = results / "tables"                                 # not ./tables
     assert sorted(p.name for p in out.iterdir()) == [
-        ".rendered.json", "published_inconsistencies.md", "table2.md", "table2.tex", "table2_curves.png",
+        ".rendered.json", "published_inconsistencies.md", "report.html", "table2.md", "table2.tex", "table2_curves.png",
         "table2_detail.tex", "table2_gains.png", "verdicts.md"]
     captured = capsys.readouterr()
     assert "junk.json" in captured.err and "profile smoke: the only one with results" in captured.out
@@ -585,8 +585,8 @@ def test_a_folder_of_another_profile_is_refused(tmp_path, monkeypatch, capsys):
     # a folder whose manifest names another profile but whose files are gone is free
     for path in (tmp_path / "tables").glob("table*"):
         path.unlink()
-    (tmp_path / "tables" / "verdicts.md").unlink()
-    (tmp_path / "tables" / "published_inconsistencies.md").unlink()
+    for name in ("verdicts.md", "published_inconsistencies.md", "report.html"):
+        (tmp_path / "tables" / name).unlink()
     assert aggregate.main(["--profile", "study", "--tables", "tables"]) == 0
 
 
@@ -612,7 +612,7 @@ def test_a_new_render_removes_its_own_stale_tables_and_nothing_else(tmp_path, mo
     out = capsys.readouterr().out
     assert "removed tables/table5.md" in out
     assert sorted(p.name for p in tables.iterdir()) == [
-        ".rendered.json", "notes.md", "published_inconsistencies.md", "table2.md", "table2.tex",
+        ".rendered.json", "notes.md", "published_inconsistencies.md", "report.html", "table2.md", "table2.tex",
         "table2_curves.png", "table2_detail.tex", "table2_gains.png", "table7.md", "verdicts.md"]
     assert "| 5 " not in (tables / "verdicts.md").read_text()
 
