@@ -803,3 +803,18 @@ def test_pairs_across_devices_are_listed_in_the_verdicts(published):
         record["device"] = "cpu: x86_64"
     view = build_table(1, published, entries, group_by_config(results), "smoke", profile_note=SMOKE_NOTE)
     assert "across devices" not in render_verdicts([view], verdict_counts([view]), verdict_counts([view], adjusted=True))
+
+
+def test_absolute_columns_average_only_the_seeds_paired_with_original():
+    from types import SimpleNamespace
+
+    from bench.report import render, stats
+
+    measured = SimpleNamespace(status="ok", values={"psnr": {0: 30.0, 1: 30.2, 4: 29.0}},
+                               summary={"psnr": stats.summarize([30.0, 30.2, 29.0])})
+    judgement = SimpleNamespace(reference_seeds={0: "ok", 1: "ok", 4: "failed"})
+    row = SimpleNamespace(is_reference=False, judgement=judgement, measured=measured)
+    assert render.mean_cell(row, "psnr") == "30.1000 (n=2 of 3)"
+    assert render.ours_cell(row, "psnr").startswith("30.1000 ± 0.1414") and "(n=2 of 3)" in render.ours_cell(row, "psnr")
+    judgement.reference_seeds[4] = "ok"
+    assert render.mean_cell(row, "psnr") == render.fmt_value(stats.summarize([30.0, 30.2, 29.0]).mean)

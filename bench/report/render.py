@@ -46,14 +46,15 @@ def _nan_note(nan: int) -> str:
 
 
 def ours_cell(row, metric: str) -> str:
-    """Mean ± sample std over the finite seeds; NaN seeds counted: "n/a (2 NaN)"."""
-    text = mean_cell(row, metric)
-    summary = row.measured.summary.get(metric) if row.measured.status == "ok" else None
-    if summary is None or summary.mean is None:    # mean_cell said why there is no number
-        return text
-    if summary.std is not None:
-        text += f" ± {summary.std:.4f}"
-    return text + _nan_note(summary.nan)
+    """Mean ± sample std over the finite seeds paired with Original; NaN seeds counted:
+    "n/a (2 NaN)"."""
+    if row.measured.status != "ok":
+        return mean_cell(row, metric)
+    summary, note = paired_summary(row, metric)
+    if summary is None or summary.mean is None:    # mean_cell says why there is no number
+        return mean_cell(row, metric)
+    std = f" ± {summary.std:.4f}" if summary.std is not None else ""
+    return fmt_value(summary.mean) + std + _nan_note(summary.nan) + note
 
 
 def our_gain_cell(row, metric: str) -> str:
@@ -89,18 +90,39 @@ def _seeds_text(n: int | None) -> str:
 # ----- the main table (the verdict metric) and the detail (every metric) ----------------------
 
 
+def unpaired_seeds(row, metric: str) -> set:
+    """A prior row's seeds on `metric` whose Original seed did not finish ok: its absolute
+    columns leave them out, so they average the same seeds as its gain."""
+    if row.is_reference or row.judgement is None:
+        return set()
+    original_ok = {s for s, status in row.judgement.reference_seeds.items() if status == "ok"}
+    return set(row.measured.values.get(metric, {})) - original_ok
+
+
+def paired_summary(row, metric: str):
+    """stats.Summary of the row's values on `metric` over the seeds paired with Original, and a
+    note "(n=k of m)" when seeds were left out."""
+    values = row.measured.values.get(metric, {})
+    left_out = unpaired_seeds(row, metric)
+    if not left_out:
+        return row.measured.summary.get(metric), ""
+    kept = [v for s, v in values.items() if s not in left_out]
+    return stats.summarize(kept), f" (n={len(kept)} of {len(values)})"
+
+
 def mean_cell(row, metric: str) -> str:
-    """The main table's "ours": the mean over the finite seeds, no std and no NaN count (the
-    detail has them; on the verdict metric a NaN seed makes the row's verdict unstable)."""
+    """The main table's "ours": the mean over the finite seeds paired with Original, no std and
+    no NaN count (the detail has them; on the verdict metric a NaN seed makes the row's verdict
+    unstable)."""
     measured = row.measured
     if measured.status != "ok":
         return "failed" if measured.status == "failed" else DASH
-    summary = measured.summary.get(metric)
+    summary, note = paired_summary(row, metric)
     if summary is None:
         return "n/a"
     if summary.mean is None:
         return "n/a" + _nan_note(summary.nan)
-    return fmt_value(summary.mean)
+    return fmt_value(summary.mean) + note
 
 
 def gain_and_interval(row, metric: str) -> tuple[str, str]:
