@@ -104,7 +104,7 @@ class Recipe:
 
     ``ema_decay`` (BasicSR's ``train.ema_decay``; 0 = off, the published recipes): when in
     (0, 1), an exponential moving average of the weights, ``ema = decay * ema + (1 - decay) * w``
-    after every optimizer step, is what every evaluation scores (docs/design.md, "EMA").
+    after every optimizer step, is what every evaluation scores (docs/design.md, "Averaged weights").
     """
 
     loss: str

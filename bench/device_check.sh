@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU check (issue 13 item 4), one prepared script for a lent device machine (torch 2.11 CUDA):
+# The GPU check, one prepared script for a lent device machine (torch 2.11 CUDA):
 # CUDA tests; Table 1 smoke on CUDA with its wall time; one study-profile DnCNN run; the prior-cost
 # benchmark at the paper sizes in fp32 and bf16; loader vs synthetic step time; GPU-hours per table.
 # Usage on the device: OUT=/some/dir bash bench/device_check.sh   (measured: 294 s on an H200),

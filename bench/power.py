@@ -2,7 +2,7 @@
 
     python -m bench.power run --regime small-8k-ema [--seeds 4] [--cdc-seeds 2] [--jobs 1]
     python -m bench.power run --regime study-3k --seeds 4 -- --table 3 --model SFINet --row Original --row +INN
-    python -m bench.power report [--results results/power] [--out docs/study_regimes.md]
+    python -m bench.power report [--results results/power] [--out regimes.md]
     python -m bench.power baselines [--results results/study]
 
 A regime (bench/experiment/regimes.yaml) is an overlay on the matrix's `study` profile. `run` writes the
@@ -17,7 +17,7 @@ deviation over seeds and its 95% half-width; the seeds a +-0.05 dB half-width ne
 floor; and the core-hours of Table 1's DnCNN block (BLOCK_ROWS rows) at that seed count.
 `report` only reads (it writes --out when asked). `baselines` reads a profile's records (the
 study's by default) and prints, per model and data set, what its `Original` runs show about the
-study size (issue "The study report", item 3): parameters, seconds per run, the final PSNR over
+study size: parameters, seconds per run, the final PSNR over
 seeds, its gain over the input, and what the last quarter of the schedule added.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ from .experiment.matrix import DEFAULT_MATRIX, load_matrix
 from .report.aggregate import load_results
 
 REGIMES = Path(__file__).parent / "experiment" / "regimes.yaml"
-TARGET_HALF_WIDTH = 0.05    # dB, the goal of issue "Resolution"
+TARGET_HALF_WIDTH = 0.05    # dB, the resolution the study aims at (docs/study.md)
 # Table 1's DnCNN block in the study: 9 printed rows, +Null, +RandomCNN, 4 prototypes at lambda(auto)
 BLOCK_ROWS = {"plain": 2, "prior": 13}
 NULL_LAMBDA = 1e-4

@@ -178,7 +178,7 @@ def test_nan_metrics_are_counted_and_shown_never_silently_dropped(published):
     cdc, inn = _row(view, "DnCNN", "+CDC"), _row(view, "DnCNN", "+INN")
     assert cdc.measured.summary["psnr"] == stats.Summary(31.5, pytest.approx(0.5 ** 0.5), 2, 1)
     assert cdc.gains["psnr"].n_text == "n=2 (1 NaN)" and cdc.gains["psnr"].mean == pytest.approx(1.5)
-    # a NaN seed counts against its row (issue 17), raw and adjusted
+    # a NaN seed counts against its row, raw and adjusted
     assert cdc.verdict == cdc.adjusted_verdict == "unstable (1 of 3 failed)" and cdc.adjusted is None
     assert inn.measured.summary["psnr"].mean is None and inn.verdict == "unstable (3 of 3 failed)"
     md = render_markdown(view)
@@ -493,7 +493,7 @@ def test_main_writes_tables_figures_and_verdicts(tmp_path, monkeypatch, capsys):
     assert manifest == {"profile": "smoke", "files": files}
 
 
-# ----- an aggregator that cannot mix or invent (issue 20) -----------------------------------
+# ----- an aggregator that cannot mix or invent ----------------------------------------------
 
 def _two_profiles(monkeypatch, tmp_path):
     """smoke (results/, tables/) and study (folder: study -> results/study, tables/study), each
@@ -547,8 +547,8 @@ def test_the_default_profile_is_the_one_whose_results_are_present(tmp_path, monk
 
 
 def test_a_profile_without_results_renders_nothing_and_keeps_the_tables(tmp_path, monkeypatch, capsys):
-    """Issue 20: `--profile study` with no study results rewrote tables/verdicts.md as an empty
-    page beside the smoke tables."""
+    """A regression: `--profile study` with no study results rewrote tables/verdicts.md as an
+    empty page beside the smoke tables."""
     smoke, _ = _two_profiles(monkeypatch, tmp_path)
     _write_records(tmp_path / "results", smoke)
     assert aggregate.main(["--profile", "smoke"]) == 0
@@ -672,7 +672,7 @@ def test_null_row_is_left_out_of_the_bonferroni_family(published):
     assert null.m is None and null.adjusted == null.gain and null.adjusted_verdict == null.verdict
 
 
-# ----- honest labels (issue 20) -------------------------------------------------------------
+# ----- honest labels ------------------------------------------------------------------------
 
 def test_a_stand_in_is_named_as_such_in_every_table(published):
     entries = seeds(1, "DnCNN", "SIDD", ("Original", "+CDC"), 2)
@@ -731,7 +731,7 @@ def test_a_row_is_shown_with_a_lambda_its_label_does_not_state(published):
     assert report.default_lambda(matrix, "p") == "auto" and report.default_lambda(matrix, "q") == 0.1
 
 
-# ----- tables that fit (issue 20) -----------------------------------------------------------
+# ----- tables that fit ----------------------------------------------------------------------
 
 NEURIPS_TEXT_WIDTH = 397.0          # pt: 5.5in, the text width of the paper's venue's style
 

@@ -186,7 +186,7 @@ def test_calibration_refuses_a_zero_gradient():
         term.calibrate(F.l1_loss, *batch(), ratio=0)
 
 
-# ---- the measured ratio (issue 17: measured by its own backward pass, not the formula) ---------
+# ---- the measured ratio (measured by its own backward pass, not the formula) -------------------
 
 class _CountingTerm(AuxiliaryTerm):
     """Charbonnier-like term whose scale doubles on every call after the first: a formula would

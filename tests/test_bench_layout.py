@@ -1,4 +1,4 @@
-"""bench/'s subpackages keep the import rules their __init__ docstrings state (issue 19): metrics
+"""bench/'s subpackages keep the import rules their __init__ docstrings state: metrics
 imports nothing of bench but itself (and no torch); files imports nothing of bench; the
 experiment definition imports no training loop, execution or report; training never imports
 execution or report; execution never imports report; report never imports training, execution

@@ -1,5 +1,5 @@
 """Claims (bench/execution/executor.py): two processes that find the same dead owner's claim at the same
-instant must not both take it over (issue 20: before the flock, both won in about half of the
+instant must not both take it over (before the flock, both won in about half of the
 trials, so two invocations started together after a crash could train one run twice)."""
 import json
 import multiprocessing

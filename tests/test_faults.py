@@ -1,4 +1,4 @@
-"""Faults and bad input of issue 20's battery (item 8), each a one-line answer and nothing lost:
+"""Faults and bad input, each a one-line answer and nothing lost:
 a full disk, a killed parent of --jobs workers, a folder as --matrix, empty tables, negative
 --workers, a non-numeric metric in a record, relative paths given to run_all.sh. (The claim
 race is tests/test_claims.py.)"""

@@ -119,7 +119,7 @@ def test_gains_figure_draws_the_bonferroni_interval_behind_the_95_one(tmp_path, 
                for r in rows)                                  # m > 1: wider than the 95% interval
 
 
-# ----- honest labels (issue 20) -------------------------------------------------------------
+# ----- honest labels ------------------------------------------------------------------------
 
 def _recorder(monkeypatch):
     """Every title, legend and y tick label the figures set, and every line they plot."""

@@ -1,4 +1,4 @@
-"""The GPU path as far as a CPU can check it (issue 20, item 9): prior draws that touch no device's
+"""The GPU path as far as a CPU can check it: prior draws that touch no device's
 random state (and weights bit-identical to before that change), SFINet under --amp bf16, and the
 --deterministic option (recorded in the key, restored after the run)."""
 import hashlib

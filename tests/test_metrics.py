@@ -317,7 +317,7 @@ def test_niqe_with_one_block_is_finite():
     assert np.isfinite(M.niqe(img))
 
 
-# ---------------------------------------------------------------- NIQE on flat areas (issue 9)
+# ---------------------------------------- NIQE on flat areas (tests/data/METRICS_REFERENCE.md)
 
 def _flat_windows(gray):
     """Pixels whose whole 7x7 'replicate'-padded window is one value (independent of bench.metrics.functions)."""

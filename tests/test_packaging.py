@@ -1,5 +1,5 @@
 """pyproject.toml: ``pip install <checkout>`` installs priors, baselines, data and bench with their
-dependencies declared, and ``import priors`` works from any folder (issue 20).
+dependencies declared, and ``import priors`` works from any folder.
 
 The wheel is built offline, as pip builds it from a checkout, but without build isolation (no
 download of setuptools) and without dependencies (``--no-deps --no-index``), from a copy of the

@@ -46,7 +46,7 @@ def test_seeds_needed_meets_the_half_width_and_no_fewer_do():
         n = power.seeds_needed(sd)
         assert power.half_width(sd, n) <= power.TARGET_HALF_WIDTH
         assert n == 2 or power.half_width(sd, n - 1) > power.TARGET_HALF_WIDTH
-    # the figures: sd 0.18 dB needs about 50 seeds, sd 0.055 dB about 8
+    # the figures the study began from: sd 0.18 dB needs about 50 seeds, sd 0.055 dB about 8
     assert 45 <= power.seeds_needed(0.18) <= 55 and 6 <= power.seeds_needed(0.055) <= 9
 
 

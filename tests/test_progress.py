@@ -1,4 +1,4 @@
-"""Progress a person can read (issue 20, item 3): lines naming table, model, row and seed; plain
+"""Progress a person can read: lines naming table, model, row and seed; plain
 lines without escape codes when stderr is not a terminal; lines from --jobs workers and Slurm
 tasks; an overall ETA from per-configuration step times; --quiet prints none of it."""
 import io

@@ -1,4 +1,4 @@
-"""Runner reliability (issue 9): concurrent invocations, signals, bad result files and
+"""Runner reliability: concurrent invocations, signals, bad result files and
 checkpoints, checks before training, dry runs, the launcher script, thread-count determinism.
 Processes are real subprocesses where the behaviour is about processes."""
 import json

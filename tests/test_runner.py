@@ -200,7 +200,7 @@ def test_paper_profile_trains_on_a_real_layout(tmp_path):
     assert set(result["metrics"]["mean"]) == {"psnr", "ssim", "niqe"}
 
 
-# ----- issue 13: mixed precision, kept weights ------------------------------------------------
+# ----- mixed precision, kept weights ----------------------------------------------------------
 
 def test_amp_bf16_on_cpu_is_its_own_run(tmp_path):
     matrix = tiny_matrix(tmp_path, rows=("+CDC",), iterations=4)
@@ -252,7 +252,7 @@ def test_checkpoint_is_removed_only_after_the_result_is_written(tmp_path, monkey
     assert not checkpoint.exists()
 
 
-# ----- issue 10: the calibrated lambda --------------------------------------------------------
+# ----- the calibrated lambda ------------------------------------------------------------------
 
 def test_calibrated_lambda_is_recorded_and_survives_a_resume(tmp_path):
     matrix = tiny_matrix(tmp_path, rows=("+INN+lambda(auto)",))
@@ -277,7 +277,7 @@ def test_calibrated_lambda_is_recorded_and_survives_a_resume(tmp_path):
     assert resumed["metrics"]["mean"] == record["metrics"]["mean"]
 
 
-# ----- issue 17: the noise floor (+Null) and averaged weights (ema_decay) ----------------------
+# ----- the noise floor (+Null) and averaged weights (ema_decay) --------------------------------
 
 def test_null_pairs_with_original_and_only_perturbs_it(tmp_path):
     """+Null starts from Original's weights on Original's batches (same seed), adds a term 1e-4

@@ -99,7 +99,7 @@ def test_opposite_is_below_0():
 
 
 def test_inconclusive_contains_both_0_and_g():
-    assert verdict(_gain(-0.67, 1.67, 0.117)) == stats.INCONCLUSIVE     # the wide interval
+    assert verdict(_gain(-0.67, 1.67, 0.117)) == stats.INCONCLUSIVE     # a wide interval
     assert verdict(_gain(-0.2, 0.1, 0.1)) == stats.INCONCLUSIVE
 
 

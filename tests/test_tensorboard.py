@@ -1,4 +1,4 @@
-"""TensorBoard scalars of every run (issue 20, item 2), read back with TensorBoard's own reader:
+"""TensorBoard scalars of every run, read back with TensorBoard's own reader:
 written under <results>/logs/<table>_<model>_<data set>_<row>_s<seed>_<key>/, equal to the record's numbers, without changing any number,
 once per step across a resume, ignored by git and by everything that reads the results folder."""
 import json

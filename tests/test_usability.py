@@ -1,4 +1,4 @@
-"""The small things of issue 20, item 7: model names in any case, "did you mean", help texts with
+"""Small usability things: model names in any case, "did you mean", help texts with
 defaults and the table ids, aligned dry-run columns, a dry run that writes nothing, a repr for
 every loss, a hint when Slurm has no GPUs, a GPU guard for the paper profile, --data-root in
 data errors."""

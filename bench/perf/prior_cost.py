@@ -1,4 +1,4 @@
-"""Benchmark: what each prior adds to a training step, measured and in FLOPs (issue 13 item 3).
+"""Benchmark: what each prior adds to a training step, measured and in FLOPs.
 
 For every baseline and every prior (``priors.PRIORS`` at run time, then the weight-free losses of
 ``priors.LOSSES``) it times one training step — ``bench.training.train.train_step`` itself, on
@@ -11,9 +11,9 @@ On CUDA: paper recipe batch and patch, published networks; on CPU: each baseline
 configuration (``SMOKE_OVERRIDES``) at a reduced batch and patch. Writes
 ``<out>/prior_cost.md`` and ``<out>/prior_cost.json``.
 
-Since issue 19 the timed step is training's own (before: a copy that stepped neither the schedule
+The timed step is training's own (earlier versions timed a copy that stepped neither the schedule
 nor the prior's redraw hooks, always with Adam): step times and op counts may shift slightly
-against earlier reports; the columns are unchanged.
+against reports made before that change; the columns are unchanged.
 
     python -m bench.perf.prior_cost [--device auto|cpu|cuda] [--amp off|bf16|fp16]
         [--baselines dncnn,mprnet] [--priors cdc,inn] [--batch N] [--patch P]
@@ -41,7 +41,7 @@ from bench.training import train
 from bench.training.losses import pixel_loss
 from bench.training.schedule import build_scheduler
 
-# Issue 13 goals. The 5% goal is stated for a GPU; "within 1.2x" is read both ways:
+# The cost goals. The 5% goal is stated for a GPU; "within 1.2x" is read both ways:
 # 1/1.2 <= measured overhead / FLOP overhead <= 1.2.
 CHEAP_PRIORS = ("cdc", "inn", "reverse")
 MAX_OVERHEAD = 0.05

@@ -406,8 +406,8 @@ def _row_view(table, model, dataset, label, measured, reference, index, metrics,
 
 
 def failed_seeds(measured: Measured, metric: str) -> tuple[int, int]:
-    """(k, n): of the n seeds the row ran, k failed or gave a non-finite `metric` (issue 17:
-    they count against the row instead of being dropped before pairing)."""
+    """(k, n): of the n seeds the row ran, k failed or gave a non-finite `metric`
+    (they count against the row instead of being dropped before pairing)."""
     nan = sum(not stats.is_finite(v) for v in measured.values.get(metric, {}).values())
     return measured.failed + nan, measured.n + measured.failed
 

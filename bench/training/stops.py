@@ -1,4 +1,5 @@
-"""Stop requests: the one module that installs signal handlers (docs/design.md, "Stopping").
+"""Stop requests: the one module that installs signal handlers (docs/design.md,
+"Rules every run keeps": "A stop loses no iteration").
 
 A stop signal means the same in every process that trains: finish the iteration in flight,
 write the checkpoint, leave. Where it lands decides how:
