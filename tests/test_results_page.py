@@ -185,3 +185,11 @@ def test_a_longer_run_matches_its_study_configuration_by_what_it_ran():
     longer = dict(spec, seed=3, profile="regime-study-3k", recipe={"iterations": 3000}, evaluation={"every": 750})
     assert page.design_key(spec) == page.design_key(longer)
     assert page.design_key(spec) != page.design_key(dict(longer, auxiliary={"name": "cdc"}))
+
+
+def test_the_readme_findings_are_the_rendered_ones():
+    from bench.report import results_page
+
+    readme = (results_page.REPO_ROOT / "README.md").read_text()
+    lines = results_page.render_both()[1]
+    assert results_page.with_findings(readme, lines) == readme

@@ -833,6 +833,46 @@ def converged_section(converged: Profile | None) -> list[str]:
 
 def render(root: Path = REPO_ROOT) -> str:
     """The page for the records under `root` (results/study, results/power, results/converged)."""
+    return render_both(root)[0]
+
+
+README_START = "<!-- findings: rendered by `python -m bench.report.results_page`; do not edit -->"
+README_END = "<!-- end of findings -->"
+
+
+def readme_findings(study: Profile, longer: list[Longer], converged: Profile | None) -> list[str]:
+    """The README's few lines of what was found: counts per configuration, the gains at least as
+    large as the paper's, the longer schedule, the converged study's state."""
+    raw, adjusted = verdict_counts(study.views), verdict_counts(study.views, adjusted=True)
+    run = sum(len(b.run) for b in study.blocks)
+    counts = ", ".join(f"{v} {raw[v]} / {adjusted[v]}" for v in stats.VERDICTS
+                       if (raw[v] or adjusted[v]) and v != stats.NOT_RUN)
+    big = [f"{b.title} {j.planned.label} {interval(j.gain)} dB (paper {fmt(j.published)})"
+           for b in study.blocks for j in b.run if j.verdict in (stats.LARGER, stats.REPRODUCED)]
+    lines = [bullet(f"**Study profile** (1000 iterations, fresh degradations, small networks, "
+                    f"stand-in data): {run} configurations measured; verdicts before / after "
+                    f"adjustment: {counts}."),
+             bullet("Gains at least as large as the paper's before adjustment: " + ("; ".join(big) or "none")
+                    + f". After adjustment: {adjusted[stats.LARGER] + adjusted[stats.REPRODUCED]}.")]
+    for item in longer:
+        lines.append(bullet(f"Trained longer ({item.iterations} iterations): {item.block.title} "
+                            f"{item.judgement.planned.label} {interval(item.judgement.gain)} dB -> "
+                            f"{interval(item.gain)} dB ({item.verdict})."))
+    lines.append(bullet("The converged study (finite stand-ins, budget by doubling): "
+                        + ("no records yet; its budget is being found: docs/doubling.md."
+                           if converged is None else f"{sum(len(b.run) for b in converged.blocks)} "
+                           "configurations measured: docs/results.md.")))
+    return lines
+
+
+def with_findings(readme: str, lines: list[str]) -> str:
+    """`readme` with the text between its findings markers replaced; ValueError without them."""
+    start, end = readme.index(README_START), readme.index(README_END)
+    return readme[:start + len(README_START)] + "\n" + "\n".join(lines) + "\n" + readme[end:]
+
+
+def render_both(root: Path = REPO_ROOT) -> tuple[str, list[str]]:
+    """(the page, the README's findings lines) for the records under `root`."""
     from bench.experiment.matrix import DEFAULT_MATRIX, load_matrix
     from bench.report.published import load_published
 
@@ -843,16 +883,22 @@ def render(root: Path = REPO_ROOT) -> str:
     converged_dir = root / "results" / CONVERGED
     converged = load_profile(CONVERGED, converged_dir, matrix, published) if any(
         converged_dir.glob("*.json")) else None
-    return render_page(study, longer, converged)
+    return render_page(study, longer, converged), readme_findings(study, longer, converged)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.report.results_page",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"the page to write (default {DEFAULT_OUT})")
+    parser.add_argument("--readme", default="README.md",
+                        help="also refresh the findings between this file's markers ('' for none)")
     args = parser.parse_args(argv)
-    write_text(Path(args.out), render())
+    page, lines = render_both()
+    write_text(Path(args.out), page)
     print(f"wrote {args.out}")
+    if args.readme:
+        write_text(Path(args.readme), with_findings(Path(args.readme).read_text(), lines))
+        print(f"refreshed the findings in {args.readme}")
     return 0
 
 
