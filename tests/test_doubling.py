@@ -54,3 +54,9 @@ def test_the_committed_doubling_page_re_renders_from_the_records():
     text = doubling.document(doubling.collect(load_results(root / "results" / "power"), "converged"),
                              "converged")
     assert page.read_text() == text
+
+
+def test_the_figure_draws_every_block(tmp_path):
+    blocks = doubling.collect(records(27.0, 0.0, 0.2, 1000) + records(27.5, 0.0, 0.05, 2000), "converged")
+    doubling.plot(blocks, tmp_path / "doubling.png")
+    assert (tmp_path / "doubling.png").read_bytes()[:4] == b"\x89PNG"

@@ -2,6 +2,7 @@
 paired gain, the null floor and the cost, and whether doubling still moved them.
 
     python -m bench.report.doubling [--results results/power] [--base converged] [--out FILE]
+        [--figure PNG]
 
 Reads the records of the regimes `<base>-<budget>` (bench/experiment/regimes.yaml), read-only;
 prints the tables, or writes them to --out (docs/doubling.md is this file for the committed
@@ -123,14 +124,55 @@ def render(blocks: dict) -> str:
     return "\n".join(lines) if lines else "no converged-regime records found\n"
 
 
+def plot(blocks: dict, path) -> None:
+    """One row of two panels per block: Original's PSNR by budget, and each row's paired gain
+    with its 95% interval by budget (log2 iterations)."""
+    from .figures import plt, save_figure          # matplotlib only when drawing
+
+    items = sorted(blocks.items())
+    fig, axes = plt.subplots(max(1, len(items)), 2, figsize=(10, 3.2 * max(1, len(items))), squeeze=False)
+    for (baseline, data), budgets in items:
+        ax_o, ax_g = axes[items.index(((baseline, data), budgets))]
+        summaries = {b[0]: budget_summary(rows) for b, rows in sorted(budgets.items())}
+        xs = [x for x, s in summaries.items() if s["original"] is not None]
+        ax_o.plot(xs, [summaries[x]["original"] for x in xs], "o-", color="k")
+        ax_o.set_xscale("log", base=2)
+        ax_o.set_xticks(xs, [str(x) for x in xs], minor=False)
+        ax_o.minorticks_off()
+        ax_o.set_title(f"{baseline} on {data}: Original", fontsize=9)
+        ax_o.set_xlabel("iterations (each a full schedule)")
+        ax_o.set_ylabel("PSNR, dB")
+        labels = sorted({l for s in summaries.values() for l in s["gains"]}, key=lambda l: (l != "+Null", l))
+        for k, label in enumerate(labels):
+            pts = [(x * (1 + 0.04 * (k - 0.5)), s["gains"][label]) for x, s in summaries.items()
+                   if s["gains"].get(label)]
+            if pts:
+                ax_g.errorbar([p[0] for p in pts], [p[1][0] for p in pts], yerr=[p[1][1] for p in pts],
+                              fmt="o-", capsize=3, label=label)
+        ax_g.axhline(0, color="grey", lw=0.8)
+        ax_g.set_xscale("log", base=2)
+        ax_g.set_xticks(xs, [str(x) for x in xs], minor=False)
+        ax_g.minorticks_off()
+        ax_g.set_title("paired gain over Original, 95% interval", fontsize=9)
+        ax_g.set_xlabel("iterations (each a full schedule)")
+        ax_g.set_ylabel("dB")
+        ax_g.legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.report.doubling",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--results", default="results/power")
     parser.add_argument("--base", default="converged", help="the regimes' base profile")
     parser.add_argument("--out", help="write the tables to this file instead of printing them")
+    parser.add_argument("--figure", help="also draw Original and the gains by budget into this PNG")
     args = parser.parse_args(argv)
-    text = document(collect(load_results(args.results), args.base), args.base)
+    blocks = collect(load_results(args.results), args.base)
+    if args.figure and blocks:
+        plot(blocks, args.figure)
+    text = document(blocks, args.base)
     if args.out:
         write_text(args.out, text)
     else:
@@ -144,7 +186,9 @@ def document(blocks: dict, base: str) -> str:
             f"A budget passes when, doubled, Original moves by less than {MOVE_DB} dB and every "
             "gain by less than its own 95% half-width (docs/study.md, \"The converged budget\"). "
             "Gains are paired by seed with the same budget's Original; s/run is the mean wall time "
-            "of a run (1 thread, two runs sharing 2 cores).\n\n" + render(blocks))
+            "of a run (1 thread, two runs sharing 2 cores). Drawn by the same command with "
+            "`--figure docs/figures/doubling.png`: ![Original and the gains by budget]"
+            "(figures/doubling.png)\n\n" + render(blocks))
 
 
 if __name__ == "__main__":
