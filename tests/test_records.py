@@ -55,3 +55,23 @@ def test_the_executor_adds_the_checks_against_its_spec(good, tmp_path):
     warnings = []                                   # the aggregator also checks the key against the name
     assert load_results(tmp_path, warn=warnings.append, check_names=True) == []
     assert len(warnings) == 1 and f"{spec.key}.json" in warnings[0] and "'other' is not its file name" in warnings[0]
+
+
+def test_a_retry_keeps_the_failed_attempt_in_its_history(tmp_path, monkeypatch):
+    import json
+
+    import bench.report.aggregate as aggregate
+    from bench.execution.executor import with_history
+
+    path = tmp_path / "k.json"
+    assert with_history(path, {"status": "ok"}) == {"status": "ok"}          # no earlier record
+    failed = {"status": "failed", "error": "boom", "device": "cpu: x86_64", "finished_at": "t0"}
+    path.write_text(json.dumps(failed))
+    retried = with_history(path, {"status": "ok"})
+    assert retried["history"] == [failed]
+    path.write_text(json.dumps(retried))
+    assert "history" not in with_history(path, {"status": "ok"})           # an ok record is not redone
+    # the report lists the seed's attempts, oldest first
+    monkeypatch.setattr(aggregate, "config_key", lambda spec: "c")
+    record = {**retried, "spec": {"seed": 3}}
+    assert aggregate.seed_histories([record]) == {"c": {3: ("failed", "ok")}}

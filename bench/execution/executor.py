@@ -272,6 +272,7 @@ def run_one(spec, options, device) -> dict | None:
             last = traceback.extract_tb(err.__traceback__)[-1]
             message = f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})"
             result = record(spec, "failed", error=message, device=device)
+        result = with_history(layout.result(spec.key), result)
         with _disk_full_stops(spec, options):
             write_json(layout.result(spec.key), result)
         if result["status"] == "ok":
@@ -279,6 +280,19 @@ def run_one(spec, options, device) -> dict | None:
         return result
     finally:
         release(options.results, spec.key)
+
+
+def with_history(path: Path, result: dict) -> dict:
+    """`result` carrying the attempts before it: a retry keeps each earlier failed record's
+    status, error, device and time in `history` (oldest first), so a retried run stays visible."""
+    try:
+        previous = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return result
+    if not isinstance(previous, dict) or previous.get("status") == "ok":
+        return result
+    attempt = {k: previous.get(k) for k in ("status", "error", "device", "finished_at")}
+    return {**result, "history": list(previous.get("history") or []) + [attempt]}
 
 
 def worker_devices(device, jobs: int) -> list:

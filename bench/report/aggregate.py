@@ -151,12 +151,14 @@ def _check_record(record) -> dict:
 
 
 def seed_histories(records: list[dict]) -> dict[str, dict[int, tuple[str, ...]]]:
-    """config key -> {seed: the statuses of its records} for the seeds of a configuration with
-    several records (a retry the records still show); group_by_config keeps one of them."""
+    """config key -> {seed: the statuses of its attempts} for the seeds of a configuration with
+    several: a record's `history` (the failed attempts a retry replaced, oldest first), or
+    several records of one seed; group_by_config keeps one of them."""
     found: dict[str, dict[int, list[str]]] = {}
     for record in records:
         seeds = found.setdefault(config_key(record["spec"]), {})
-        seeds.setdefault(record["spec"]["seed"], []).append(record["status"])
+        earlier = [a.get("status", "?") for a in record.get("history") or [] if isinstance(a, dict)]
+        seeds.setdefault(record["spec"]["seed"], []).extend(earlier + [record["status"]])
     return {key: {seed: tuple(statuses) for seed, statuses in sorted(seeds.items()) if len(statuses) > 1}
             for key, seeds in found.items() if any(len(v) > 1 for v in seeds.values())}
 

@@ -565,14 +565,14 @@ def extended_section(families) -> list[str]:
 
 
 def retries_section(families) -> list[str]:
-    """Seeds with several records (the only retry history records hold)."""
+    """Seeds retried (a record's history) or with several records."""
     rows = [[title, row.label, str(seed), ", ".join(statuses)]
             for title, members in families for j, row in members for seed, statuses in j.retries.items()]
     return ["", "## Several records of one seed", "",
-            "Records carry no retry history: a rerun writes its record over the old one. What they "
-            "can show is several records of one seed of a configuration (different keys, e.g. a "
-            "migrated record beside a new one); the aggregate keeps the ok one.", "",
-            _md_table(rows, ["Model and data set", "Configuration", "Seed", "Records (status)"])]
+            "A retried run keeps its earlier failed attempts in its record's `history`; a seed may "
+            "also have several records (different keys, e.g. a migrated record beside a new one), "
+            "of which the aggregate keeps the ok one. Attempts oldest first.", "",
+            _md_table(rows, ["Model and data set", "Configuration", "Seed", "Attempts (status)"])]
 
 
 def printed_section(families) -> list[str]:
