@@ -156,7 +156,8 @@ def plot(blocks: dict, path) -> None:
         ax_g.set_title("paired gain over Original, 95% interval", fontsize=9)
         ax_g.set_xlabel("iterations (each a full schedule)")
         ax_g.set_ylabel("dB")
-        ax_g.legend(fontsize=8)
+        if ax_g.get_legend_handles_labels()[0]:
+            ax_g.legend(fontsize=8)
     fig.tight_layout()
     save_figure(fig, path)
 
