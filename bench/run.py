@@ -10,16 +10,23 @@ with its error and the others go on. Exit status: 0 all ok, 1 some runs failed, 
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import time
-from pathlib import Path
 
-from .execution.cli import ArgumentParser
-from .execution.dataroot import parse_roots, root_for
-from .files.layout import DEFAULT_CHECKPOINTS
-from .training.progress import EVERY_S
+try:   # Ctrl-C while `python -m bench.run` loads this module's imports: one line, exit 130 (as main's)
+    import argparse
+    import time
+    from pathlib import Path
+
+    from .execution.cli import ArgumentParser
+    from .execution.dataroot import parse_roots, root_for
+    from .files.layout import DEFAULT_CHECKPOINTS
+    from .training.progress import EVERY_S
+except KeyboardInterrupt:
+    if __name__ != "__main__":
+        raise
+    print("\ninterrupted before any run started", file=sys.stderr, flush=True)
+    os._exit(130)
 
 # Nothing that imports torch at module level: a --jobs worker (spawned) imports this module before
 # it can arm its die-with-parent signal (bench.execution.worker).
@@ -277,15 +284,31 @@ def dry_run_lines(entries, todo_keys) -> list[str]:
             f"{e.dataset:{width['dataset']}}  {e.label:{width['label']}}  seed {e.seed}" for e in listed]
 
 
+BEFORE_TRAINING = "interrupted before any run started"
+_training = {"started": False}   # set by _train: an interrupt from then on is _train's (or the render's)
+
+
 def main(argv=None) -> int:
-    """The run; Ctrl-C at any point (checks, imports, training) is one line and exit 130; a
-    package this Python lacks is one line and exit 2."""
+    """The run; Ctrl-C at any point (checks, imports, training) is one line and exit 130 (before
+    training: BEFORE_TRAINING); a package this Python lacks is one line and exit 2.
+
+    Ctrl-C while a package is being imported can leave it half-initialised, so that the
+    interrupt surfaces as another error from a later import (an AttributeError in numpy, say):
+    the stop signals are installed first (bench.training.stops), and any error after a stop
+    signal arrived, before training, is that interrupt."""
+    from .training import stops
+
+    _training["started"] = False
+    signals = stops.install("runner")
     try:
         return _main(argv)
     except KeyboardInterrupt:
-        print("\ninterrupted; finished runs are kept and the same command goes on from there", file=sys.stderr)
-        return 130
-    except ModuleNotFoundError as err:
+        return _interrupted()
+    except Exception as err:   # noqa: BLE001 - an interrupted import's aftermath is the interrupt
+        if signals.received is not None and not _training["started"]:
+            return _interrupted()
+        if not isinstance(err, ModuleNotFoundError):
+            raise
         from .execution.cli import missing_package
 
         message = missing_package(err, "python -m bench.run")
@@ -293,6 +316,14 @@ def main(argv=None) -> int:
             raise
         print(message, file=sys.stderr)
         return 2
+
+
+def _interrupted() -> int:
+    if _training["started"]:
+        print("\ninterrupted; finished runs are kept and the same command goes on from there", file=sys.stderr)
+    else:
+        print(f"\n{BEFORE_TRAINING}", file=sys.stderr)
+    return 130
 
 
 def _main(argv=None) -> int:
@@ -479,6 +510,7 @@ def _train(todo, specs, options, device) -> int:
     from .training.progress import Remaining, done_line
     from .execution.provenance import device_name
 
+    _training["started"] = True
     stops.install("runner")
     run = execute
     if options.executor == "slurm":
@@ -519,4 +551,11 @@ def _train(todo, specs, options, device) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status == 130 and not _training["started"]:
+        # an interrupted import may have marked the interpreter as killed by Ctrl-C (it would then
+        # end by SIGINT, not 130) or left atexit work half-set-up: nothing was started, leave now
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(status)

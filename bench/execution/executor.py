@@ -42,7 +42,7 @@ from bench.files.atomic import set_aside, write_json
 from bench.files.layout import Layout
 from bench.training import stops
 
-from .provenance import device_name, git_commit, versions
+from .provenance import cpu_info, device_name, git_commit, versions
 from .worker import start as start_worker
 
 def _record_problem(record, spec: RunSpec) -> str | None:
@@ -81,7 +81,8 @@ def is_finished(results_dir, spec: RunSpec) -> bool:
 
 def set_aside_invalid(results_dir, specs, dry_run: bool = False, warn=None) -> int:
     """Name each invalid results file of ``specs`` in one line and move it aside, so its run is
-    redone (``dry_run``: named only, nothing written). Returns how many there were."""
+    redone (``dry_run``: named only, nothing written); one that cannot be moved (a read-only
+    folder) is named and left as it is. Returns how many there were."""
     found = 0
     for spec in specs:
         _, problem = checked_result(results_dir, spec)
@@ -93,7 +94,12 @@ def set_aside_invalid(results_dir, specs, dry_run: bool = False, warn=None) -> i
             (warn or _warn)(f"warning: {path} is not a valid result ({problem}); the run would be redone "
                             "(and the file moved aside)")
             continue
-        aside = set_aside(path)
+        try:
+            aside = set_aside(path)
+        except OSError as err:   # a read-only folder: the file stays where it is, named here
+            (warn or _warn)(f"warning: {path} is not a valid result ({problem}); cannot move it aside "
+                            f"({err.strerror or err}), so it is skipped and left as it is")
+            continue
         (warn or _warn)(f"warning: {path} is not a valid result ({problem}); moved to {aside.name}, the run is redone")
     return found
 
@@ -200,7 +206,7 @@ def record(spec, status: str, measured: dict | None = None, error: str | None = 
         "key": spec.key, "config_key": spec.config_key, "status": status, "error": error,
         "spec": spec.to_dict(), **(measured or {}),
         "device": device_name(device) if device is not None else None,
-        "versions": versions(), "git_commit": git_commit(),
+        "cpu": cpu_info(), "versions": versions(), "git_commit": git_commit(),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 

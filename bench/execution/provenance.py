@@ -1,4 +1,4 @@
-"""What produced a result: library versions, git commit, device."""
+"""What produced a result: library versions, git commit, device, CPU model and ISA flags."""
 from __future__ import annotations
 
 import platform
@@ -36,3 +36,28 @@ def device_name(device) -> str:
     if getattr(device, "type", str(device)) == "cuda":
         return f"cuda: {torch.cuda.get_device_name(device)}"
     return f"cpu: {platform.processor() or platform.machine()}"
+
+
+CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "fma", "neon", "asimd", "sve")   # those that change kernels
+
+
+@lru_cache(maxsize=1)
+def cpu_info(cpuinfo: str = "/proc/cpuinfo") -> dict:
+    """{"model": ..., "flags": [...]}: the CPU model and which of CPU_FLAGS it has, from
+    /proc/cpuinfo (its first "model name" and "flags"/"Features" lines), else the platform's
+    name for it with no flags. Across CPU models the same spec, seed and threads can pick other
+    float kernels, so each record stores this (outside its spec and key)."""
+    model, flags = None, set()
+    try:
+        text = Path(cpuinfo).read_text(errors="replace")
+    except OSError:
+        text = ""
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        name = name.strip().lower()
+        if name in ("model name", "hardware", "cpu model") and model is None:
+            model = " ".join(value.split()) or None
+        elif name in ("flags", "features") and not flags:
+            flags = set(value.split())
+    return {"model": model or platform.processor() or platform.machine() or None,
+            "flags": [f for f in CPU_FLAGS if f in flags]}

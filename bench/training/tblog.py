@@ -11,11 +11,19 @@ random number, so logging changes no number.
 
 A resumed run opens the folder with ``purge_step``: points an interrupted attempt wrote after
 its checkpoint are dropped by TensorBoard's reader, and the resumed attempt writes them anew.
+
+The event log is a by-product, never a reason to lose a run: when it cannot be written (a full
+disk: ENOSPC, or any other OSError, in TensorBoard's writer thread or here) one line says so,
+``warning: TensorBoard log <folder>: ...; the run goes on without its event log``, and the run
+goes on and writes its record as usual (its event file stops where the failure was). The writer
+thread's own traceback is not printed (``_quiet_writer_threads``): the failure is reported here.
 """
 from __future__ import annotations
 
 import json
 import re
+import sys
+import threading
 from pathlib import Path
 
 MAX_POINTS = 1000   # loss points per tag and run: every iteration up to 1000 iterations
@@ -38,20 +46,66 @@ def run_names(entries) -> dict[str, str]:
     return names
 
 
+def _quiet_writer_threads() -> None:
+    """An OSError in TensorBoard's event writer thread prints no traceback (the thread keeps it,
+    and the next call here raises it, which ``TrainingLog`` turns into one line); any other
+    thread's exception goes to the hook that was there."""
+    previous = threading.excepthook
+    if getattr(previous, "quiets_tensorboard", False):
+        return
+    try:
+        from tensorboard.summary.writer.event_file_writer import _AsyncWriterThread
+    except ImportError:       # another TensorBoard layout: its tracebacks are printed as they are
+        return
+
+    def hook(args):
+        if isinstance(args.thread, _AsyncWriterThread) and isinstance(args.exc_value, OSError):
+            return
+        previous(args)
+
+    hook.quiets_tensorboard = True
+    threading.excepthook = hook
+
+
 class TrainingLog:
     """Scalars of one run; ``start`` is the iteration the run (re)starts at."""
 
     def __init__(self, folder: str | Path, iterations: int, start: int = 0):
         from torch.utils.tensorboard import SummaryWriter
 
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        self.writer = SummaryWriter(str(folder), purge_step=start + 1 if start else None)
+        self.folder = Path(folder)
         self.every = max(1, -(-iterations // MAX_POINTS))
         self.iterations = iterations
         self.window: list[tuple[float, float]] = []
+        self.writer = None
+        _quiet_writer_threads()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.writer = SummaryWriter(str(folder), purge_step=start + 1 if start else None)
+        except OSError as err:
+            self._failed(err)
+
+    def _failed(self, err: OSError) -> None:
+        """One line, then no more logging: the run goes on without its event log."""
+        print(f"warning: TensorBoard log {self.folder}: cannot write ({err.strerror or err}); the run goes on "
+              "without its event log", file=sys.stderr, flush=True)
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            try:
+                writer.close()
+            except OSError:
+                pass
+
+    def _add(self, method: str, *args) -> None:
+        if self.writer is None:
+            return
+        try:
+            getattr(self.writer, method)(*args)
+        except OSError as err:   # the writer thread's failure, raised on the next call
+            self._failed(err)
 
     def spec(self, spec_dict: dict) -> None:
-        self.writer.add_text("spec", f"```\n{json.dumps(spec_dict, indent=1, sort_keys=True)}\n```", 0)
+        self._add("add_text", "spec", f"```\n{json.dumps(spec_dict, indent=1, sort_keys=True)}\n```", 0)
 
     def losses(self, rows, lam: float | None, lr_at) -> None:
         """``rows``: (iteration, total, auxiliary) as flushed from the device; ``lr_at(done)``
@@ -64,18 +118,23 @@ class TrainingLog:
             total = sum(t for t, _ in self.window) / len(self.window)
             auxiliary = sum(a for _, a in self.window) / len(self.window)
             self.window = []
-            self.writer.add_scalar("loss/total", total, done)
-            self.writer.add_scalar("loss/pixel", total - auxiliary, done)
+            self._add("add_scalar", "loss/total", total, done)
+            self._add("add_scalar", "loss/pixel", total - auxiliary, done)
             if lam is not None:                 # a run with an auxiliary term
-                self.writer.add_scalar("loss/auxiliary", auxiliary, done)
-                self.writer.add_scalar("lambda", lam, done)
+                self._add("add_scalar", "loss/auxiliary", auxiliary, done)
+                self._add("add_scalar", "lambda", lam, done)
             lr = lr_at(done)
             if lr is not None:
-                self.writer.add_scalar("lr", lr, done)
+                self._add("add_scalar", "lr", lr, done)
 
     def validation(self, done: int, mean: dict) -> None:
         for name, value in mean.items():
-            self.writer.add_scalar(f"val/{name}", value, done)
+            self._add("add_scalar", f"val/{name}", value, done)
 
     def close(self) -> None:
-        self.writer.close()
+        if self.writer is not None:
+            try:
+                self.writer.close()
+            except OSError as err:
+                self.writer = None
+                self._failed(err)
