@@ -60,3 +60,11 @@ def test_the_figure_draws_every_block(tmp_path):
     blocks = doubling.collect(records(27.0, 0.0, 0.2, 1000) + records(27.5, 0.0, 0.05, 2000), "converged")
     doubling.plot(blocks, tmp_path / "doubling.png")
     assert (tmp_path / "doubling.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_row_not_yet_run_at_the_doubled_budget_does_not_pass():
+    only_original = [r for r in records(27.5, 0.0, 0.05, 2000) if r["spec"]["auxiliary"] is None]
+    blocks = doubling.collect(records(27.5, 0.0, 0.05, 1000) + only_original, "converged")
+    s = {b[0]: doubling.budget_summary(rows) for b, rows in blocks[("dncnn", "finite_sidd")].items()}
+    ok, why = doubling.doubling_check(s[1000], s[2000])
+    assert not ok and any("not paired at both budgets" in w for w in why)

@@ -84,8 +84,8 @@ def doubling_check(low: dict, high: dict) -> tuple[bool, list[str]]:
     move = high["original"] - low["original"]
     if abs(move) >= MOVE_DB:
         why.append(f"Original moved {move:+.3f} dB")
-    for label, gain in high["gains"].items():
-        before = low["gains"].get(label)
+    for label in sorted(set(low["gains"]) | set(high["gains"])):     # a row missing at one budget fails
+        gain, before = high["gains"].get(label), low["gains"].get(label)
         if gain is None or before is None:
             why.append(f"{label} not paired at both budgets")
         elif abs(gain[0] - before[0]) >= gain[1]:
