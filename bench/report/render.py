@@ -535,11 +535,11 @@ def failures_section(families) -> list[str]:
             if j.unpaired:
                 why = "; ".join(f"{seed}: {reason}" for seed, reason in j.unpaired)
                 rows.append([title, name, seed_text(s for s, _ in j.unpaired), f"no Original pair ({why})"])
-    return ["", "## Failed and missing seeds", "",
-            "Seeds of a configuration that failed or gave a non-finite value on the verdict metric, "
-            "and seeds whose Original seed failed, is missing or is not finite, so that their pair "
-            "is lost (tables mark such a row †).", "",
-            _md_table(rows, ["Model and data set", "Configuration", "Seeds", "What"])]
+    return _section("Failed and missing seeds",
+                    "Seeds of a configuration that failed or gave a non-finite value on the verdict metric, "
+                    "and seeds whose Original seed failed, is missing or is not finite, so that their pair "
+                    "is lost (tables mark such a row †).",
+                    rows, ["Model and data set", "Configuration", "Seeds", "What"])
 
 
 def extended_section(families) -> list[str]:
@@ -568,11 +568,11 @@ def retries_section(families) -> list[str]:
     """Seeds retried (a record's history) or with several records."""
     rows = [[title, row.label, str(seed), ", ".join(statuses)]
             for title, members in families for j, row in members for seed, statuses in j.retries.items()]
-    return ["", "## Several records of one seed", "",
-            "A retried run keeps its earlier failed attempts in its record's `history`; a seed may "
-            "also have several records (different keys, e.g. a migrated record beside a new one), "
-            "of which the aggregate keeps the ok one. Attempts oldest first.", "",
-            _md_table(rows, ["Model and data set", "Configuration", "Seed", "Attempts (status)"])]
+    return _section("Several records of one seed",
+                    "A retried run keeps its earlier failed attempts in its record's `history`; a seed may "
+                    "also have several records (different keys, e.g. a migrated record beside a new one), "
+                    "of which the aggregate keeps the ok one. Attempts oldest first.",
+                    rows, ["Model and data set", "Configuration", "Seed", "Attempts (status)"])
 
 
 def printed_section(families) -> list[str]:
@@ -586,10 +586,10 @@ def printed_section(families) -> list[str]:
 
     rows = [[title, row.label, printed(j, True), printed(j, False)]
             for title, members in families for j, row in members if j.differing_prints]
-    return ["", "## Printed gains that differ between tables", "",
-            "A configuration is judged against the gain its home table prints; these are printed "
-            "with other gains elsewhere (published_inconsistencies.md; tables mark them §).", "",
-            _md_table(rows, ["Model and data set", "Configuration", "g judged against", "Printed otherwise"])]
+    return _section("Printed gains that differ between tables",
+                    "A configuration is judged against the gain its home table prints; these are printed "
+                    "with other gains elsewhere (published_inconsistencies.md; tables mark them §).",
+                    rows, ["Model and data set", "Configuration", "g judged against", "Printed otherwise"])
 
 
 def cross_device_section(views) -> list[str]:
@@ -609,11 +609,11 @@ def cross_device_section(views) -> list[str]:
                     rows.append([view.block_title(block), row.title, seeds])
     if not rows:
         return []
-    return ["", "## Pairs across devices", "",
-            "These configurations pair some seeds across kinds of device (seed (row / Original)). Such a "
-            "pair shares the seed's initial weights and batch order but not the arithmetic, so a "
-            "difference between the devices' means would enter its gain.", "",
-            _md_table(rows, ["Model and data set", "Configuration", "Seeds across devices"])]
+    return _section("Pairs across devices",
+                    "These configurations pair some seeds across kinds of device (seed (row / Original)). Such a "
+                    "pair shares the seed's initial weights and batch order but not the arithmetic, so a "
+                    "difference between the devices' means would enter its gain.",
+                    rows, ["Model and data set", "Configuration", "Seeds across devices"])
 
 
 # ----- LaTeX --------------------------------------------------------------------------------
@@ -766,6 +766,11 @@ def render_inconsistencies(issues: list, source: str) -> str:
              ", ".join(f"{display(m)} {v:.4f}" for m, v in i.values)] for i in identical]
     parts += [_md_table(rows, ["Data set", "Configuration", "Same numbers as", "Values"])]
     return "\n".join(parts) + "\n"
+
+
+def _section(title: str, text: str, rows, headers) -> list[str]:
+    """A verdicts.md section: its heading, what it lists, and the table (or "None found.")."""
+    return ["", f"## {title}", "", text, "", _md_table(rows, headers)]
 
 
 def _md_table(rows, headers) -> str:
