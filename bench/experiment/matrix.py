@@ -26,7 +26,7 @@ import yaml
 from bench.metrics.table import METRICS
 
 from .labels import Label, parse_label
-from .spec import (AMP_MODES, DISTANCES, NIQE_CONVERSIONS, SSIM_STYLES, AuxiliarySpec, DataSpec, EvalSpec,
+from .spec import (AMP_MODES, DEFAULT_LAMBDA, DISTANCES, NIQE_CONVERSIONS, SSIM_STYLES, AuxiliarySpec, DataSpec, EvalSpec,
                    Recipe, RunSpec, Schedule, auxiliary_options, pairs)
 
 DEFAULT_MATRIX = Path(__file__).with_name("matrix.yaml")
@@ -166,7 +166,7 @@ def _validate(m, where: str):
     for key in sorted(TOP_KEYS - {"lambda"}):
         if key not in m:
             _fail(where, f"missing top-level key {key!r}")
-    _check_lambda(f"{where}: lambda", m.get("lambda", 0.1))
+    _check_lambda(f"{where}: lambda", m.get("lambda", DEFAULT_LAMBDA))
     _check_keys(f"{where}: models", m["models"], set(m["models"]))
     for model, baseline in m["models"].items():
         if not isinstance(baseline, str) or baseline not in BASELINES:
@@ -249,7 +249,7 @@ def _validate_profile(at: str, profile, baselines):
     _check_keys(f"{at}.prior_options", profile.get("prior_options", {}), set(auxiliary_names()))
     for name, kwargs in profile.get("prior_options", {}).items():
         _check_keys(f"{at}.prior_options.{name}", kwargs, set(kwargs))  # a mapping
-    _check_lambda(f"{at}.lambda", profile.get("lambda", 0.1))
+    _check_lambda(f"{at}.lambda", profile.get("lambda", DEFAULT_LAMBDA))
 
 
 def _validate_table(at: str, m: dict, table, baselines):
@@ -293,7 +293,7 @@ def _validate_table(at: str, m: dict, table, baselines):
 def _validate_auxiliary(aux: AuxiliarySpec) -> None:
     """What build_auxiliary would refuse, refused now: the term is built once on the CPU (tens of
     ms, cached), since only building finds e.g. Number(12) for CDC, whose layers need depth >= 2."""
-    _build_once(replace(aux, lam=0.1))
+    _build_once(replace(aux, lam=DEFAULT_LAMBDA))
 
 
 @functools.lru_cache(maxsize=None)
@@ -318,9 +318,9 @@ def _lambda(m: dict, profile: dict, label: Label, name: str):
     """Row > profile > matrix; a map is looked up by the term's name."""
     if label.lam is not None:
         return label.lam
-    value = profile.get("lambda", m.get("lambda", 0.1))
+    value = profile.get("lambda", m.get("lambda", DEFAULT_LAMBDA))
     if isinstance(value, dict):
-        value = value.get(name, 0.1)
+        value = value.get(name, DEFAULT_LAMBDA)
     return value if value == "auto" else float(value)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench.experiment.labels import REFERENCE_LABEL
 from bench.experiment.records import record_problem
-from bench.experiment.spec import config_key
+from bench.experiment.spec import DEFAULT_LAMBDA, config_key
 from bench.files.atomic import write_text
 from bench.metrics.table import METRICS
 from bench.report import configurations, stats
@@ -378,7 +378,7 @@ def lambda_note(row: RowView, default) -> str | None:
         return None
     if not stated:
         name = ((row.measured.records[0].get("spec") or {}).get("auxiliary") or {}).get("name")
-        expected = default.get(name, 0.1) if isinstance(default, dict) else default
+        expected = default.get(name, DEFAULT_LAMBDA) if isinstance(default, dict) else default
         if expected is None or (stats.is_finite(expected) and all(
                 math.isclose(v, float(expected), rel_tol=1e-9) for v in values)):
             return None
@@ -541,7 +541,7 @@ def standin_datasets(entries) -> dict[str, str]:
 def default_lambda(matrix: dict, profile: str):
     """The lambda of a row without +lambda(...) under `profile` (bench.experiment.matrix: profile > matrix
     > 0.1): a number, "auto", or a map term -> lambda."""
-    return (matrix["profiles"].get(profile) or {}).get("lambda", matrix.get("lambda", 0.1))
+    return (matrix["profiles"].get(profile) or {}).get("lambda", matrix.get("lambda", DEFAULT_LAMBDA))
 
 
 def present_profiles(matrix: dict, expand, results: str | None) -> dict[str, tuple[str, int]]:

@@ -7,6 +7,7 @@ import re
 
 from tabulate import tabulate
 
+from bench.experiment.spec import DEFAULT_LAMBDA
 from bench.metrics.table import METRICS
 from bench.report import stats
 from bench.report.aggregate import cross_device_seeds
@@ -293,7 +294,7 @@ def lambda_text(view) -> str:
         return " Lambda (Eq. 20): calibrated per run (λ=...: the values the runs used)."
     if isinstance(default, dict):
         terms = ", ".join(f"{k} {v:g}" for k, v in default.items() if isinstance(v, (int, float)))
-        return f" Lambda (Eq. 20) per term: {terms}; others 0.1 (λ=...: a row that ran with another)."
+        return f" Lambda (Eq. 20) per term: {terms}; others {DEFAULT_LAMBDA} (λ=...: a row that ran with another)."
     values = view.lambdas                       # no default known: the values the runs used
     if len(values) > 4:
         return f" Prior runs used lambda (Eq. 20) from {values[0]:.3g} to {values[-1]:.3g} ({len(values)} values)."
