@@ -12,7 +12,8 @@ configuration: its family and its one judgement, shown in every table that print
 (the tables folder's self-contained `report.html`, written after the tables by `aggregate`, or by
 `python -m bench.report.html`), `doubling` (`python -m bench.report.doubling`: the converged
 budget by doubling, docs/doubling.md), `seed_plan` (`python -m bench.report.seed_plan`: each
-row's seeds for a longer profile, planned from its own paired sd, docs/seed_plan.md), `results_page` (`python -m bench.report.results_page`:
+row's seeds for a longer profile, planned from its own paired sd, docs/seed_plan.md), `sequential`
+(`python -m bench.report.sequential`: the false-gain rate of adding seeds after a look, simulated), `results_page` (`python -m bench.report.results_page`:
 docs/results.md, generated from the study's records, the longer schedule's and the converged
 profile's; every number computed, every sentence worded by its verdict; a test re-renders it).
 
