@@ -301,6 +301,13 @@ def main(argv=None) -> int:
     _training["started"] = False
     signals = stops.install("runner")
     try:
+        return _run_main(argv, signals)
+    finally:       # a caller in the same process (a test, a notebook) gets its handlers back
+        signals.restore()
+
+
+def _run_main(argv, signals) -> int:
+    try:
         return _main(argv)
     except KeyboardInterrupt:
         return _interrupted()

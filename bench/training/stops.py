@@ -63,11 +63,18 @@ class Signals:
     def install(self) -> "Signals":
         if self.role == "worker":
             _die_with_parent()
+        self.before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
         signal.signal(signal.SIGINT, signal.SIG_IGN if self.role == "worker" else self._on_stop)
         signal.signal(signal.SIGTERM, self._on_stop)
         if self.role == "slurm-task":
             self.previous[signal.SIGUSR2] = signal.signal(signal.SIGUSR2, self._on_stop)
         return self
+
+    def restore(self) -> None:
+        """Give SIGINT and SIGTERM back the handlers they had before install (a runner called
+        in-process, by a test or a notebook, leaves its caller's handlers as it found them)."""
+        for sig, handler in getattr(self, "before", {}).items():
+            signal.signal(sig, handler)
 
     def _on_stop(self, signum, frame):
         if os.getpid() != self.pid:   # a forked child before it set its own handlers: not its signal
