@@ -73,8 +73,11 @@ class Signals:
     def restore(self) -> None:
         """Give SIGINT and SIGTERM back the handlers they had before install (a runner called
         in-process, by a test or a notebook, leaves its caller's handlers as it found them)."""
+        global _installed
         for sig, handler in getattr(self, "before", {}).items():
             signal.signal(sig, handler)
+        if _installed is self:      # while_training must not defer into handlers that are gone
+            _installed = None
 
     def _on_stop(self, signum, frame):
         if os.getpid() != self.pid:   # a forked child before it set its own handlers: not its signal
