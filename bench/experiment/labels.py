@@ -118,6 +118,11 @@ def _terms() -> dict[str, str]:
     return terms
 
 
+def printed_name(name: str) -> str:
+    """The printed name of a registered term, as row labels write it ("inn" -> "INN")."""
+    return {registry: printed for printed, registry in _terms().items()}[name]
+
+
 def _head(first: str, label: str, terms: dict):
     """The term of a label (a printed prior or loss name, optionally with a depth)."""
     head = _HEAD.match(first)

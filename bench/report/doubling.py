@@ -21,13 +21,13 @@ from collections import defaultdict
 
 import math
 
+from ..experiment.labels import printed_name
 from ..files.atomic import write_text
 from . import stats
 from .aggregate import load_results
 
 MOVE_DB = 0.05           # Original's PSNR may move by less than this when the budget doubles
 NULL_LAMBDA = 1e-4
-NAMES = {"taylor": "Taylor", "cdc": "CDC", "inn": "INN", "reverse": "Reverse", "random_cnn": "RandomCNN"}
 
 
 def row_label(spec: dict) -> str:
@@ -37,7 +37,7 @@ def row_label(spec: dict) -> str:
     if aux["name"] == "charbonnier" and aux.get("lam") == NULL_LAMBDA:
         return "+Null"
     strategy = aux.get("strategy", "once")
-    return "+" + NAMES.get(aux["name"], aux["name"]) + ("" if strategy == "once" else f"+{strategy}")
+    return "+" + printed_name(aux["name"]) + ("" if strategy == "once" else f"+{strategy}")
 
 
 def collect(records: list[dict], base: str) -> dict:
