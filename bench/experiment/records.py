@@ -1,12 +1,18 @@
-"""The checks every result record passes, whoever reads it: the executors before they skip a
-finished run (bench.execution.executor.checked_result, which adds the checks against the spec it
-expects) and the aggregator before it counts a record (bench.report.aggregate.load_results).
+"""The result record's type and the checks every record passes, whoever reads it: the executors
+before they skip a finished run (bench.execution.executor.checked_result, which adds the checks
+against the spec it expects) and the report before it counts a record.
 
-    record_problem(record) -> str | None   # why this is not a well-formed record; None if it is one
+    Measured                                 # what a finished training measured (training builds it)
+    Record                                   # one results/<key>.json (the executor builds it)
+    record_problem(record) -> str | None     # why this is not a well-formed record; None if it is one
 
 Spec-free: a record is checked for what every record holds, not for which run it should be.
+Fields added over time (``cpu``, ``history``, ``lambda`` ...) are optional so that committed
+records stay readable; where present, each must have its declared type.
 """
 from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
 
 from .spec import RunSpec
 
@@ -14,20 +20,81 @@ STATUSES = ("ok", "failed")
 RECORD_FIELDS = ("key", "config_key", "status", "spec")
 
 
-def record_problem(record) -> str | None:
+# What a finished training run measured (bench.training.train builds it). The functional form
+# because one key is the word lambda, a Python keyword.
+Measured = TypedDict("Measured", {
+    "metrics": dict,                  # {"mean": {metric: value}, "nan": {...}, "per_image": {...}}
+    "curve": dict,                    # the training-loss summary and validation points
+    "lambda": float | None, "calibration": dict | None,
+    "iterations": int, "epoch_iterations": int | None, "train_images": int | None,
+    "val_images": int, "parameters": int, "evaluated_weights": Literal["model", "ema"],
+    "threads": int, "wall_time_s": float,
+}, total=False)
+
+
+class Attempt(TypedDict):
+    """An earlier failed attempt of a retried run."""
+    status: str
+    error: str | None
+    device: str | None
+    finished_at: str | None
+
+
+class _RecordBase(TypedDict):
+    key: str
+    config_key: str
+    status: Literal["ok", "failed"]
+    spec: dict             # RunSpec.to_dict()
+
+
+class Record(_RecordBase, total=False):
+    """One results file: identity, status and spec always; the measurement when ok; provenance."""
+    error: str | None
+    device: str | None     # "cpu: x86_64" or "cuda: <name>"
+    cpu: dict              # {"model": ..., "flags": [...]} (bench.execution.provenance.cpu_info)
+    versions: dict
+    git_commit: str | None
+    finished_at: str
+    history: list          # list[Attempt], oldest first
+
+
+# Types of the optional fields, checked where present (None allowed where the type says so).
+_NUMBER = (int, float)
+OPTIONAL_TYPES: dict[str, tuple] = {
+    "error": (str, type(None)), "device": (str, type(None)), "cpu": (dict,), "versions": (dict,),
+    "git_commit": (str, type(None)), "finished_at": (str,), "history": (list,),
+    "metrics": (dict,), "curve": (dict, type(None)), "lambda": (*_NUMBER, type(None)),
+    "calibration": (dict, type(None)), "iterations": (int,), "epoch_iterations": (int, type(None)),
+    "train_images": (int, type(None)), "val_images": (int,), "parameters": (int,),
+    "evaluated_weights": (str,), "threads": (int,), "wall_time_s": _NUMBER,
+}
+
+
+def record_problem(record: Any) -> str | None:
     """Why ``record`` (a parsed results file) is not a well-formed result record, in a few words,
     or None: a JSON object with every record's fields, a known status, a spec this version reads
-    with an integer seed, and, for an ok record, a number for each mean metric (NaN included)."""
+    with an integer seed, each optional field of its declared type, and, for an ok record, a
+    number for each mean metric (NaN included)."""
     if not isinstance(record, dict):
         return f"not a JSON object but {type(record).__name__}"
     missing = [f for f in RECORD_FIELDS if f not in record]
     if missing:
         return f"no {missing[0]!r} field"
-    if not isinstance(record["key"], str):
-        return f"its key {record['key']!r} is not a string"
+    for name in ("key", "config_key"):
+        if not isinstance(record[name], str):
+            return f"its {name} {record[name]!r} is not a string"
     if record["status"] not in STATUSES:
         return f"status {record['status']!r} is not one of {', '.join(STATUSES)}"
-    return _spec_problem(record["spec"]) or (_metrics_problem(record) if record["status"] == "ok" else None)
+    return (_spec_problem(record["spec"]) or _types_problem(record)
+            or (_metrics_problem(record) if record["status"] == "ok" else None))
+
+
+def _types_problem(record: dict) -> str | None:
+    for name, types in OPTIONAL_TYPES.items():
+        value = record.get(name)
+        if name in record and (not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
+            return f"its {name} is {type(value).__name__}, not {' or '.join(t.__name__ for t in types)}"
+    return None
 
 
 def _spec_problem(spec) -> str | None:
