@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from baselines import BASELINES
+from bench.experiment.spec import RECIPE_LOSS_NAMES
 from bench.metrics import functions as metrics
 from bench.training.losses import RECIPE_LOSSES, charbonnier, l1, pixel_loss, ssim_multiscale
 from priors import LOSSES
@@ -22,6 +23,7 @@ def test_every_recipe_loss_is_named_and_distinct_from_the_weight_free_losses():
     with pytest.raises(ValueError, match="recipe loss: unknown 'l2'; expected one of l1, charbonnier, ssim_multiscale"):
         pixel_loss("l2")
     assert RECIPE_LOSSES is not LOSSES and "fft" not in RECIPE_LOSSES
+    assert tuple(RECIPE_LOSSES) == RECIPE_LOSS_NAMES      # what the matrix validates is what training has
 
 
 def test_l1_scores_the_final_output_only():

@@ -27,7 +27,7 @@ from bench.metrics.table import METRICS
 
 from .labels import Label, parse_label
 from .spec import (AMP_MODES, DEFAULT_LAMBDA, DISTANCES, NIQE_CONVERSIONS, SSIM_STYLES, AuxiliarySpec, DataSpec, EvalSpec,
-                   Recipe, RunSpec, Schedule, auxiliary_options, pairs)
+                   Recipe, RunSpec, Schedule, auxiliary_options, check_recipe_loss, check_schedule, pairs)
 
 DEFAULT_MATRIX = Path(__file__).with_name("matrix.yaml")
 
@@ -209,13 +209,10 @@ def _validate(m, where: str):
 
 def _check_recipe(recipe: Recipe) -> None:
     """What training would refuse of a resolved recipe: loss name, schedule, iteration count."""
-    from bench.training.losses import pixel_loss
-    from bench.training.schedule import lr_factor
-
-    pixel_loss(recipe.loss)
+    check_recipe_loss(recipe.loss)
     if recipe.total_iterations is None:
         raise ValueError("epochs: an epoch-counted recipe needs epoch_iterations")
-    lr_factor(recipe.scheduler, 0, recipe.epoch_iterations, recipe.lr)
+    check_schedule(recipe.scheduler, recipe.epoch_iterations)
 
 
 def _validate_profile(at: str, profile, baselines):

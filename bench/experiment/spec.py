@@ -30,6 +30,8 @@ AMP_MODES = ("off", "bf16", "fp16")
 SSIM_STYLES = ("basicsr", "matlab")
 NIQE_CONVERSIONS = ("y", "gray")
 DISTANCES = ("l1", "l2")
+# the pixel losses a recipe may name; bench.training.losses implements each (RECIPE_LOSSES)
+RECIPE_LOSS_NAMES = ("l1", "charbonnier", "ssim_multiscale")
 
 
 def not_in_key(default=MISSING, **kwargs):
@@ -40,6 +42,18 @@ def not_in_key(default=MISSING, **kwargs):
 # lambda of Eq. 20 where neither the matrix, a profile nor a row sets one: the authors' value is
 # not published; 0.1 is the suite's documented choice (bench/experiment/matrix.yaml).
 DEFAULT_LAMBDA = 0.1
+
+
+def check_recipe_loss(name: str) -> None:
+    """ValueError unless ``name`` is a recipe loss training implements."""
+    if name not in RECIPE_LOSS_NAMES:
+        raise ValueError(f"recipe loss: unknown {name!r}; expected one of {', '.join(RECIPE_LOSS_NAMES)}")
+
+
+def check_schedule(schedule: Schedule, epoch_iterations: int | None) -> None:
+    """ValueError where a schedule asks what its recipe lacks: a 'step' schedule counts epochs."""
+    if schedule.type == "step" and not epoch_iterations:
+        raise ValueError("recipe: a 'step' schedule counts epochs, so epoch_iterations must be set")
 
 
 @dataclass(frozen=True)
@@ -205,4 +219,5 @@ def _convert(hint, value, where: str):
 
 
 __all__ = ["AuxiliarySpec", "DataSpec", "EvalSpec", "Recipe", "RunSpec", "Schedule", "config_key", "pairs",
-           "spec_hash", "AMP_MODES", "SSIM_STYLES", "NIQE_CONVERSIONS", "DISTANCES"]
+           "spec_hash", "AMP_MODES", "SSIM_STYLES", "NIQE_CONVERSIONS", "DISTANCES", "RECIPE_LOSS_NAMES",
+           "check_recipe_loss", "check_schedule"]

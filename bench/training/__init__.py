@@ -2,7 +2,8 @@
 
 Owns `train` (build, restore, `train_loop` with its checkpoints, evaluate; `train_step(run,
 iteration, batch)`, the one training step, also timed by bench.perf; `resolve_device`,
-`AMP_DTYPES`), `schedule` (learning-rate schedules), `losses` (the recipes' pixel losses),
+`AMP_DTYPES`), `schedule` (learning-rate schedules), `losses` (the recipes' pixel losses, by the
+names bench.experiment.spec validates),
 `determinism` (--deterministic), `progress` (progress lines and ETAs), `tblog` (TensorBoard
 scalars) and `stops` (the one signal path: stop requests from Ctrl-C, SIGTERM, Slurm's USR2
 and parent death, read by the loop at an iteration boundary; execution installs them through it).

@@ -2,12 +2,14 @@
 
 Each takes the list returned by ``forward_train`` (final output first) and the target. The SSIM
 and Charbonnier distances are the ones of the weight-free auxiliary losses (priors/auxiliary.py);
-those are named by ``priors.LOSSES``, these by ``RECIPE_LOSSES``.
+those are named by ``priors.LOSSES``, these by ``RECIPE_LOSSES``, whose names are the ones the
+experiment definition validates recipes against (bench.experiment.spec.RECIPE_LOSS_NAMES).
 """
 from __future__ import annotations
 
 import torch.nn.functional as F
 
+from bench.experiment.spec import check_recipe_loss
 from priors import auxiliary
 
 
@@ -40,6 +42,5 @@ RECIPE_LOSSES = {"l1": l1, "charbonnier": charbonnier, "ssim_multiscale": ssim_m
 
 
 def pixel_loss(name: str):
-    if name not in RECIPE_LOSSES:
-        raise ValueError(f"recipe loss: unknown {name!r}; expected one of {', '.join(RECIPE_LOSSES)}")
+    check_recipe_loss(name)
     return RECIPE_LOSSES[name]

@@ -7,6 +7,7 @@ from bisect import bisect_right
 import torch
 
 from baselines.base import Schedule
+from bench.experiment.spec import check_schedule
 
 
 def lr_factor(schedule: Schedule, iteration: int, epoch_iterations: int | None, base_lr: float) -> float:
@@ -17,8 +18,7 @@ def lr_factor(schedule: Schedule, iteration: int, epoch_iterations: int | None, 
     if kind == "multistep":  # BasicSR MultiStepRestartLR without restarts
         return schedule.gamma ** bisect_right(schedule.milestones, iteration)
     if kind == "step":  # torch StepLR counted in epochs (pan-sharpening repos)
-        if not epoch_iterations:
-            raise ValueError("recipe: a 'step' schedule counts epochs, so epoch_iterations must be set")
+        check_schedule(schedule, epoch_iterations)
         epoch = iteration // epoch_iterations
         return schedule.gamma ** (epoch // schedule.step_size)
     # cosine_restart: BasicSR CosineAnnealingRestartLR, restart weights 1, eta_min absolute
