@@ -13,13 +13,13 @@ with BasicSR's ``Registry`` interface):
           type: PixelPriorLoss
           loss_weight: 1.0          # BasicSR's weight of the whole loss
           pixel: l1                 # l1 | l2 (the pixel term, BasicSR's L1Loss / MSELoss)
-          prior: cdc                # a name of priors.PRIORS
+          prior: cdc                # a name of random_weight_prior.PRIORS
           prior_weight: 0.1         # lambda of Eq. 20
           strategy: epochR          # once | epochR | iterR
           epoch_length: 1000        # epochR: iterations per epoch (BasicSR calls no epoch hook)
-          depth: 5                  # any other key goes to priors.build_prior (depth, arch, ...)
+          depth: 5                  # any other key goes to build_prior (depth, arch, ...)
 
-- ``RandomPriorLoss``: the prior term alone (``priors.RandomPriorLoss``), for a model of one's
+- ``RandomPriorLoss``: the prior term alone (``random_weight_prior.RandomPriorLoss``), for a model of one's
   own that adds it: ``self.cri_prior = build_loss(train_opt['prior_opt'])``.
 
 BasicSR's training loop calls no hook of a loss, so ``PixelPriorLoss`` counts its own calls in
@@ -51,10 +51,10 @@ class PixelPriorLoss(nn.Module):
     """``loss_weight * (pixel(pred, target) + prior_weight * prior_term(pred, target))`` (Eq. 20).
 
     Arguments as in an options file: ``loss_weight``, ``reduction`` (mean | sum, of the pixel term)
-    as BasicSR's pixel losses; ``pixel`` (l1 | l2); ``prior`` (a name of ``priors.PRIORS``),
+    as BasicSR's pixel losses; ``pixel`` (l1 | l2); ``prior`` (a name of ``PRIORS``),
     ``prior_weight`` (lambda), ``strategy`` (once | epochR | iterR), ``epoch_length`` (epochR's
     iterations per epoch), ``every`` (iterR's period), ``distance`` (l1 | l2, of the prior
-    outputs), ``seed``; every other keyword goes to ``priors.build_prior`` (depth, arch, init,
+    outputs), ``seed``; every other keyword goes to ``build_prior`` (depth, arch, init,
     number, in_channels, and each prior's options)."""
 
     def __init__(self, loss_weight: float = 1.0, reduction: str = "mean", pixel: str = "l1", prior: str = "cdc",
@@ -124,7 +124,7 @@ def _register_if_installed() -> None:
         return
     try:
         register()
-    except Exception as err:  # noqa: BLE001 - a broken basicsr must not break `import priors...`
+    except Exception as err:  # noqa: BLE001 - a broken basicsr must not break importing this package
         warnings.warn(f"basicsr is installed but does not import ({type(err).__name__}: {err}); PixelPriorLoss "
                       "and RandomPriorLoss are not registered in its LOSS_REGISTRY", RuntimeWarning, stacklevel=2)
 

@@ -158,4 +158,4 @@ def test_the_example_is_a_basicsr_options_file_and_train_script():
     script = ast.parse((EXAMPLE / "train.py").read_text())
     imports = [alias.name for node in ast.walk(script) if isinstance(node, ast.Import) for alias in node.names]
     froms = [node.module for node in ast.walk(script) if isinstance(node, ast.ImportFrom)]
-    assert "priors.basicsr_loss" in imports and "basicsr.train" in froms
+    assert "random_weight_prior.basicsr_loss" in imports and "basicsr.train" in froms

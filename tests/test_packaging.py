@@ -1,37 +1,43 @@
-"""pyproject.toml: ``pip install <checkout>`` installs priors, baselines, data and bench with their
-dependencies declared, and ``import priors`` works from any folder.
+"""pyproject.toml: ``pip install <checkout>`` installs the loss alone, as ``random_weight_prior``
+(the priors/ folder), with torch as its only dependency, and nothing that could shadow a user's own
+``data`` or ``bench``; ``pip install '<checkout>[suite]'`` adds what the suite, run from the
+checkout, imports. requirements.txt's exact pins satisfy every declared bound.
 
-The wheel is built offline, as pip builds it from a checkout, but without build isolation (no
-download of setuptools) and without dependencies (``--no-deps --no-index``), from a copy of the
-packaged files (the build writes build/ and *.egg-info beside the sources); it is unpacked, as
-pip installs it, into a folder that is put on the path of a Python started in another folder."""
+The install is the one pip does from a checkout, offline: ``pip install --no-deps
+--no-build-isolation --target DIR`` with the venv's setuptools (torch 2.13 requires setuptools >=
+77.0.3, so the README's venv has it), from a copy of the files the build reads (the build writes
+build/ and *.egg-info beside the sources). A Python started in a user's folder that has a
+``data/`` of its own, without ``__init__.py``, imports both."""
 import ast
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
-import zipfile
+from email.parser import Parser
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("priors", "baselines", "data", "bench")
-OPTIONAL_IMPORTS = {"basicsr"}   # priors/basicsr_loss.py: only where BasicSR is installed
+NAME = "random_weight_prior"          # the loss's import name, installed from priors/
+LOSS = "priors"                       # its folder, imported under that name by the suite
+SUITE = ("bench", "baselines", "data")
+OPTIONAL_IMPORTS = {"basicsr"}        # priors/basicsr_loss.py: only where BasicSR is installed
+BUILD_FILES = ("pyproject.toml", "README.md", "LICENSE")   # what the build reads besides priors/
+ENV = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
 
 
-def project() -> dict:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+def pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def declared() -> dict:
-    """canonical name -> Requirement, the dependencies and every extra's."""
-    meta = project()
-    texts = meta["dependencies"] + [r for extra in meta.get("optional-dependencies", {}).values() for r in extra]
+def requirements(texts) -> dict:
+    """canonical name -> Requirement."""
     return {canonicalize_name(Requirement(t).name): Requirement(t) for t in texts}
 
 
@@ -46,98 +52,163 @@ def pins() -> dict:
     return out
 
 
-def third_party_imports() -> set[str]:
-    """Top-level modules the packages import that are neither the standard library nor their own."""
-    names = set()
-    for package in PACKAGES:
-        for path in (ROOT / package).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text(), str(path))):
-                if isinstance(node, ast.Import):
-                    names |= {alias.name.split(".")[0] for alias in node.names}
-                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    names.add(node.module.split(".")[0])
-    return names - set(sys.stdlib_module_names) - set(PACKAGES) - {"__future__"}
+def imports_in(path: Path) -> list[str]:
+    """The modules a file imports absolutely (``from . import x`` is relative: not listed)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            out += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out.append(node.module)
+    return out
 
 
-def test_every_imported_package_is_declared_and_the_pins_satisfy_the_bounds():
-    requirements = declared()
+def imports(*folders: str) -> set[str]:
+    """Top-level modules the folders' code imports."""
+    return {module.split(".")[0] for folder in folders for path in (ROOT / folder).rglob("*.py")
+            for module in imports_in(path)}
+
+
+def third_party(names: set[str]) -> set[str]:
+    return names - set(sys.stdlib_module_names) - {LOSS, *SUITE, "__future__"} - OPTIONAL_IMPORTS
+
+
+def undeclared(modules: set[str], declared: dict) -> list[str]:
+    """The modules whose distribution (by the venv's packages_distributions) is not declared."""
     distributions = metadata.packages_distributions()
     missing = []
-    for module in sorted(third_party_imports() - OPTIONAL_IMPORTS):
+    for module in sorted(modules):
         names = {canonicalize_name(d) for d in distributions.get(module, [module])}
-        if not names & set(requirements):
+        if not names & set(declared):
             missing.append(f"{module} ({', '.join(sorted(names))})")
-    assert not missing, f"imported but not declared in pyproject.toml: {', '.join(missing)}"
+    return missing
+
+
+# ----- what is declared ----------------------------------------------------------------------------
+
+def test_the_loss_imports_torch_only_and_depends_on_torch_only():
+    assert third_party(imports(LOSS)) == {"torch"}
+    assert set(requirements(pyproject()["project"]["dependencies"])) == {"torch"}
+
+
+def test_the_loss_imports_itself_relatively_so_it_works_under_its_installed_name():
+    absolute = sorted(f"{path.name}: {module}" for path in (ROOT / LOSS).rglob("*.py")
+                      for module in imports_in(path) if module.split(".")[0] == LOSS)
+    assert not absolute
+
+
+def test_every_package_the_suite_imports_is_in_the_suite_extra():
+    """(or in the slurm extra: submitit, imported by the Slurm executor only)"""
+    meta = pyproject()["project"]
+    extras = meta["optional-dependencies"]
+    declared = requirements(meta["dependencies"] + extras["suite"] + extras["slurm"])
+    missing = undeclared(third_party(imports(LOSS, *SUITE)), declared)
+    assert not missing, f"imported by the suite but not in pyproject.toml's suite extra: {', '.join(missing)}"
+    assert set(requirements(extras["slurm"])) == {"submitit"}
+
+
+def test_the_pins_satisfy_the_bounds():
+    meta = pyproject()["project"]
+    declared = requirements(meta["dependencies"] + [r for extra in meta["optional-dependencies"].values()
+                                                    for r in extra])
     for name, version in pins().items():
-        if name in requirements:
-            assert requirements[name].specifier.contains(version, prereleases=True), (
-                f"requirements.txt pins {name}=={version}, outside pyproject.toml's {requirements[name]}")
-    assert canonicalize_name("torch") in requirements and "submitit" in project()["optional-dependencies"]["slurm"][0]
+        if name in declared:
+            assert declared[name].specifier.contains(version, prereleases=True), (
+                f"requirements.txt pins {name}=={version}, outside pyproject.toml's {declared[name]}")
+    assert {"torch", "numpy", "tensorboard", "submitit", "pytest"} <= set(pins()) & set(declared)
 
 
-def test_every_package_and_data_file_is_in_the_package_list():
-    """Every folder with an __init__.py is a listed package; every file the code reads is data."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    found = sorted(".".join(p.parent.relative_to(ROOT).parts) for package in PACKAGES
-                   for p in (ROOT / package).rglob("__init__.py"))
-    assert sorted(config["packages"]) == found
+def test_one_package_mapped_from_the_priors_folder():
+    config = pyproject()["tool"]["setuptools"]
+    assert config["packages"] == [NAME] and config["package-dir"] == {NAME: LOSS}
+    # a subpackage of priors/ would need its own entry in `packages`
+    assert [p.parent for p in (ROOT / LOSS).rglob("__init__.py")] == [ROOT / LOSS]
+
+
+# ----- what pip installs ---------------------------------------------------------------------------
+
+def pip_install(source: Path, target: Path, *options: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index",
+                           "--disable-pip-version-check", "-q", "--target", str(target), *options, str(source)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    """The wheel pip would build from this checkout, built offline from a copy of its files."""
+def installs(tmp_path_factory):
+    """(plain, editable): the checkout installed into two fresh --target folders."""
     import setuptools
 
-    version = tuple(int(x) for x in re.findall(r"\d+", setuptools.__version__)[:2])
-    if version < (70, 1):
-        try:
-            import wheel as _  # noqa: F401  - older setuptools build wheels through it
-        except ImportError:
-            pytest.skip(f"setuptools {setuptools.__version__} needs the 'wheel' package to build a wheel offline")
+    needed = re.search(r"setuptools\s*>=\s*([\d.]+)", " ".join(pyproject()["build-system"]["requires"])).group(1)
+    assert Version(setuptools.__version__) >= Version(needed), (
+        f"setuptools {setuptools.__version__} is older than pyproject.toml's build-system needs ({needed}); "
+        f"pip install 'setuptools>={needed}'")
     tmp = tmp_path_factory.mktemp("packaging")
-    source = tmp / "source"
+    source = tmp / "checkout"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in BUILD_FILES:
         shutil.copy(ROOT / name, source / name)
-    for package in PACKAGES:
-        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index",
-                           "--disable-pip-version-check", "-q", "-w", str(tmp / "dist"), str(source)],
-                          capture_output=True, text=True, timeout=300)
+    shutil.copytree(ROOT / LOSS, source / LOSS, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    pip_install(source, tmp / "plain")
+    pip_install(source, tmp / "editable", "--editable")
+    return tmp / "plain", tmp / "editable"
+
+
+def user_folder(tmp_path: Path) -> Path:
+    """A user's project: its own data/ folder, no __init__.py (a namespace package), beside nothing of ours."""
+    (tmp_path / "project" / "data").mkdir(parents=True)
+    (tmp_path / "project" / "data" / "loader.py").write_text("def load():\n    return 'the user data'\n")
+    return tmp_path / "project"
+
+
+USE_BOTH = """
+import sys
+sys.modules["numpy"] = None           # the loss needs torch only
+{prelude}
+from data.loader import load
+assert load() == "the user data"
+import torch, random_weight_prior
+loss = random_weight_prior.RandomPriorLoss("cdc", weight=0.1)
+x = torch.rand(1, 3, 16, 16)
+assert float(loss(x, x)) == 0.0
+import random_weight_prior.basicsr_loss
+print(random_weight_prior.__file__)
+"""
+
+
+def test_the_installed_loss_leaves_a_users_data_folder_importable(installs, tmp_path):
+    plain, _ = installs
+    project = user_folder(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", USE_BOTH.format(prelude="")], cwd=project, capture_output=True,
+                          text=True, timeout=120, env={**ENV, "PYTHONPATH": str(plain)})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    (path,) = (tmp / "dist").glob("*.whl")
-    return path
+    assert Path(proc.stdout.strip()).is_relative_to(plain)       # the installed copy, not the checkout
+    top_level = {p.name for p in plain.iterdir()}
+    assert not top_level & {"data", "bench", "baselines", "priors"}, sorted(top_level)
+    assert {p.name for p in (plain / NAME).glob("*.py")} == {p.name for p in (ROOT / LOSS).glob("*.py")}
 
 
-def test_the_wheel_holds_the_packages_their_data_and_the_dependencies(wheel):
-    with zipfile.ZipFile(wheel) as archive:
-        names = set(archive.namelist())
-        meta = next(archive.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
-    tracked = subprocess.run(["git", "ls-files", *PACKAGES], cwd=ROOT, capture_output=True, text=True)
-    expected = set(tracked.stdout.split()) if tracked.returncode == 0 and tracked.stdout else set()
-    assert expected, "git ls-files listed nothing"
-    assert not expected - names, f"missing from the wheel: {sorted(expected - names)[:10]}"
-    assert not any(n.startswith(("tests/", "results/", "tables/", "examples/")) for n in names)
-    for requirement in project()["dependencies"]:
-        assert f"Requires-Dist: {Requirement(requirement)}" in meta, requirement
-
-
-def test_import_priors_from_another_folder_after_installing_the_wheel(wheel, tmp_path):
-    site, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(site)                 # what pip install does with a pure-Python wheel
-    code = ("import priors, baselines, data, bench.experiment.matrix, bench.metrics.functions, bench.report.published\n"
-            "import numpy, torch\n"
-            "from data import get_dataset\n"
-            "loss = priors.RandomPriorLoss('cdc', weight=0.1)\n"
-            "x = torch.rand(1, 3, 16, 16)\n"
-            "assert float(loss(x, x)) == 0.0\n"
-            "bench.experiment.matrix.load_matrix(); bench.report.published.load_published()\n"
-            "numpy.load(bench.metrics.functions.NIQE_PARAMS_PATH)\n"
-            "assert len(get_dataset('embedded_denoise', 'val', patch_size=32)) > 0\n"
-            "print(priors.__file__)")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, capture_output=True, text=True, timeout=300,
-                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
+def test_the_editable_install_maps_the_name_onto_the_checkouts_folder(installs, tmp_path):
+    _, editable = installs
+    project = user_folder(tmp_path)
+    prelude = f"import site; site.addsitedir({str(editable)!r})   # runs the editable install's .pth"
+    proc = subprocess.run([sys.executable, "-c", USE_BOTH.format(prelude=prelude)], cwd=project, capture_output=True,
+                          text=True, timeout=120, env=ENV)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert Path(proc.stdout.strip()).is_relative_to(site)   # the installed copy, not the checkout
+    assert Path(proc.stdout.strip()).parent.name == LOSS          # the (copied) checkout's priors/
+    assert not {p.name for p in editable.iterdir()} & {"data", "bench", "baselines", "priors"}
+
+
+def test_the_metadata_requires_torch_and_offers_the_suite_extra(installs):
+    plain, _ = installs
+    (info,) = plain.glob("*.dist-info")
+    meta = Parser().parsestr((info / "METADATA").read_text())
+    assert set(meta.get_all("Provides-Extra")) == {"suite", "slurm", "test"}
+    declared = [Requirement(r) for r in meta.get_all("Requires-Dist")]
+    assert [str(r) for r in declared if r.marker is None] == [str(Requirement("torch>=2.3"))]
+    suite = {canonicalize_name(r.name): str(r.specifier) for r in declared
+             if r.marker is not None and r.marker.evaluate({"extra": "suite"})}
+    expected = {name: str(r.specifier) for name, r in requirements(pyproject()["project"]["optional-dependencies"]
+                                                                   ["suite"]).items()}
+    assert suite == expected
+    assert meta["License-Expression"] == "MIT" and (info / "licenses" / "LICENSE").is_file()
