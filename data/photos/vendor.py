@@ -1,6 +1,6 @@
 """Rebuild the vendored photographs of data/photos/ from Debian's wallpaper packages.
 
-Not used at run time (the PNGs and manifest.csv are committed); kept so the curation can be
+Not used at run time (the PNGs and sources.csv are committed); kept so the curation can be
 checked and redone. Usage, on a Debian 12 machine:
 
     mkdir /tmp/wall && cd /tmp/wall
@@ -14,12 +14,20 @@ picked by eye from the packages' contact sheets. Each is converted to RGB and re
 PIL's Lanczos filter so that its longer side is LONGER_SIDE pixels; the smallest downscale
 factor is 3.3 (mate GreenMeadow, 1280 px), so every source JPEG's 8x8 blocks shrink to at
 most 2.4 px and its artefacts with them. Stored as 8-bit PNG (lossless from here on).
+
+Licences: mate and lomiri declare holder and licence per file in the package's DEP-5 copyright
+file; plasma declares them per wallpaper in its metadata.json (the package's copyright file says
+GPL-2+ for all files), which is copied to licenses/plasma-workspace-wallpapers/<wallpaper>/.
+sources.csv gives them as SPDX identifiers (`license`) with the file that declares them
+(`license_source`, a path inside the package); several holders are separated by "; ".
+REUSE.toml at the repository root repeats holder and licence per photograph.
 """
 from __future__ import annotations
 
 import csv
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -33,6 +41,10 @@ HERE = Path(__file__).resolve().parent
 MATE = "usr/share/backgrounds/mate/nature"
 PLASMA = "usr/share/wallpapers"
 LOMIRI16 = "usr/share/backgrounds"
+# the licence names the packages use, as SPDX identifiers: DEP-5 "GPL-2+" is "either version 2
+# of the License, or (at your option) any later version"; plasma's metadata.json says "LGPLv3"
+# with no "or later"; the CC names are SPDX already
+SPDX = {"GPL-2+": "GPL-2.0-or-later", "LGPLv3": "LGPL-3.0-only"}
 # (stored name, Debian package, file or wallpaper folder inside the package)
 CURATED = (
     [(f"mate_{n.lower()}", "mate-backgrounds", f"{MATE}/{n}.jpg") for n in
@@ -55,24 +67,34 @@ CURATED = (
 def source_file(root: Path, package: str, inside: str) -> Path:
     path = root / inside
     if package == "plasma-workspace-wallpapers":   # the largest rendering of the wallpaper
-        return max((path / "contents" / "images").iterdir(), key=lambda p: p.stat().st_size)
+        # the other sizes are symlinks to it (1920x1080.jpg -> 2560x1600.jpg); a real file is
+        # named by its own pixel size
+        files = [p for p in (path / "contents" / "images").iterdir() if not p.is_symlink()]
+        return max(files, key=lambda p: p.stat().st_size)
     return path
 
 
-def debian_copyright(root: Path, package: str, inside: str) -> tuple[str, str]:
-    """(copyright holder, licence) of one file from the package's machine-readable copyright
-    file; plasma's wallpapers name author and licence in their metadata.json instead."""
+def declared_licence(root: Path, package: str, inside: str) -> tuple[str, str, str]:
+    """(copyright holder(s), SPDX licence, the package file declaring them) of one file: the
+    package's machine-readable (DEP-5) copyright file, or for plasma the wallpaper's
+    metadata.json (author and licence of the wallpaper)."""
     if package == "plasma-workspace-wallpapers":
-        plugin = json.loads((root / inside / "metadata.json").read_text())["KPlugin"]
-        return plugin["Authors"][0]["Name"], plugin["License"]
-    text = (root / f"usr/share/doc/{package}/copyright").read_text()
+        declared = f"{inside}/metadata.json"
+        plugin = json.loads((root / declared).read_text())["KPlugin"]
+        author = plugin["Authors"][0]
+        holder = author["Name"] + (f" <{author['Email']}>" if author.get("Email") else "")
+        return holder, SPDX.get(plugin["License"], plugin["License"]), declared
+    declared = f"usr/share/doc/{package}/copyright"
+    text = (root / declared).read_text()
     key = inside.split("/backgrounds/")[-1].replace("mate/", "")
     key = key if package == "mate-backgrounds" else f"{package.split('-')[-1]}/{Path(inside).name}"
     for stanza in text.split("\n\n"):     # DEP-5: a Files field may list several files
         fields = dict(re.findall(r"^(\w[\w-]*):(.*(?:\n[ \t].*)*)", stanza, re.M))
         if key in fields.get("Files", "").split():
-            holder = " ".join(fields["Copyright"].split())
-            return holder.rstrip("\u00b4 "), fields["License"].split()[0]
+            lines = [" ".join(line.split()).rstrip("\u00b4 ")
+                     for line in fields["Copyright"].splitlines()]
+            licence = fields["License"].split()[0]
+            return "; ".join(line for line in lines if line), SPDX.get(licence, licence), declared
     raise SystemExit(f"{package}: no copyright stanza for {key}")
 
 
@@ -85,9 +107,14 @@ def main(root: Path) -> None:
         factor = max(w, h) / LONGER_SIDE
         image = image.resize((round(w / factor), round(h / factor)), Image.LANCZOS)
         image.save(HERE / f"{name}.png", optimize=True)
-        holder, licence = debian_copyright(root, package, inside)
+        holder, licence, declared = declared_licence(root, package, inside)
+        if package == "plasma-workspace-wallpapers":
+            vendored = HERE / "licenses" / package / Path(inside).name
+            vendored.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(root / declared, vendored / "metadata.json")
         rows.append({"name": name, "package": package, "source": str(src.relative_to(root)),
-                     "holder": holder, "license": licence, "original": f"{w}x{h}",
+                     "holder": holder, "license": licence, "license_source": declared,
+                     "original": f"{w}x{h}",
                      "stored": f"{image.size[0]}x{image.size[1]}", "downscale": f"{factor:.2f}"})
     with open(HERE / "sources.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
