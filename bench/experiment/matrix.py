@@ -27,7 +27,8 @@ from bench.metrics.table import METRICS
 
 from .labels import Label, parse_label
 from .spec import (AMP_MODES, DEFAULT_LAMBDA, DISTANCES, NIQE_CONVERSIONS, SSIM_STYLES, AuxiliarySpec, DataSpec, EvalSpec,
-                   Recipe, RunSpec, Schedule, auxiliary_options, check_recipe_loss, check_schedule, pairs)
+                   Recipe, RunSpec, Schedule, auxiliary_options, check_recipe_loss, check_schedule, pairs,
+                   term_lambda)
 
 DEFAULT_MATRIX = Path(__file__).with_name("matrix.yaml")
 
@@ -311,13 +312,23 @@ def _with_profile_options(aux: AuxiliarySpec, profile: dict) -> AuxiliarySpec:
 
 # ----- expansion ----------------------------------------------------------------------------
 
-def _lambda(m: dict, profile: dict, label: Label, name: str):
-    """Row > profile > matrix; a map is looked up by the term's name."""
+def profile_lambda(m: dict, profile: str):
+    """The lambda of a row without +lambda(...) under `profile`: the profile's, else the
+    matrix's, else DEFAULT_LAMBDA; a number, "auto", or a map term -> lambda (spec.term_lambda)."""
+    return (m["profiles"].get(profile) or {}).get("lambda", m.get("lambda", DEFAULT_LAMBDA))
+
+
+def profile_folder(m: dict, profile: str) -> str | None:
+    """The profile's `folder` (its records in results/<folder>, its tables in tables/<folder>;
+    bench.files.layout.default_folders), or None."""
+    return (m["profiles"].get(profile) or {}).get("folder")
+
+
+def _lambda(m: dict, profile: str, label: Label, name: str):
+    """Row > profile > matrix > DEFAULT_LAMBDA; a map is looked up by the term's name."""
     if label.lam is not None:
         return label.lam
-    value = profile.get("lambda", m.get("lambda", DEFAULT_LAMBDA))
-    if isinstance(value, dict):
-        value = value.get(name, DEFAULT_LAMBDA)
+    value = term_lambda(profile_lambda(m, profile), name)
     return value if value == "auto" else float(value)
 
 
@@ -355,7 +366,7 @@ def build_spec(m: dict, model: str, dataset: str, label: str, profile_name: str,
     auxiliary = parsed.auxiliary
     if auxiliary is not None:
         auxiliary = replace(_with_profile_options(auxiliary, profile),
-                            lam=_lambda(m, profile, parsed, auxiliary.name),
+                            lam=_lambda(m, profile_name, parsed, auxiliary.name),
                             distance=conventions.get("distance", "l1"),
                             ratio=float(profile.get("ratio", auxiliary.ratio)))
     evaluation = EvalSpec(tuple(ds["metrics"]), ssim_style=conventions.get("ssim_style", "basicsr"),
@@ -466,4 +477,5 @@ def unique_specs(entries) -> list[RunSpec]:
 
 
 __all__ = ["AMP_MODES", "DEFAULT_MATRIX", "DEFAULT_SEEDS", "Entry", "MatrixError", "build_spec", "did_you_mean",
-           "expand", "load_matrix", "parse_label", "profile_seeds", "table_id", "unique_specs"]
+           "expand", "load_matrix", "parse_label", "profile_folder", "profile_lambda", "profile_seeds", "table_id",
+           "unique_specs"]

@@ -44,6 +44,13 @@ def not_in_key(default=MISSING, **kwargs):
 DEFAULT_LAMBDA = 0.1
 
 
+def term_lambda(default, name: str | None):
+    """The lambda of term `name` under a profile's default: the default itself (a number,
+    "auto", or None where unknown), or for a map term -> lambda the term's entry, DEFAULT_LAMBDA
+    for a term the map does not name."""
+    return default.get(name, DEFAULT_LAMBDA) if isinstance(default, dict) else default
+
+
 def check_recipe_loss(name: str) -> None:
     """ValueError unless ``name`` is a recipe loss training implements."""
     if name not in RECIPE_LOSS_NAMES:
@@ -220,4 +227,4 @@ def _convert(hint, value, where: str):
 
 __all__ = ["AuxiliarySpec", "DataSpec", "EvalSpec", "Recipe", "RunSpec", "Schedule", "config_key", "pairs",
            "spec_hash", "AMP_MODES", "SSIM_STYLES", "NIQE_CONVERSIONS", "DISTANCES", "RECIPE_LOSS_NAMES",
-           "check_recipe_loss", "check_schedule"]
+           "DEFAULT_LAMBDA", "check_recipe_loss", "check_schedule", "term_lambda"]
