@@ -1,6 +1,6 @@
 """python -m bench.aggregate: put measured results beside the paper's published numbers.
 
-The entry point: parses the options and calls bench.report.aggregate.render, which reads the
+The entry point: parses the options and calls bench.report.tables_folder.render, which reads the
 results and the matrix and writes the tables folder (see there). Without --profile and
 --results it renders every profile whose results it finds, each into its own tables folder.
 The report modules (and torch, through the matrix) are imported only once the options are
@@ -43,10 +43,10 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     """Exit 0 when the tables were written; 1 when there was nothing to render or a write
-    failed; 2 for bad input (bench.report.aggregate.render) or a missing package."""
+    failed; 2 for bad input (bench.report.tables_folder.render) or a missing package."""
     args = parse_args(argv)
     try:
-        from bench.report.aggregate import render
+        from bench.report.tables_folder import render
 
         return render(args)
     except ModuleNotFoundError as err:

@@ -34,7 +34,7 @@ from scipy.stats import t as student_t
 
 from .experiment.labels import REFERENCE_LABEL
 from .experiment.matrix import DEFAULT_MATRIX, load_matrix
-from .report.aggregate import load_results
+from .report.loading import load_results
 
 REGIMES = Path(__file__).parent / "experiment" / "regimes.yaml"
 TARGET_HALF_WIDTH = 0.05    # dB, the resolution the study aims at (docs/study.md)

@@ -231,7 +231,7 @@ def check_tables_folder(tables: str, profile: str) -> None:
     """Fail before training when the tables could not be rendered at the end: --tables is a file,
     a folder (or the nearest existing parent of one to create) this user cannot write, or a
     folder holding another profile's tables. Creates nothing."""
-    from .report.aggregate import AggregateError, check_tables_folder as refuse_mixing
+    from .report.tables_folder import AggregateError, check_tables_folder as refuse_mixing
 
     folder = Path(tables)
     try:
@@ -386,8 +386,8 @@ def _plan(args) -> dict:
     with the execution options that change numbers; the selected rows' blocks' Original for
     every seed; with --unsettled-only, those of the inconclusive rows and their blocks'
     Original; and the lines saying so), the folders, the device, loader workers and threads."""
-    from .experiment.matrix import expand, load_matrix, profile_seeds, unique_specs
-    from .report.aggregate import default_folders, profile_folder
+    from .experiment.matrix import expand, load_matrix, profile_folder, profile_seeds, unique_specs
+    from .files.layout import default_folders
 
     matrix = load_matrix(args.matrix)
     declared = profile_seeds(matrix, args.profile)

@@ -1,5 +1,5 @@
-"""bench.aggregate (the entry point), bench.report.aggregate / bench.report.render: measured results beside
-the published numbers."""
+"""bench.aggregate (the entry point), bench.report.tables_folder / views / loading / render: measured
+results beside the published numbers."""
 import json
 import math
 import sys
@@ -9,10 +9,12 @@ from dataclasses import dataclass
 import pytest
 
 from bench import aggregate
-from bench.report import aggregate as report
-from bench.report import stats
-from bench.report.aggregate import (MISSING, build_table, group_by_config, load_results, measure,
-                                    tables_with_results, verdict_counts)
+from bench.experiment import matrix as real_matrix
+from bench.files.layout import default_folders
+from bench.report import stats, tables_folder
+from bench.report.loading import group_by_config, load_results
+from bench.report.views import (MISSING, build_table, judge_configurations, measure, pick_verdict_metric,
+                                standin_datasets, tables_with_results, verdict_counts)
 from bench.report.published import load_published
 from bench.report.render import (fmt_gain, latex_escape, render_latex, render_latex_detail, render_markdown,
                                  render_verdicts)
@@ -233,7 +235,8 @@ def test_rows_follow_the_matrix_order_with_failed_and_missing_rows(published):
 def test_published_numbers_are_looked_up_by_exact_names(published):
     entries = [entry(1, "MPRnet", "SIDD", "Original"), entry(1, "MPRNet", "SIDD", "+Extra_row"),
                entry(1, "MPRNet", "SIDD", "Original")]
-    results = [ok(e, psnr=30 + (e.label != "Original"), ssim=0.5) for e in entries]
+    # no lambda recorded: "+Extra_row" is no label of the grammar, so no lambda note reads it
+    results = [ok(e, lam=None, psnr=30 + (e.label != "Original"), ssim=0.5) for e in entries]
     view = build_table(1, published, entries, group_by_config(results), "smoke")
     assert [(b[0].model, [r.label for r in b]) for b in view.blocks] == [
         ("MPRnet", ["Original"]), ("MPRNet", ["+Extra_row", "Original"])]
@@ -277,9 +280,9 @@ def test_extra_tables_have_no_published_column_and_better_worse_verdicts(publish
 
 
 def test_niqe_decides_where_a_table_has_no_reference_metric():
-    assert report.pick_verdict_metric(["niqe"], set()) == "niqe"
-    assert report.pick_verdict_metric(["psnr", "ssim", "niqe"], {"niqe"}) == "niqe"
-    assert report.pick_verdict_metric(["ssim", "psnr", "niqe"], {"psnr", "ssim", "niqe"}) == "ssim"
+    assert pick_verdict_metric(["niqe"], set()) == "niqe"
+    assert pick_verdict_metric(["psnr", "ssim", "niqe"], {"niqe"}) == "niqe"
+    assert pick_verdict_metric(["ssim", "psnr", "niqe"], {"psnr", "ssim", "niqe"}) == "ssim"
 
 
 # ----- rendering ----------------------------------------------------------------------------
@@ -445,7 +448,10 @@ def _fake_matrix(monkeypatch, entries, tables=(2,), profiles=None):
     fake.load_matrix = lambda path: {"tables": {t: {"title": f"title {t}"} for t in tables},
                                      "profiles": {name: p for name, (p, _) in profiles.items()}}
     fake.expand = lambda m, tables, profile, seeds: [e for e in profiles[profile][1] if e.table in tables]
-    monkeypatch.setitem(sys.modules, "bench.experiment.matrix", fake)
+    fake.profile_folder, fake.profile_lambda = real_matrix.profile_folder, real_matrix.profile_lambda
+    monkeypatch.setitem(sys.modules, "bench.experiment.matrix", fake)       # html's record index
+    for name in ("load_matrix", "expand"):                                  # the command's own
+        monkeypatch.setattr(tables_folder, name, getattr(fake, name))
 
 
 def _write_records(folder, entries, **metrics):
@@ -634,8 +640,8 @@ def test_a_failed_write_leaves_the_verdicts_of_the_previous_render(tmp_path, mon
             raise OSError(errno.ENOSPC, "No space left on device")
         aggregate_write(path, text)
 
-    aggregate_write = report.write_text
-    monkeypatch.setattr(report, "write_text", full_disk)
+    aggregate_write = tables_folder.write_text
+    monkeypatch.setattr(tables_folder, "write_text", full_disk)
     assert aggregate.main(["--profile", "smoke"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: could not write the tables in tables: No space left on device;")
@@ -647,7 +653,7 @@ def test_default_tables_folder_depends_on_the_results_folder(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)            # a profile's `folder:`: tests/test_study_folder.py
     folders = [aggregate.parse_args(argv) for argv in ([], ["--results", "./results"], ["--results", "other"],
                                                        ["--results", "other", "--tables", "t"])]
-    assert [report.default_folders(a.results, a.tables) for a in folders] == [
+    assert [default_folders(a.results, a.tables) for a in folders] == [
         ("results", "tables"), ("./results", "tables"), ("other", "other/tables"), ("other", "t")]
 
 
@@ -666,7 +672,7 @@ def test_null_row_is_left_out_of_the_bonferroni_family(published):
     diffs = {"Original": (0, 0, 0, 0), "+Null": (0.01, -0.02, 0.0, 0.015), "+CDC": (0.1, 0.2, 0.15, 0.12)}
     entries = seeds("controls", "DnCNN", "SIDD", tuple(diffs), 4)
     results = [ok(e, psnr=30.0 + diffs[e.label][e.seed], ssim=0.5) for e in entries]
-    judged = report.judge_configurations(entries, published, group_by_config(results))
+    judged = judge_configurations(entries, published, group_by_config(results))
     null, cdc = (next(j for j in judged.values() if j.planned.label == label) for label in ("+Null", "+CDC"))
     assert cdc.m == 1 and cdc.adjusted.low == pytest.approx(cdc.gain.low)       # m = 1
     assert null.m is None and null.adjusted == null.gain and null.adjusted_verdict == null.verdict
@@ -704,7 +710,7 @@ def test_the_matrix_says_which_profile_trains_on_stand_ins(profile, expected):
 
     matrix = load_matrix()
     entries = expand(matrix, tables=list(matrix["tables"]), profile=profile, seeds=[0])
-    assert report.standin_datasets(entries) == expected
+    assert standin_datasets(entries) == expected
 
 
 def test_a_row_is_shown_with_a_lambda_its_label_does_not_state(published):
@@ -728,7 +734,7 @@ def test_a_row_is_shown_with_a_lambda_its_label_does_not_state(published):
     unknown = build_table("lambda", published, entries, group_by_config(results), "smoke")
     assert [r.title for r in unknown.blocks[0]][1:3] == ["+Null", "+CDC"]     # no default: only auto rows
     matrix = {"lambda": 0.1, "profiles": {"p": {"lambda": "auto"}, "q": None}}
-    assert report.default_lambda(matrix, "p") == "auto" and report.default_lambda(matrix, "q") == 0.1
+    assert real_matrix.profile_lambda(matrix, "p") == "auto" and real_matrix.profile_lambda(matrix, "q") == 0.1
 
 
 # ----- tables that fit ----------------------------------------------------------------------

@@ -47,7 +47,7 @@ def test_row_labels_and_other_profiles_are_left_out():
 def test_the_committed_doubling_page_re_renders_from_the_records():
     from pathlib import Path
 
-    from bench.report.aggregate import load_results
+    from bench.report.loading import load_results
 
     root = Path(__file__).resolve().parents[1]
     page = root / "docs" / "doubling.md"

@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from bench.report.aggregate import build_table, group_by_config
+from bench.report.loading import group_by_config
+from bench.report.views import build_table
 from bench.report.figures import median_curve, plot_curves, plot_gains
 from bench.report.published import load_published
 from bench.experiment.spec import DataSpec, EvalSpec, Recipe, RunSpec, pairs

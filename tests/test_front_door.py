@@ -15,7 +15,7 @@ import yaml
 from bench import aggregate
 from bench import run as runner
 from bench.execution import executor
-from bench.report import aggregate as report
+from bench.report import tables_folder as report
 from conftest import ENV, ROOT, one_line, specs_of, tiny_matrix
 
 

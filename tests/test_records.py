@@ -6,7 +6,7 @@ import pytest
 
 from bench.execution.executor import checked_result
 from bench.experiment.records import record_problem
-from bench.report.aggregate import load_results
+from bench.report.loading import load_results
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_the_executor_adds_the_checks_against_its_spec(good, tmp_path):
 def test_a_retry_keeps_the_failed_attempt_in_its_history(tmp_path, monkeypatch):
     import json
 
-    import bench.report.aggregate as aggregate
+    import bench.report.loading as loading
     from bench.execution.executor import with_history
 
     path = tmp_path / "k.json"
@@ -72,6 +72,6 @@ def test_a_retry_keeps_the_failed_attempt_in_its_history(tmp_path, monkeypatch):
     path.write_text(json.dumps(retried))
     assert "history" not in with_history(path, {"status": "ok"})           # an ok record is not redone
     # the report lists the seed's attempts, oldest first
-    monkeypatch.setattr(aggregate, "config_key", lambda spec: "c")
+    monkeypatch.setattr(loading, "config_key", lambda spec: "c")
     record = {**retried, "spec": {"seed": 3}}
-    assert aggregate.seed_histories([record]) == {"c": {3: ("failed", "ok")}}
+    assert loading.seed_histories([record]) == {"c": {3: ("failed", "ok")}}

@@ -12,7 +12,8 @@ import bench.execution.executor
 import bench.report.figures
 from bench import aggregate
 from bench import run as runner
-from bench.report.aggregate import default_folders, profile_folder
+from bench.experiment.matrix import profile_folder
+from bench.files.layout import default_folders
 from bench.files.atomic import write_json
 from bench.experiment.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix
 

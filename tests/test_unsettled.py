@@ -20,9 +20,11 @@ import pytest
 import bench.run as runner
 import bench.training.train
 from bench.experiment.matrix import expand, load_matrix
-from bench.report import aggregate, stats
+from bench.report import stats
+from bench.report.loading import group_by_config, load_results
 from bench.report.published import load_published
 from bench.report.unsettled import select_unsettled
+from bench.report.views import build_table
 from conftest import TINY_RECIPE, one_block_matrix, one_line
 
 ROWS = ("Original", "+Null", "+Taylor", "+CDC", "+INN", "+Reverse", "+Taylor+epochR")
@@ -73,8 +75,7 @@ def test_the_verdicts_are_the_aggregators_unadjusted_ones(tmp_path):
     assert selection.not_extended == {(1, "DnCNN", "SIDD", "+INN"): stats.NOT_RUN,
                                       (1, "DnCNN", "SIDD", "+Reverse"): stats.TOO_FEW,
                                       (1, "DnCNN", "SIDD", "+Taylor+epochR"): "inconclusive, n=2"}
-    view = aggregate.build_table(1, load_published(), entries,
-                                 aggregate.group_by_config(aggregate.load_results(results)), "smoke")
+    view = build_table(1, load_published(), entries, group_by_config(load_results(results)), "smoke")
     shown = {r.label: r.verdict for r in view.blocks[0] if not r.is_reference}
     assert {r[3]: v for r, v in selection.settled.items()} == {k: shown[k] for k in ("+Null", "+CDC")}
     assert shown["+Taylor"] == stats.INCONCLUSIVE

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bench.report import aggregate as report
 from bench.report import stats
-from bench.report.aggregate import build_table, group_by_config, judge_configurations, seed_histories, verdict_counts
 from bench.report.configurations import plan, family_sizes, seed_text
+from bench.report.loading import group_by_config, seed_histories
 from bench.report.published import load_published
 from bench.report.render import render_latex, render_markdown, render_verdicts
 from bench.report.stats import PairedGain, adjusted_verdict, verdict
+from bench.report.views import build_table, judge_configurations, verdict_counts
 from test_aggregate import entry, failed, ok, seeds
 
 DELTA = stats.SMALLEST_EFFECT["psnr"]

@@ -11,7 +11,7 @@ family, the m of its Bonferroni adjustment, is fixed by the matrix alone: every 
 the profile's tables list for the same model, data set and Original, run yet or not, except
 Original and the `+Null` noise floor. So no verdict moves because another row arrived, and a
 configuration has one family wherever it is printed. Pure: plain data in, dataclasses out; the
-measuring is bench.report.aggregate's (`judge_configurations`).
+measuring is bench.report.views' (`judge_configurations`).
 """
 from __future__ import annotations
 

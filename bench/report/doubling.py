@@ -24,7 +24,7 @@ import math
 from ..experiment.labels import printed_name
 from ..files.atomic import write_text
 from . import stats
-from .aggregate import load_results
+from .loading import load_results
 
 MOVE_DB = 0.05           # Original's PSNR may move by less than this when the budget doubles
 NULL_LAMBDA = 1e-4

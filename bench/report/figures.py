@@ -1,4 +1,4 @@
-"""Figures of one aggregated table (bench.report.aggregate.TableView), drawn with matplotlib (Agg).
+"""Figures of one aggregated table (bench.report.views.TableView), drawn with matplotlib (Agg).
 
     plot_gains(view, "tables/table1_gains.png")    # paired gain ± 95% and Bonferroni CI, paper's gain
     plot_curves(view, "tables/table1_curves.png")  # pixel loss and validation (median over seeds)
@@ -26,6 +26,7 @@ from bench.experiment.labels import REFERENCE_LABEL   # noqa: E402
 from bench.files.atomic import write_bytes       # noqa: E402
 from bench.metrics.table import METRICS    # noqa: E402
 from bench.report import stats             # noqa: E402
+from bench.report.lambda_notes import format_lambdas, lambdas_run   # noqa: E402
 
 DPI = 110
 SMOOTH_FRACTION = 0.05       # the pixel-loss curves' moving mean spans 5% of a run's points
@@ -218,17 +219,14 @@ def _val_metric(view) -> str | None:
 
 def legend_titles(view) -> dict[str, str]:
     """label -> its name in a legend shared by the blocks: with the lambda values of every block
-    where a row's label does not state them (bench.report.aggregate.lambda_note)."""
-    from bench.report.aggregate import format_lambdas
-
+    where a row's label does not state them (bench.report.lambda_notes.lambda_note)."""
     out = {}
     for block in view.blocks:
         for row in block:
             out.setdefault(row.label, row.label)
     for label in out:
         noted = [r for block in view.blocks for r in block if r.label == label and r.lambda_note]
-        values = {float(rec["lambda"]) for r in noted for rec in r.measured.records
-                  if stats.is_finite(rec.get("lambda"))}
+        values = lambdas_run([rec for r in noted for rec in r.measured.records])
         if values:
             out[label] = f"{label} ({format_lambdas(values)})"
     return out

@@ -11,9 +11,9 @@ inconsistencies last. No network and no script: inline CSS only, so it opens fro
 What it shows is what `python -m bench.aggregate` rendered, converted, never recomputed: the
 Markdown beside the page is the source, so the page cannot say more than the tables do. The one
 addition is each row's records: a row's configuration is found by expanding the matrix (read
-only, as `aggregate.render` does) for the folder's profile and matching (table, model, data set,
-label) as the Markdown prints them; its records (all seeds, any status, `aggregate.load_results`
-grouped by `aggregate.group_by_config`) are linked as results/<folder>/<key>.json, relative to the
+only, as `tables_folder.render` does) for the folder's profile and matching (table, model, data set,
+label) as the Markdown prints them; its records (all seeds, any status, `loading.load_results`
+grouped by `loading.group_by_config`) are linked as results/<folder>/<key>.json, relative to the
 page. A row no matrix row matches says so instead of guessing.
 
 Read-only except for the page, written atomically (temp file, then os.replace). Exit 0 when
@@ -32,9 +32,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bench.files.atomic import write_text
+from bench.files.layout import REPO_ROOT, default_folders, display_path, rendered_here
 from bench.report import stats
-from bench.report.aggregate import (REPO_ROOT, STANDIN, default_folders, display_path, group_by_config,
-                                    load_results, profile_folder, rendered_here)
+from bench.report.loading import group_by_config, load_results
+from bench.report.views import STANDIN
 
 PAGE = "report.html"
 DEFAULT_MATRIX = REPO_ROOT / "bench" / "experiment" / "matrix.yaml"
@@ -177,7 +178,7 @@ def record_index(results: str | None, profile: str | None, matrix_path, page_dir
     if not profile or " and " in profile:
         return RecordIndex(page_dir=page_dir, note="the tables name no single profile: rows are not linked")
     try:
-        from bench.experiment.matrix import expand, load_matrix     # read only, as aggregate.render
+        from bench.experiment.matrix import expand, load_matrix, profile_folder   # torch, through the priors
 
         matrix = load_matrix(matrix_path)
         entries = expand(matrix, tables=list(matrix["tables"]), profile=profile, seeds=[0])

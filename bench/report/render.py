@@ -1,4 +1,4 @@
-"""Markdown and LaTeX renderings of aggregated tables (bench.report.aggregate.TableView), of the verdict
+"""Markdown and LaTeX renderings of aggregated tables (bench.report.views.TableView), of the verdict
 list and of the paper's self-inconsistencies (bench.report.published.find_inconsistencies). Pure
 string functions; names and directions of metrics come from bench.metrics.table."""
 from __future__ import annotations
@@ -10,9 +10,9 @@ from tabulate import tabulate
 from bench.experiment.spec import DEFAULT_LAMBDA
 from bench.metrics.table import METRICS
 from bench.report import stats
-from bench.report.aggregate import cross_device_seeds
 from bench.report.configurations import seed_text
 from bench.report.published import IdenticalRows, ValueMismatch
+from bench.report.views import cross_device_seeds
 
 DASH = "—"          # not run yet / not printed
 REF = "ref"         # the gain column of the Original row itself
@@ -398,7 +398,7 @@ def render_markdown(view, figures: dict | None = None, detail_tex: str | None = 
 
 def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
     """tables/verdicts.md: every configuration of the rendered tables once, by family, with the
-    counts of its raw and adjusted verdicts (bench.report.aggregate.verdict_counts), then the
+    counts of its raw and adjusted verdicts (bench.report.views.verdict_counts), then the
     seeds that need a word: failed or missing, extended after a look, retried, paired across
     devices, and the configurations the paper prints with different gains."""
     families = verdict_families(views)

@@ -2,7 +2,7 @@
 
     python -m bench.report.results_page [--out docs/results.md]
 
-Reads, read-only, the study profile's records (results/study, judged by bench.report.aggregate:
+Reads, read-only, the study profile's records (results/study, judged by bench.report.views:
 one verdict per configuration, its family fixed by the matrix, raw and adjusted), the longer
 schedule's records (results/power, regime `study-3k`, grouped by bench.report.doubling.collect)
 and, when there are any, the converged profile's (results/converged). Writes one Markdown page
@@ -25,13 +25,14 @@ from pathlib import Path
 
 from bench.experiment.labels import NULL_LABEL
 from bench.files.atomic import write_text
+from bench.files.layout import REPO_ROOT
 from bench.report import stats
-from bench.report.aggregate import (REPO_ROOT, STANDIN, build_table, cross_device_seeds, default_lambda,
-                                    group_by_config, judge_configurations, load_results, seed_histories,
-                                    standin_datasets, tables_with_results, verdict_counts)
 from bench.report.configurations import seed_text
 from bench.report.doubling import collect
+from bench.report.loading import group_by_config, load_results, seed_histories
 from bench.report.render import verdict_families
+from bench.report.views import (STANDIN, build_table, cross_device_seeds, judge_configurations, standin_datasets,
+                                tables_with_results, verdict_counts)
 
 DEFAULT_OUT = "docs/results.md"
 STUDY, CONVERGED = "study", "converged"
@@ -176,12 +177,12 @@ class Profile:
     views: list
     blocks: list
     records: list
-    lam: object             # the lambda of a row without +lambda(...) (aggregate.default_lambda)
+    lam: object             # the lambda of a row without +lambda(...) (matrix.profile_lambda)
 
 
 def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=None) -> Profile:
     """The profile's records in `results`, judged by the aggregate's own code (nothing written)."""
-    from bench.experiment.matrix import expand
+    from bench.experiment.matrix import expand, profile_lambda
 
     warn = warn or (lambda message: None)
     entries = expand(matrix, tables=list(matrix["tables"]), profile=name, seeds=[0])
@@ -191,10 +192,10 @@ def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=N
     judgements = judge_configurations(entries, published, groups, seeds, seed_histories(records))
     standins = standin_datasets(entries)
     views = [build_table(t, published, entries, groups, name, standins=standins,
-                         default_lambda=default_lambda(matrix, name), judgements=judgements)
+                         default_lambda=profile_lambda(matrix, name), judgements=judgements)
              for t in tables_with_results(entries, groups)]
     blocks = make_blocks(judgements, views, standins, tuple(matrix["tables"]))
-    return Profile(name, display(results), seeds, views, blocks, records, default_lambda(matrix, name))
+    return Profile(name, display(results), seeds, views, blocks, records, profile_lambda(matrix, name))
 
 
 def make_blocks(judgements: dict, views: list, standins: dict, order: tuple = ()) -> list[Block]:

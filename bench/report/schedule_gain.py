@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench.report.aggregate import group_by_config, load_results
+from bench.report.loading import group_by_config, load_results
 from bench.report.figures import save_figure, val_series   # also selects matplotlib's Agg backend
 
 import matplotlib.pyplot as plt                            # noqa: E402 - after the backend is set

@@ -20,9 +20,11 @@ import sys
 
 from bench.experiment.labels import REFERENCE_LABEL
 from bench.files.atomic import write_text
+from bench.files.layout import default_folders
 from bench.report import stats
-from bench.report.aggregate import group_by_config, judge_configurations, load_results
+from bench.report.loading import group_by_config, load_results
 from bench.report.published import load_published
+from bench.report.views import judge_configurations
 
 
 def planned_seeds(std, target: float, floor: int, cap: int) -> tuple[int, float | None, str]:
@@ -70,8 +72,7 @@ def render(rows: list[tuple], source: str, target: float, floor: int, cap: int) 
 
 
 def main(argv=None) -> int:
-    from bench.experiment.matrix import expand, load_matrix
-    from bench.report.aggregate import default_folders, profile_folder
+    from bench.experiment.matrix import expand, load_matrix, profile_folder
 
     parser = argparse.ArgumentParser(prog="python -m bench.report.seed_plan",
                                      description=__doc__.splitlines()[0])

@@ -42,7 +42,7 @@ smallest effect of interest delta (SMALLEST_EFFECT: 0.05 dB PSNR, the study's ta
     no detectable difference contains 0
   No judgement on the interval:
     unstable (k of n failed) k of the row's n seeds failed or gave a non-finite value on the
-                             verdict metric (set by bench.report.aggregate via `row_verdict`): a prior
+                             verdict metric (set by bench.report.views via `row_verdict`): a prior
                              that makes training fail must not be judged on its surviving seeds.
                              The gain and interval over the finite pairs are still shown.
     zero spread              n >= 2 finite pairs whose differences are all equal (sd <= ZERO_SPREAD
@@ -51,7 +51,7 @@ smallest effect of interest delta (SMALLEST_EFFECT: 0.05 dB PSNR, the study's ta
                              mean is shown, no interval; most likely the row does not change
                              training at all (lambda 0, a term not applied) or the pairing is broken.
     too few seeds            fewer than 2 finite pairs: no interval
-    not run                  (set by bench.report.aggregate) the row has no result
+    not run                  (set by bench.report.views) the row has no result
 
 Multiple comparisons (ADJUSTMENT). Many configurations are compared with one Original; at 95%
 each, 8 of them give about a one-in-three chance of a spurious "significant" one. `adjust`
@@ -228,7 +228,7 @@ def paired_gain(metric: str, row: dict, reference: dict, published: float | None
     """Paired, oriented gain of `row` over `reference`, both {seed: value} of ok runs.
 
     Only seeds present in both count; a pair with a non-finite value is left out and counted in
-    `nan` (bench.report.aggregate turns a row's own non-finite seeds into `unstable`). The interval is
+    `nan` (bench.report.views turns a row's own non-finite seeds into `unstable`). The interval is
     mean +- t_{n-1} * std / sqrt(n); none when every difference is equal (`zero_spread`)."""
     check_metric(metric)
     for name, values in (("row", row), ("reference", reference)):

@@ -29,8 +29,9 @@ from pathlib import Path
 
 from bench.experiment.labels import REFERENCE_LABEL
 from bench.report import stats
-from bench.report.aggregate import group_by_config, judge_configurations, load_results
+from bench.report.loading import group_by_config, load_results
 from bench.report.published import load_published
+from bench.report.views import judge_configurations
 
 NOT_EXTENDED = (stats.NOT_RUN, stats.TOO_FEW)
 
