@@ -170,7 +170,7 @@ def test_numbers_never_read_minus_zero():
 
 
 def test_the_converged_section_without_records_points_to_the_plan():
-    text = " ".join(page.converged_section(None))
+    text = " ".join(page.converged_section(None, None))
     assert "no records yet" in text and "[docs/study.md](study.md)" in text
     assert "\"The converged profile\"" in text and "[docs/doubling.md](doubling.md)" in text
 

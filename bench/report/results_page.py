@@ -26,7 +26,7 @@ from pathlib import Path
 from bench.experiment.labels import NULL_LABEL
 from bench.files.atomic import write_text
 from bench.files.layout import REPO_ROOT
-from bench.report import stats
+from bench.report import budgets, stats
 from bench.report.configurations import seed_text
 from bench.report.doubling import collect
 from bench.report.loading import group_by_config, load_results, seed_histories
@@ -344,7 +344,8 @@ def render_page(study: Profile, longer: list[Longer], converged: Profile | None)
                   f"`{study.results}/`, `{POWER}/` (regime `{LONGER_REGIME}`) and, once it has any, "
                   "`results/converged/`; do not edit: `tests/test_results_page.py` re-renders it and "
                   "fails when it differs. Every number below is computed from those records."),
-             "", INTRO, "", *legend(study), "", "## In short", "", *in_short(study, longer), "",
+             "", INTRO, "", *legend(study), "", "## In short", "", *converged_short(converged, study),
+             *in_short(study, longer), "",
              "## How the study differs from the paper", "", DATA_DIFFERENCE, *differences(study), OTHER_DIFFERENCES]
     for block in study.blocks:
         if block.run:
@@ -352,7 +353,7 @@ def render_page(study: Profile, longer: list[Longer], converged: Profile | None)
     if longer:
         parts += ["", f"## {LONGER_HEADING}", "",
                   *longer_section(study, longer)]
-    parts += ["", "## What remains", "", *remains(study, longer), "", *converged_section(converged),
+    parts += ["", "## What remains", "", *remains(study, longer), "", *converged_section(converged, study),
               "", SUPERSEDED]
     return "\n".join(parts) + "\n"
 
@@ -409,9 +410,10 @@ def counts_table(profile: Profile) -> list[str]:
     raw, adjusted = verdict_counts(profile.views), verdict_counts(profile.views, adjusted=True)
     rows = [[v, str(raw[v]), str(adjusted[v])] for v in stats.VERDICTS if raw[v] or adjusted[v]]
     rows.append(["all configurations", str(sum(raw.values())), str(sum(adjusted.values()))])
+    verdicts = f"tables/{profile.name}/verdicts.md"
     return [para("Verdicts, one per configuration wherever the tables print it (the noise floor "
-                 "`+Null` included; [tables/study/verdicts.md](../tables/study/verdicts.md) lists "
-                 "them by family):"), "", table(["verdict", "configurations", "after adjustment"], rows)]
+                 f"`+Null` included; [{verdicts}](../{verdicts}) lists them by family):"), "",
+            table(["verdict", "configurations", "after adjustment"], rows)]
 
 
 def findings(profile: Profile) -> list[str]:
@@ -813,7 +815,7 @@ def _seeds(n: int | None) -> str:
     return DASH if n is None else f">{stats.SETTLE_CAP}" if n > stats.SETTLE_CAP else str(n)
 
 
-def converged_section(converged: Profile | None) -> list[str]:
+def converged_section(converged: Profile | None, study: Profile) -> list[str]:
     lines = ["## The converged profile", ""]
     if converged is None or not any(b.run for b in converged.blocks):
         return lines + [para(
@@ -821,13 +823,60 @@ def converged_section(converged: Profile | None) -> list[str]:
             "paper's question, where a full training on a finite set ends; its budget is being "
             "found by doubling: [docs/study.md](study.md), \"The converged profile\", and "
             "[docs/doubling.md](doubling.md).")]
-    lines += [para(f"Records in `{converged.results}/`, judged as the study's are; its budget and "
-                   "data: [docs/study.md](study.md), \"The converged profile\"."), "",
+    lines += [para(f"Records in `{converged.results}/` ({budget_text(converged)}), judged as the "
+                   "study's are; its budget and data: [docs/study.md](study.md), \"The converged "
+                   "profile\". Each block's second table sets every configuration's gain at "
+                   "convergence beside its study gain:"), "", *budget_legend(converged, study), "",
               *counts_table(converged)]
     for block in converged.blocks:
         if block.run:
-            lines += ["", f"### {block.title}", "", *block_section(converged, block)]
+            lines += ["", f"### {block.title}", "", *block_section(converged, block), "",
+                      budgets_table(block, study, converged)]
     return lines
+
+
+def budget_text(profile: Profile) -> str:
+    """The iterations its records ran, e.g. "8000 iterations"."""
+    counts = sorted({r["iterations"] for r in profile.records if isinstance(r.get("iterations"), int)})
+    return (" or ".join(map(str, counts)) or "unknown") + " iterations"
+
+
+def budget_pairs(block: Block, study: Profile) -> list:
+    return budgets.pair_budgets([j for b in study.blocks for j in b.run], block.run)
+
+
+def budget_legend(converged: Profile, study: Profile) -> list[str]:
+    used = {p.label for block in converged.blocks for p in budget_pairs(block, study)}
+    return ["What each pair of intervals shows (95%, before adjustment; δ as above):", ""] + [
+        bullet(f"`{label}`: {meaning}") for label, meaning in budgets.LABELS.items() if label in used]
+
+
+def budgets_table(block: Block, study: Profile, converged: Profile) -> str:
+    rows = []
+    for pair in budget_pairs(block, study):
+        short = pair.short
+        rows.append([pair.long.planned.label, fmt(pair.long.published),
+                     DASH if short is None else interval(short.gain),
+                     DASH if short is None else short.verdict,
+                     interval(pair.long.gain), pair.long.verdict, pair.label])
+    return table(["row", "paper g", f"study ({budget_text(study)})", "verdict",
+                  f"converged ({budget_text(converged)})", "verdict", "both budgets"], rows)
+
+
+def converged_short(converged: Profile | None, study: Profile) -> list[str]:
+    """The first lines of "In short" once the converged profile has records: its counts and what
+    the two budgets show together."""
+    if converged is None or not any(b.run for b in converged.blocks):
+        return []
+    pairs = [p for block in converged.blocks for p in budget_pairs(block, study)]
+    run = sum(len(b.run) for b in converged.blocks)
+    raw = verdict_counts(converged.views)
+    shown = ", ".join(f"{v} {raw[v]}" for v in stats.VERDICTS if raw[v] and v != stats.NOT_RUN)
+    labels = {label: sum(p.label == label for p in pairs) for label in budgets.LABELS}
+    both = ", ".join(f"{label} {n}" for label, n in labels.items() if n)
+    return [bullet(f"**At convergence** (profile `converged`, {budget_text(converged)}, finite "
+                   f"stand-ins; [below](#the-converged-profile)): {run} configurations measured; "
+                   f"verdicts before adjustment: {shown}. Beside their study gains: {both}."), ""]
 
 
 # ----- entry point -----------------------------------------------------------------------------
