@@ -20,7 +20,8 @@ longer profile, planned from its own paired sd, docs/seed_plan.md), `sequential`
 bench.report.sequential`: the false-gain rate of adding seeds after a look, simulated),
 `results_page` (`python -m bench.report.results_page`: docs/results.md, generated from the
 study's records, the longer schedule's and the converged profile's; every number computed,
-every sentence worded by its verdict; a test re-renders it).
+every sentence worded by its verdict; a test re-renders it), `budgets` (each converged
+configuration beside its study twin, labelled by what the two intervals show together).
 
 Imports within: loading, lambda_notes, stats, published and configurations import no other
 report module but each other's leaves; views builds on them; render and figures draw views;
