@@ -34,6 +34,7 @@ class FakeEntry:
     seed: int
     key: str
     config_key: str
+    spec: RunSpec
 
 
 RECIPE = Recipe(loss="l1", patch_size=32, batch_size=2, lr=1e-3, iterations=10)
@@ -49,7 +50,8 @@ def fake_spec(model, dataset, label, seed=0):
 
 def entry(table, model, dataset, label, seed=0):
     spec = fake_spec(model, dataset, label, seed)
-    return FakeEntry(table, model, dataset, label, seed, f"{model}|{dataset}|{label}|s{seed}", config_key(spec))
+    return FakeEntry(table, model, dataset, label, seed, f"{model}|{dataset}|{label}|s{seed}", config_key(spec),
+                     RunSpec.from_dict(spec))
 
 
 def ok(e, lam=0.1, **metrics):

@@ -1,10 +1,11 @@
 """The result record's type and the checks every record passes, whoever reads it: the executors
-before they skip a finished run (bench.execution.executor.checked_result, which adds the checks
+before they skip a finished run (bench.execution.result_files.checked_result, which adds the checks
 against the spec it expects) and the report before it counts a record.
 
-    Measured                                 # what a finished training measured (training builds it)
+    Measurement                              # what a finished training measured (training builds it)
     Record                                   # one results/<key>.json (the executor builds it)
     record_problem(record) -> str | None     # why this is not a well-formed record; None if it is one
+    run_seed(record), auxiliary_name(record) # what a record ran, read without digging through its spec
 
 Spec-free: a record is checked for what every record holds, not for which run it should be.
 Fields added over time (``cpu``, ``history``, ``lambda`` ...) are optional so that committed
@@ -22,7 +23,7 @@ RECORD_FIELDS = ("key", "config_key", "status", "spec")
 
 # What a finished training run measured (bench.training.train builds it). The functional form
 # because one key is the word lambda, a Python keyword.
-Measured = TypedDict("Measured", {
+Measurement = TypedDict("Measurement", {
     "metrics": dict,                  # {"mean": {metric: value}, "nan": {...}, "per_image": {...}}
     "curve": dict,                    # the training-loss summary and validation points
     "lambda": float | None, "calibration": dict | None,
@@ -47,7 +48,7 @@ class _RecordBase(TypedDict):
     spec: dict             # RunSpec.to_dict()
 
 
-class Record(_RecordBase, total=False):
+class Record(_RecordBase, Measurement, total=False):
     """One results file: identity, status and spec always; the measurement when ok; provenance."""
     error: str | None
     device: str | None     # "cpu: x86_64" or "cuda: <name>"
@@ -55,7 +56,7 @@ class Record(_RecordBase, total=False):
     versions: dict
     git_commit: str | None
     finished_at: str
-    history: list          # list[Attempt], oldest first
+    history: list[Attempt]  # oldest first
 
 
 # Types of the optional fields, checked where present (None allowed where the type says so).
@@ -117,3 +118,13 @@ def _metrics_problem(record: dict) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"metrics.mean.{name} is {value!r}, not a number"
     return None
+
+
+def run_seed(record: Record) -> int:
+    """The seed a (well-formed) record ran."""
+    return record["spec"]["seed"]
+
+
+def auxiliary_name(record: Record) -> str | None:
+    """The auxiliary term a (well-formed) record trained with (a prior or a loss); None for Original."""
+    return (record["spec"].get("auxiliary") or {}).get("name")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from bench.experiment.labels import NULL_LABEL, REFERENCE_LABEL, parse_label
+from bench.experiment.records import auxiliary_name
 from bench.experiment.spec import term_lambda
 from bench.report import stats
 
@@ -45,8 +46,7 @@ def lambda_note(label: str, records, default) -> str | None:
     if stated is not None and stated != "auto":
         return None
     if stated is None:
-        name = ((records[0].get("spec") or {}).get("auxiliary") or {}).get("name")
-        expected = term_lambda(default, name)
+        expected = term_lambda(default, auxiliary_name(records[0]))
         if expected is None or (stats.is_finite(expected) and all(
                 math.isclose(v, float(expected), rel_tol=1e-9) for v in values)):
             return None

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench.experiment.records import record_problem
+from bench.experiment.records import record_problem, run_seed
 from bench.experiment.spec import config_key
 
 
@@ -55,7 +55,7 @@ def seed_histories(records: list[dict]) -> dict[str, dict[int, tuple[str, ...]]]
     for record in records:
         seeds = found.setdefault(config_key(record["spec"]), {})
         earlier = [a.get("status", "?") for a in record.get("history") or [] if isinstance(a, dict)]
-        seeds.setdefault(record["spec"]["seed"], []).extend(earlier + [record["status"]])
+        seeds.setdefault(run_seed(record), []).extend(earlier + [record["status"]])
     return {key: {seed: tuple(statuses) for seed, statuses in sorted(seeds.items()) if len(statuses) > 1}
             for key, seeds in found.items() if any(len(v) > 1 for v in seeds.values())}
 
@@ -69,7 +69,7 @@ def group_by_config(records: list[dict], warn=None) -> dict[str, list[dict]]:
     groups: dict[str, dict[int, dict]] = {}
     for record in records:
         seeds = groups.setdefault(config_key(record["spec"]), {})
-        seed = record["spec"]["seed"]
+        seed = run_seed(record)
         if seed in seeds:
             warn(f"warning: two results for seed {seed} of one configuration "
                  f"({seeds[seed]['key']}, {record['key']}); keeping the ok one")

@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bench.experiment.records import auxiliary_name, run_seed
 from bench.report.loading import group_by_config, load_results
 from bench.report.figures import save_figure, val_series   # also selects matplotlib's Agg backend
 
@@ -27,10 +28,10 @@ def block_records(records: list[dict], baseline: str, data: str, prior: str | No
     Exactly one configuration may match; several (a prior in more than one row) is an error."""
     configs = {}
     for key, group in group_by_config(records).items():
-        spec, aux = group[0]["spec"], group[0]["spec"].get("auxiliary")
-        finished = {r["spec"]["seed"]: r for r in group if r["status"] == "ok"}
+        spec = group[0]["spec"]
+        finished = {run_seed(r): r for r in group if r["status"] == "ok"}
         if (finished and spec["baseline"] == baseline and spec["data"]["name"] == data
-                and (aux["name"] if aux else None) == prior):
+                and auxiliary_name(group[0]) == prior):
             configs[key] = finished
     if len(configs) > 1:
         raise SystemExit(f"error: {len(configs)} configurations of {baseline} / {data} have auxiliary "

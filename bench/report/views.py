@@ -322,7 +322,7 @@ def standin_datasets(entries) -> dict[str, str]:
 
     out = {}
     for e in entries:
-        name = getattr(getattr(getattr(e, "spec", None), "data", None), "name", None)
+        name = e.spec.data.name
         if name in DATASETS and not DATASETS[name].real:
             out.setdefault(e.dataset, name)
     return out

@@ -31,6 +31,7 @@ from baselines import build_baseline
 from data import get_dataset
 from priors import build_auxiliary, measure_ratio
 
+from bench.experiment.records import Measurement
 from bench.experiment.spec import RunSpec, auxiliary_options
 from bench.files.atomic import set_aside, torch_save
 from bench.files.layout import checkpoint_file
@@ -452,7 +453,7 @@ def _curve_summary(run: Run, max_points: int = 200) -> dict:
 def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints", progress=True,
         checkpoint_every: int | None = None, stop: StopRequest | None = None,
         weights_path: str | Path | None = None, label: str | None = None, progress_every: float = EVERY_S,
-        log_dir: str | Path | None = None) -> dict:
+        log_dir: str | Path | None = None) -> Measurement:
     """Train and evaluate one spec; returns the record's measured part. The checkpoint is left
     in place (at the last iteration) for the caller to remove once the result is safely written,
     so no finished training is ever lost. ``weights_path``: also save the evaluated weights there
@@ -468,7 +469,7 @@ def run(spec: RunSpec, data_root=None, device="cpu", checkpoint_dir="checkpoints
 
 
 def _run(spec, data_root, device, checkpoint_dir, checkpoint_every, stop, weights_path, progress,
-         log_dir) -> dict:
+         log_dir) -> Measurement:
     started = time.time()
     checkpoint = checkpoint_file(checkpoint_dir, spec.key)
     current = build(spec, data_root, device)
@@ -500,7 +501,7 @@ def _run(spec, data_root, device, checkpoint_dir, checkpoint_every, stop, weight
             log.close()
     if weights_path is not None:  # the weights the metrics belong to
         torch_save(Path(weights_path), current.evaluated.state_dict())
-    return {
+    measured: Measurement = {
         "metrics": evaluation,
         "curve": _curve_summary(current),
         "lambda": current.calibration.get("lambda", spec.auxiliary.lam) if spec.auxiliary else None,
@@ -514,3 +515,4 @@ def _run(spec, data_root, device, checkpoint_dir, checkpoint_every, stop, weight
         "threads": torch.get_num_threads(),
         "wall_time_s": round(time.time() - started, 3),
     }
+    return measured
