@@ -52,7 +52,7 @@ def test_the_committed_doubling_page_re_renders_from_the_records():
     root = Path(__file__).resolve().parents[1]
     page = root / "docs" / "doubling.md"
     text = doubling.document(doubling.collect(load_results(root / "results" / "power"), "converged"),
-                             "converged")
+                             "converged", doubling.block_runs("converged"))
     assert page.read_text() == text
 
 

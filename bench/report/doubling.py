@@ -25,6 +25,7 @@ from ..experiment.labels import printed_name
 from ..files.atomic import write_text
 from . import stats
 from .loading import load_results
+from .seed_plan import block_runs
 
 MOVE_DB = 0.05           # Original's PSNR may move by less than this when the budget doubles
 NULL_LAMBDA = 1e-4
@@ -97,14 +98,17 @@ def fmt_gain(gain) -> str:
     return "-" if gain is None else f"{gain[0]:+.3f} ± {gain[1]:.3f} (n={gain[2]})"
 
 
-def render(blocks: dict) -> str:
+def render(blocks: dict, block_runs: dict | None = None) -> str:
+    """The tables; `block_runs` ((baseline, data) -> planned runs of its Tables 1-3 block,
+    seed_plan.block_runs) adds what the whole block would cost at each budget."""
     lines = []
+    block_runs = block_runs or {}
     for (baseline, data), budgets in sorted(blocks.items()):
         summaries = {b: budget_summary(rows) for b, rows in sorted(budgets.items())}
         labels = sorted({label for s in summaries.values() for label in s["gains"]},
                         key=lambda l: (l != "+Null", l))
         header = (["regime (iterations)", "Original PSNR (n)"] + [f"{l} gain ± 95% hw" for l in labels]
-                  + ["s/run", "core-h (these runs)", "doubled: passes?"])
+                  + ["s/run", "core-h (these runs)", "core-h (block)", "doubled: passes?"])
         lines += [f"### {baseline} on {data}", "", "| " + " | ".join(header) + " |",
                   "|---" * len(header) + "|"]
         order = list(summaries)
@@ -117,8 +121,10 @@ def render(blocks: dict) -> str:
             original = "-" if s["original"] is None else f"{s['original']:.3f} ({s['n']})"
             cost = "-" if s["seconds"] is None else f"{s['seconds'] * s['runs'] / 3600:.2f}"
             seconds = "-" if s["seconds"] is None else f"{s['seconds']:.0f}"
+            runs = block_runs.get((baseline, data))
+            block = "-" if s["seconds"] is None or runs is None else f"{s['seconds'] * runs / 3600:.1f} ({runs})"
             cells = ([f"{budget[1]} ({budget[0]})", original] + [fmt_gain(s["gains"].get(l)) for l in labels]
-                     + [seconds, cost, check])
+                     + [seconds, cost, block, check])
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines) if lines else "no converged-regime records found\n"
@@ -173,7 +179,7 @@ def main(argv=None) -> int:
     blocks = collect(load_results(args.results), args.base)
     if args.figure and blocks:
         plot(blocks, args.figure)
-    text = document(blocks, args.base)
+    text = document(blocks, args.base, block_runs(args.base))
     if args.out:
         write_text(args.out, text)
     else:
@@ -181,15 +187,18 @@ def main(argv=None) -> int:
     return 0
 
 
-def document(blocks: dict, base: str) -> str:
+def document(blocks: dict, base: str, block_runs: dict | None = None) -> str:
     return (f"# The {base} budget by doubling\n\nRendered by `python -m bench.report.doubling "
             f"--base {base} --out docs/doubling.md` from the records of results/power; do not edit. "
             f"A budget passes when, doubled, Original moves by less than {MOVE_DB} dB and every "
             "gain by less than its own 95% half-width (docs/study.md, \"The converged budget\"). "
             "Gains are paired by seed with the same budget's Original; s/run is the mean wall time "
-            "of a run (1 thread, two runs sharing 2 cores). Drawn by the same command with "
+            "of a run (1 thread, two runs sharing 2 cores); core-h (block) is what the baseline's "
+            "whole Tables 1-3 block would take at that budget, s/run times its planned runs (in "
+            "brackets: every configuration at its seeds of docs/seed_plan.md, Original at its "
+            "largest row's). Drawn by the same command with "
             "`--figure docs/figures/doubling.png`: ![Original and the gains by budget]"
-            "(figures/doubling.png)\n\n" + render(blocks))
+            "(figures/doubling.png)\n\n" + render(blocks, block_runs))
 
 
 if __name__ == "__main__":

@@ -51,6 +51,25 @@ def plan_rows(entries, groups: dict, published: dict, target: float, floor: int,
     return rows
 
 
+def block_runs(profile: str = "converged", tables=("1", "2", "3"), from_profile: str = "study",
+               target: float = 0.05, floor: int = 4, cap: int = 12) -> dict:
+    """(baseline, data set name) -> runs the plan gives `profile`'s block in `tables`: each
+    configuration at its planned seeds, Original at its largest row's (pairs complete)."""
+    from bench.experiment.matrix import expand, load_matrix, profile_folder
+
+    matrix = load_matrix()
+    plan_entries = expand(matrix, tables=list(matrix["tables"]), profile=from_profile, seeds=[0])
+    results = default_folders(None, None, profile_folder(matrix, from_profile))[0]
+    plan = {(r[0], r[1], r[2]): r[5] for r in plan_rows(plan_entries, group_by_config(load_results(results)),
+                                                        load_published(), target, floor, cap)}
+    seeds: dict = {}
+    for e in expand(matrix, tables=[t for t in matrix["tables"] if str(t) in tables], profile=profile, seeds=[0]):
+        if e.label != REFERENCE_LABEL:
+            block = seeds.setdefault((e.spec.baseline, e.spec.data.name), {})
+            block[e.config_key] = plan.get((e.model, e.dataset, e.label), floor)
+    return {block: sum(rows.values()) + max(rows.values()) for block, rows in seeds.items()}
+
+
 def render(rows: list[tuple], source: str, target: float, floor: int, cap: int) -> str:
     lines = [f"# Seeds per row, planned from the paired spread in profile `{source}`", "",
              f"Rendered by `python -m bench.report.seed_plan --from-profile {source} --target {target} "
