@@ -340,7 +340,7 @@ def _main(argv=None) -> int:
     except ValueError as err:  # MatrixError, InputError; a bad device, Slurm option, ...
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from .execution.executor import is_finished, set_aside_invalid
+    from .execution.result_files import is_finished, set_aside_invalid
     from .experiment.matrix import unique_specs
 
     entries, specs = plan["entries"], unique_specs(plan["entries"])
@@ -513,7 +513,8 @@ def _with_execution(entry, args, workers: int):
 
 def _train(todo, specs, options, device) -> int:
     from .training import stops
-    from .execution.executor import DiskFull, WorkersLost, execute
+    from .execution.executor import WorkersLost, execute
+    from .execution.one_run import DiskFull
     from .training.progress import Remaining, done_line
     from .execution.provenance import device_name
 

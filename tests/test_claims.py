@@ -1,4 +1,4 @@
-"""Claims (bench/execution/executor.py): two processes that find the same dead owner's claim at the same
+"""Claims (bench/execution/claims.py): two processes that find the same dead owner's claim at the same
 instant must not both take it over (before the flock, both won in about half of the
 trials, so two invocations started together after a crash could train one run twice)."""
 import json
@@ -7,7 +7,7 @@ import os
 import socket
 import subprocess
 
-from bench.execution import executor
+from bench.execution import claims
 from bench.files.layout import Layout
 
 TRIALS = 150
@@ -24,7 +24,7 @@ def _racer(folder, keys, barrier, out):
     wins = []
     for key in keys:
         barrier.wait()                     # both processes leave together, trial by trial
-        wins.append(executor.claim(folder, key))
+        wins.append(claims.claim(folder, key))
     out.put((os.getpid(), wins))
     barrier.wait()                         # stay alive (the winners' claims stay live) until both reported
 
@@ -57,12 +57,12 @@ def test_an_empty_or_garbled_claim_is_taken_over(tmp_path):
     """A claim file whose owner never wrote it (crashed between create and write) is stale."""
     for text in ("", "{not json"):
         (tmp_path / "a.claim").write_text(text)
-        assert executor.claim(tmp_path, "a")
+        assert claims.claim(tmp_path, "a")
         assert json.loads((tmp_path / "a.claim").read_text())["pid"] == os.getpid()
-        executor.release(tmp_path, "a")
+        claims.release(tmp_path, "a")
 
 
 def test_claims_leave_only_the_lock_file(tmp_path):
-    assert executor.claim(tmp_path, "k")
-    executor.release(tmp_path, "k")
+    assert claims.claim(tmp_path, "k")
+    claims.release(tmp_path, "k")
     assert sorted(p.name for p in tmp_path.iterdir()) in ([], [Layout(tmp_path).claims_lock.name])

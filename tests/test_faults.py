@@ -19,7 +19,7 @@ import yaml
 
 import bench.training.train
 from bench.files import atomic
-from bench.execution import executor
+from bench.execution import one_run, result_files, worker
 from bench import run as runner
 from bench.experiment.matrix import MatrixError, load_matrix
 from conftest import ENV, ROOT, one_line, specs_of, tiny_matrix
@@ -112,10 +112,10 @@ def test_a_worker_hands_a_full_disk_to_the_parent():
         tasks.put(item)
 
     def run(spec):
-        raise executor.DiskFull(f"no space left in /r/ while writing {spec}.json")
+        raise one_run.DiskFull(f"no space left in /r/ while writing {spec}.json")
 
-    executor.serve(tasks, results, run)
-    assert isinstance(results.get_nowait(), executor.DiskFull) and results.empty() and tasks.get_nowait() == "b"
+    worker.serve(tasks, results, run)
+    assert isinstance(results.get_nowait(), one_run.DiskFull) and results.empty() and tasks.get_nowait() == "b"
 
 
 def test_a_full_disk_while_rendering_the_tables_is_one_line(tmp_path, monkeypatch, no_training, capsys):
@@ -124,7 +124,7 @@ def test_a_full_disk_while_rendering_the_tables_is_one_line(tmp_path, monkeypatc
     (spec,) = specs_of(tiny_matrix(tmp_path))
     (tmp_path / "results").mkdir()
     finished = tmp_path / "results" / f"{spec.key}.json"
-    finished.write_text(json.dumps(executor.record(spec, "ok", {"metrics": {"mean": {"psnr": 30.0}}})))
+    finished.write_text(json.dumps(result_files.record(spec, "ok", {"metrics": {"mean": {"psnr": 30.0}}})))
 
     def full(argv):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "tables" / "table1.md"))
@@ -208,13 +208,13 @@ def test_negative_workers_are_refused_up_front(tmp_path, no_training, capsys):
 def test_a_record_with_a_non_numeric_metric_is_not_finished(tmp_path, mean, fragment):
     (spec,) = specs_of(tiny_matrix(tmp_path))
     path = tmp_path / f"{spec.key}.json"
-    path.write_text(json.dumps(executor.record(spec, "ok", {"metrics": {"mean": mean}})))
+    path.write_text(json.dumps(result_files.record(spec, "ok", {"metrics": {"mean": mean}})))
     said = []
-    assert not executor.is_finished(tmp_path, spec) and path.exists()   # a check moves nothing
-    assert executor.set_aside_invalid(tmp_path, [spec], warn=said.append) == 1
+    assert not result_files.is_finished(tmp_path, spec) and path.exists()   # a check moves nothing
+    assert result_files.set_aside_invalid(tmp_path, [spec], warn=said.append) == 1
     assert len(said) == 1 and fragment in said[0] and not path.exists()
-    path.write_text(json.dumps(executor.record(spec, "ok", {"metrics": {"mean": {"psnr": float("nan")}}})))
-    assert executor.is_finished(tmp_path, spec)     # NaN is a number (a NaN metric is counted, not invalid)
+    path.write_text(json.dumps(result_files.record(spec, "ok", {"metrics": {"mean": {"psnr": float("nan")}}})))
+    assert result_files.is_finished(tmp_path, spec)     # NaN is a number (a NaN metric is counted, not invalid)
 
 
 # ----- relative paths -------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def test_relative_paths_given_to_run_all_are_the_callers(tmp_path):
     (spec,) = specs_of(matrix)
     finished = caller / "out" / f"{spec.key}.json"
     finished.parent.mkdir()
-    finished.write_text(json.dumps(executor.record(spec, "ok", {"metrics": {"mean": {"psnr": 30.0}}})))
+    finished.write_text(json.dumps(result_files.record(spec, "ok", {"metrics": {"mean": {"psnr": 30.0}}})))
     proc = subprocess.run([str(ROOT / "run_all.sh"), "--matrix", "cfg/matrix.yaml", "--results", "out", "--dry-run"],
                           cwd=caller, env=ENV, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

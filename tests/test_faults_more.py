@@ -12,7 +12,7 @@ import time
 import pytest
 
 from bench import run as runner
-from bench.execution import executor
+from bench.execution import result_files
 from bench.execution.provenance import cpu_info
 from conftest import ENV, ROOT, one_line, specs_of, tiny_matrix
 
@@ -27,7 +27,7 @@ def test_an_invalid_record_that_cannot_be_moved_aside_is_one_line_and_skipped(tm
 
     monkeypatch.setattr(pathlib.Path, "replace", read_only)
     said = []
-    assert executor.set_aside_invalid(tmp_path, [spec], warn=said.append) == 1
+    assert result_files.set_aside_invalid(tmp_path, [spec], warn=said.append) == 1
     assert len(said) == 1 and str(path) in said[0] and "Permission denied" in said[0] and "skipped" in said[0]
     assert path.read_text() == "{not json"
 
@@ -77,7 +77,7 @@ def test_ctrl_c_before_training_is_one_line_and_130(tmp_path, after):
 
 def test_each_record_names_the_cpu_model_and_flags_outside_its_key(tmp_path):
     (spec,) = specs_of(tiny_matrix(tmp_path))
-    record = executor.record(spec, "ok", {"metrics": {"mean": {"psnr": 30.0}}})
+    record = result_files.record(spec, "ok", {"metrics": {"mean": {"psnr": 30.0}}})
     assert record["cpu"] == cpu_info() and record["cpu"]["model"]
     assert isinstance(record["cpu"]["flags"], list) and "cpu" not in record["spec"]
     assert json.loads(json.dumps(record))["key"] == spec.key

@@ -14,7 +14,7 @@ import yaml
 
 from bench import aggregate
 from bench import run as runner
-from bench.execution import executor
+from bench.execution import claims, result_files, worker
 from bench.report import tables_folder as report
 from conftest import ENV, ROOT, one_line, specs_of, tiny_matrix
 
@@ -28,7 +28,7 @@ def finish(folder: Path, spec, psnr=30.0, results: Path | None = None) -> Path:
     """A valid ok record of ``spec`` in ``results`` (default: folder/results)."""
     path = (results or folder / "results") / f"{spec.key}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(executor.record(spec, "ok", {"metrics": {"mean": {"psnr": psnr}}})))
+    path.write_text(json.dumps(result_files.record(spec, "ok", {"metrics": {"mean": {"psnr": psnr}}})))
     return path
 
 
@@ -216,16 +216,16 @@ def test_a_claim_whose_pid_now_names_another_process_is_stale(tmp_path):
     claim_file = tmp_path / f"{key}.claim"
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
-        started = executor.start_time(sleeper.pid)
+        started = claims.start_time(sleeper.pid)
         if started is None:
             pytest.skip("no /proc/<pid>/stat here")
         host = os.uname().nodename
         claim_file.write_text(json.dumps({"host": host, "pid": sleeper.pid, "start": started}))
-        assert not executor.claim(tmp_path, key)            # that very process: held
+        assert not claims.claim(tmp_path, key)            # that very process: held
         claim_file.write_text(json.dumps({"host": host, "pid": sleeper.pid, "start": started - 1}))
-        assert executor.claim(tmp_path, key)                # its pid, another process: stale
+        assert claims.claim(tmp_path, key)                # its pid, another process: stale
         owner = json.loads(claim_file.read_text())
-        assert owner == {"host": host, "pid": os.getpid(), "start": executor.start_time(os.getpid())}
+        assert owner == {"host": host, "pid": os.getpid(), "start": claims.start_time(os.getpid())}
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -238,7 +238,7 @@ def test_a_worker_checks_its_parent_before_each_run():
     for item in ("a", "b", None):
         tasks.put(item)
     alive = iter([True, False]).__next__
-    executor.serve(tasks, results, lambda spec: ran.append(spec) or spec, alive)
+    worker.serve(tasks, results, lambda spec: ran.append(spec) or spec, alive)
     assert ran == ["a"] and results.get_nowait() == "a" and results.empty()
 
 

@@ -4,14 +4,14 @@ import json
 
 import pytest
 
-from bench.execution.executor import checked_result
+from bench.execution.result_files import checked_result
 from bench.experiment.records import record_problem
 from bench.report.loading import load_results
 
 
 @pytest.fixture
 def good(matrix):
-    from bench.execution.executor import record
+    from bench.execution.result_files import record
     from bench.experiment.matrix import expand
 
     spec = expand(matrix, tables=["1"], profile="smoke", seeds=[0])[0].spec
@@ -61,7 +61,7 @@ def test_a_retry_keeps_the_failed_attempt_in_its_history(tmp_path, monkeypatch):
     import json
 
     import bench.report.loading as loading
-    from bench.execution.executor import with_history
+    from bench.execution.result_files import with_history
 
     path = tmp_path / "k.json"
     assert with_history(path, {"status": "ok"}) == {"status": "ok"}          # no earlier record

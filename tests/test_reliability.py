@@ -17,7 +17,7 @@ import torch
 import yaml
 
 import bench.training.train
-from bench.execution import executor
+from bench.execution import claims, executor, one_run, result_files
 from bench import run as runner
 from bench.execution.options import ExecutionOptions
 from bench.training.stops import StopAfter
@@ -80,18 +80,18 @@ def test_claims_of_live_and_dead_processes(tmp_path):
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
         claim_file.write_text(json.dumps({"host": os.uname().nodename, "pid": sleeper.pid}))
-        assert not executor.claim(tmp_path, key)  # a live process holds it: skipped
+        assert not claims.claim(tmp_path, key)  # a live process holds it: skipped
     finally:
         sleeper.kill()
         sleeper.wait()
-    assert executor.claim(tmp_path, key)  # its owner died: taken over
+    assert claims.claim(tmp_path, key)  # its owner died: taken over
     owner = json.loads(claim_file.read_text())
     assert (owner["host"], owner["pid"]) == (os.uname().nodename, os.getpid())   # and its start time
-    assert executor.claim(tmp_path, key)  # this process's own claim
-    executor.release(tmp_path, key)
+    assert claims.claim(tmp_path, key)  # this process's own claim
+    claims.release(tmp_path, key)
     assert not claim_file.exists()
     claim_file.write_text(json.dumps({"host": "another-machine", "pid": 1}))
-    assert not executor.claim(tmp_path, key)  # another machine's claim is trusted
+    assert not claims.claim(tmp_path, key)  # another machine's claim is trusted
 
 
 def test_a_run_finished_by_another_process_after_listing_is_not_retrained(tmp_path, monkeypatch):
@@ -102,7 +102,7 @@ def test_a_run_finished_by_another_process_after_listing_is_not_retrained(tmp_pa
     assert main(tmp_path) == 0
     monkeypatch.setattr(bench.training.train, "run", lambda *a, **k: pytest.fail("trained a finished run again"))
     options = ExecutionOptions(results=str(tmp_path / "results"), checkpoints=str(tmp_path / "ckpt"), quiet=True)
-    assert executor.run_one(spec, options, torch.device("cpu")) is None
+    assert one_run.run_one(spec, options, torch.device("cpu")) is None
     assert not (tmp_path / "results" / f"{spec.key}.claim").exists()
 
 
@@ -204,8 +204,8 @@ def test_an_invalid_result_file_is_named_moved_aside_and_redone(tmp_path, conten
     (spec,) = specs_of(tiny_matrix(tmp_path))
     path = tmp_path / f"{spec.key}.json"
     path.write_text(content)
-    assert not executor.is_finished(tmp_path, spec) and path.read_text() == content   # a check moves nothing
-    executor.set_aside_invalid(tmp_path, [spec])
+    assert not result_files.is_finished(tmp_path, spec) and path.read_text() == content   # a check moves nothing
+    result_files.set_aside_invalid(tmp_path, [spec])
     warning = one_line(capsys.readouterr().err)
     assert str(path) in warning and problem in warning and "redone" in warning
     (aside,) = tmp_path.glob(f"{spec.key}.json.invalid-*")
@@ -214,12 +214,12 @@ def test_an_invalid_result_file_is_named_moved_aside_and_redone(tmp_path, conten
 
 def test_a_result_of_another_spec_is_not_taken(tmp_path, capsys):
     a, b = specs_of(tiny_matrix(tmp_path, rows=("Original", "+CDC")))
-    record = executor.record(b, "ok", {"metrics": {"mean": {"psnr": 30.0}}})
+    record = result_files.record(b, "ok", {"metrics": {"mean": {"psnr": 30.0}}})
     (tmp_path / f"{a.key}.json").write_text(json.dumps(record))
-    assert not executor.is_finished(tmp_path, a)
-    assert executor.checked_result(tmp_path, a) == (None, f"its key {b.key!r} is not this run's {a.key!r}")
+    assert not result_files.is_finished(tmp_path, a)
+    assert result_files.checked_result(tmp_path, a) == (None, f"its key {b.key!r} is not this run's {a.key!r}")
     (tmp_path / f"{b.key}.json").write_text(json.dumps(record))
-    assert executor.is_finished(tmp_path, b)
+    assert result_files.is_finished(tmp_path, b)
 
 
 def test_a_truncated_result_is_redone_end_to_end(tmp_path, capsys):

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-import bench.execution.executor
+import bench.execution.one_run
 import bench.training.train
 from bench import run as runner
 from bench.files.atomic import write_json
@@ -236,7 +236,7 @@ def test_checkpoint_is_removed_only_after_the_result_is_written(tmp_path, monkey
     def disk_full(path, obj):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(bench.execution.executor, "write_json", disk_full)
+    monkeypatch.setattr(bench.execution.one_run, "write_json", disk_full)
     assert _main(tmp_path, matrix, "--no-render") != 0      # one line, not a traceback
     assert "no space left" in capsys.readouterr().err
     assert torch.load(checkpoint, weights_only=False)["iteration"] == 6  # the finished training is kept

@@ -21,7 +21,7 @@ import torch
 
 from bench import run as runner
 from bench.files.atomic import write_json
-from bench.execution.executor import record
+from bench.execution.result_files import record
 from conftest import one_block_matrix, specs_of
 from bench.execution.slurm import ledger, queue, submit
 from bench.files.layout import Layout

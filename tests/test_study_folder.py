@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-import bench.execution.executor
+import bench.execution.result_files
 import bench.report.figures
 from bench import aggregate
 from bench import run as runner
@@ -160,7 +160,7 @@ def _run_folders(tmp_path, monkeypatch, *argv):
         seen.add(results)
         return False
 
-    monkeypatch.setattr(bench.execution.executor, "is_finished", is_finished)
+    monkeypatch.setattr(bench.execution.result_files, "is_finished", is_finished)
     monkeypatch.setattr(runner, "check_data", lambda specs, roots: None)
     monkeypatch.setattr(runner, "_train", lambda todo, specs, args, device: 0)
     monkeypatch.setattr(aggregate, "main", lambda argv: rendered.append(argv) or 0)

@@ -8,7 +8,7 @@ import re
 import pytest
 import torch
 
-from bench.execution import executor
+from bench.execution import result_files
 from bench import run as runner
 from bench.experiment.matrix import MatrixError, expand
 from conftest import one_line, specs_of, tiny_matrix
@@ -181,8 +181,8 @@ def test_an_invalid_file_is_named_but_kept_in_a_dry_run(tmp_path):
     path = tmp_path / f"{spec.key}.json"
     path.write_text(json.dumps([1, 2]))
     said = []
-    assert not executor.is_finished(tmp_path, spec) and path.exists()
-    assert executor.set_aside_invalid(tmp_path, [spec], dry_run=True, warn=said.append) == 1
+    assert not result_files.is_finished(tmp_path, spec) and path.exists()
+    assert result_files.set_aside_invalid(tmp_path, [spec], dry_run=True, warn=said.append) == 1
     assert path.exists() and len(said) == 1 and "not a JSON object" in said[0]
-    assert executor.set_aside_invalid(tmp_path, [spec], warn=said.append) == 1
+    assert result_files.set_aside_invalid(tmp_path, [spec], warn=said.append) == 1
     assert not path.exists() and len(list(tmp_path.glob(f"{spec.key}.json.invalid-*"))) == 1

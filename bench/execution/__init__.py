@@ -1,13 +1,18 @@
 """Execution: which runs to train, where, and what is kept of them.
 
-Owns `executor` (the local executor: claims, one run per spec in this process or --jobs
-workers, the result record, a full disk as one stop), `worker` (a --jobs worker's entry, free
-of torch until its die-with-parent signal is armed), `options` (the frozen ExecutionOptions and
-SlurmOptions of an invocation), `cli` (the entry points' parser, which names the closest option
-to a mistyped one, and the line for a missing package), `provenance` (device, versions, commit),
-`dataroot` (--data-root),
+Owns `executor` (the local executor: one run per spec in this process, or fanned out over
+--jobs workers), `worker` (a --jobs worker: its entry, free of torch until its die-with-parent
+signal is armed, and its loop over the queued runs), `one_run` (one run: claimed, trained, its
+record written, a full disk as one stop), `claims` (a run claimed by one live process),
+`result_files` (a run's results file: the record built, checked against its spec, set aside
+when invalid), `options` (the frozen ExecutionOptions and SlurmOptions of an invocation), `cli`
+(the entry points' parser, which names the closest option to a mistyped one, and the line for a
+missing package), `provenance` (device, versions, commit), `dataroot` (--data-root),
 `slurm/` (the Slurm executor, python -m bench.run --executor slurm) and `cluster/` (a
 single-node Slurm for the tests and CI: `bash bench/execution/cluster/slurm_local.sh start`).
+
+Imports within: executor imports worker and one_run; worker imports one_run (after arming its
+signal); one_run imports claims and result_files. No cycle (tests/test_bench_layout.py).
 
 May import: baselines, priors, data, itself, bench.experiment, bench.training, bench.metrics and
 bench.files. Never report: the runner (bench/run.py) renders tables through bench.aggregate.

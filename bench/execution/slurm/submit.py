@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.execution.executor import is_finished, record
+from bench.execution.result_files import is_finished, record
 from bench.files.atomic import write_json
 from bench.files.layout import Layout
 

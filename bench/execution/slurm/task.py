@@ -1,4 +1,4 @@
-"""One Slurm array task: train one run through ``bench.execution.executor.run_one`` on the node it lands on.
+"""One Slurm array task: train one run through ``bench.execution.one_run.run_one`` on the node it lands on.
 
 Signals (docs/cluster.md, "Pre-emption and time limits"; installed by ``bench.training.stops``):
 - SIGTERM (``scontrol requeue``, pre-emption, ``scancel``): the run stops at an iteration boundary
@@ -20,7 +20,9 @@ from pathlib import Path
 
 import submitit
 
-from bench.execution.executor import claim, is_finished, record, release, run_one
+from bench.execution.claims import claim, release
+from bench.execution.one_run import run_one
+from bench.execution.result_files import is_finished, record
 from bench.files.atomic import write_json
 from bench.files.layout import Layout
 from bench.training import stops
@@ -131,7 +133,7 @@ def checkpoint_iteration(path: Path) -> int | None:
 
 def clear_stale_claim(layout: Layout, key: str, job_id: str) -> None:
     """A claim left by a task Slurm killed (SIGKILL, node failure) names a process on another
-    node, which ``executor.claim`` must trust. It is stale when the note says a task of ours
+    node, which ``claims.claim`` must trust. It is stale when the note says a task of ours
     made it and that task is this one's earlier attempt or no longer in the queue."""
     note = read_note(layout, key)
     claim_file = layout.claim(key)
