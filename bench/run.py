@@ -482,12 +482,12 @@ def _resolve_execution(args):
     """(device, loader workers, threads). Under Slurm the device and threads are each task's,
     resolved on its node (None here); the loader workers are fixed here, since they are part of
     the key."""
-    from .execution.slurm.options import check_args as check_slurm_args
+    from .execution.slurm import check_slurm_options
 
-    check_slurm_args(args)
+    check_slurm_options(args)
     if args.executor == "slurm":
         from .execution.options import SlurmOptions
-        from .execution.slurm.options import loader_workers, run_gpus
+        from .execution.slurm.sbatch import loader_workers, run_gpus
 
         return None, loader_workers(args.workers, run_gpus(SlurmOptions.from_args(args), args.device)), args.threads
     import torch

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bench.experiment.matrix import expand, load_matrix
-from bench.experiment.migrate import migrate
+from bench.experiment.legacy_records import migrate
 
 DATA = Path(__file__).parent / "data"
 

@@ -25,7 +25,7 @@ from bench.execution.result_files import record
 from conftest import one_block_matrix, specs_of
 from bench.execution.slurm import ledger, queue, submit
 from bench.files.layout import Layout
-from bench.execution.slurm.options import executor_parameters, parse_time
+from bench.execution.slurm.sbatch import executor_parameters, parse_time
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -83,11 +83,11 @@ def test_bad_options_are_one_line_errors(argv, match):
 
 
 def test_no_wait_needs_the_slurm_executor():
-    from bench.execution.slurm import check_args
+    from bench.execution.slurm import check_slurm_options
 
     with pytest.raises(ValueError, match="--no-wait"):
-        check_args(runner.parse_args(["--no-wait"]))
-    check_args(runner.parse_args(["--no-wait", "--executor", "slurm", "--device", "cpu"]))
+        check_slurm_options(runner.parse_args(["--no-wait"]))
+    check_slurm_options(runner.parse_args(["--no-wait", "--executor", "slurm", "--device", "cpu"]))
 
 
 # ----- queue states ----------------------------------------------------------------------------

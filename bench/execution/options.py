@@ -15,7 +15,7 @@ from .dataroot import root_for
 
 @dataclass(frozen=True)
 class SlurmOptions:
-    """The ``--slurm-*`` options (bench/execution/slurm/options.py turns them into sbatch parameters)."""
+    """The ``--slurm-*`` options (bench/execution/slurm/sbatch.py turns them into sbatch parameters)."""
 
     partition: str | None = None
     account: str | None = None

@@ -2,12 +2,12 @@
 Slurm job array through submitit, one task (one run, one GPU) per run (docs/cluster.md).
 
     add_arguments(parser)          # the --slurm-* options and --no-wait
-    check_args(args)               # one-line ValueError for a bad option, before any submission
+    check_slurm_options(args)      # one-line ValueError for a bad option, before any submission
     execute(todo, options, device) # yields result records like bench.execution.executor.execute
 
 Importing this package does not import submitit; submitting does.
 """
-from .options import add_arguments, check_args
+from .sbatch import add_arguments, check_slurm_options
 
 
 def execute(todo, options, device=None):
@@ -17,4 +17,4 @@ def execute(todo, options, device=None):
     yield from submit_and_watch(todo, options, device)
 
 
-__all__ = ["add_arguments", "check_args", "execute"]
+__all__ = ["add_arguments", "check_slurm_options", "execute"]

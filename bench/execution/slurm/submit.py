@@ -14,7 +14,7 @@ from bench.files.atomic import write_json
 from bench.files.layout import Layout
 
 from . import ledger
-from .options import MAX_REQUEUES_ON_TIMEOUT, executor_parameters
+from .sbatch import MAX_REQUEUES_ON_TIMEOUT, executor_parameters
 from .queue import SlurmError, final_state, is_live, queue_states
 
 REPO_ROOT = Path(__file__).resolve().parents[3]  # bench/execution/slurm/submit.py -> the checkout

@@ -1,4 +1,4 @@
-"""Command-line options of the Slurm executor and their translation into submitit's sbatch
+"""The Slurm executor's command-line options (--slurm-*) and their translation into submitit's sbatch
 parameters (docs/cluster.md, "Run on a cluster")."""
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def add_arguments(parser) -> None:
                        help="seconds between checks of the queue while waiting (default 10)")
 
 
-def check_args(args) -> None:
+def check_slurm_options(args) -> None:
     """One-line ValueError for a bad Slurm option, before anything is submitted or trained."""
     if getattr(args, "no_wait", False) and args.executor != "slurm":
         raise ValueError("--no-wait: only with --executor slurm")

@@ -1,5 +1,5 @@
-"""python -m bench.migrate [--results DIR]: move results written before the typed run spec
-(records whose spec has "lam"/"prior"/"strategy" at the top) to today's spec and key.
+"""Results written before the typed run spec (records whose spec has "lam"/"prior"/"strategy" at
+the top) moved to today's spec and key; `python -m bench.migrate` (bench/migrate.py) runs it.
 
 A legacy record is rewritten with the spec that describes what it actually ran, so its new key
 is today's key of the same experiment: a run whose meaning did not change (e.g. every smoke
@@ -12,9 +12,7 @@ The old file moves to <results>/legacy/; checkpoints of unfinished legacy runs a
 """
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 from bench.files.atomic import write_json
@@ -77,13 +75,3 @@ def migrate(results_dir: str | Path, log=print) -> int:
         log(f"{path.name} -> {target.name}")
         moved += 1
     return moved
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.migrate", description=__doc__.split("\n")[0])
-    parser.add_argument("--results", default="results", help="folder of <key>.json results")
-    args = parser.parse_args(argv)
-    count = migrate(args.results)
-    print(f"migrated {count} legacy record(s) in {args.results}", file=sys.stderr)
-    return 0
-
