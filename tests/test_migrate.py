@@ -7,6 +7,7 @@ import pytest
 
 from bench.experiment.matrix import expand, load_matrix
 from bench.experiment.legacy_records import migrate
+from bench.experiment.records import Record, record_problem
 
 DATA = Path(__file__).parent / "data"
 
@@ -31,6 +32,7 @@ def test_unchanged_experiments_keep_their_results(tmp_path, smoke_table1, name, 
     assert record["key"] == smoke_table1[label].key == path.stem
     assert record["config_key"] == smoke_table1[label].config_key
     assert record["migrated_from"] != record["key"]
+    assert record_problem(record) is None and set(record) <= set(Record.__annotations__)   # a typed record
 
 
 def test_cdc_keeps_its_legacy_padding_and_is_not_todays_default(tmp_path, smoke_table1):

@@ -24,7 +24,8 @@ from .provenance import cpu_info, device_name, git_commit, versions
 def record(spec: RunSpec, status: str, measured: Measurement | None = None, error: str | None = None,
            device=None) -> Record:
     """One results file's content: identity, status and spec, the measurement of an ok run, and
-    where and with what it ran."""
+    where and with what it ran. Added later where they apply: `history` (``with_history``),
+    `slurm` (a Slurm task's), `migrated_from` (python -m bench.migrate)."""
     return {
         "key": spec.key, "config_key": spec.config_key, "status": status, "error": error,
         "spec": spec.to_dict(), **(measured or {}),

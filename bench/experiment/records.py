@@ -57,13 +57,16 @@ class Record(_RecordBase, Measurement, total=False):
     git_commit: str | None
     finished_at: str
     history: list[Attempt]  # oldest first
+    slurm: dict            # its Slurm task: job id, attempt or final state, host, logs (bench.execution.slurm)
+    migrated_from: str | None   # the key of the legacy record it replaces (legacy_records)
 
 
 # Types of the optional fields, checked where present (None allowed where the type says so).
 _NUMBER = (int, float)
 OPTIONAL_TYPES: dict[str, tuple] = {
     "error": (str, type(None)), "device": (str, type(None)), "cpu": (dict,), "versions": (dict,),
-    "git_commit": (str, type(None)), "finished_at": (str,), "history": (list,),
+    "git_commit": (str, type(None)), "finished_at": (str,), "history": (list,), "slurm": (dict,),
+    "migrated_from": (str, type(None)),
     "metrics": (dict,), "curve": (dict, type(None)), "lambda": (*_NUMBER, type(None)),
     "calibration": (dict, type(None)), "iterations": (int,), "epoch_iterations": (int, type(None)),
     "train_images": (int, type(None)), "val_images": (int,), "parameters": (int,),
