@@ -90,6 +90,11 @@ def _block(md, model, detail=False):
     return part.split(f"*{model} on ", 1)[1].split("\n*", 1)[0]
 
 
+def flat(text: str) -> str:
+    """Prose as one line (the renderer wraps it), for assertions on sentences."""
+    return " ".join(text.split())
+
+
 def _md_row(md, model, label):
     """A row's line in the main table."""
     return next(line for line in _block(md, model).splitlines() if line.startswith(f"| {label} "))
@@ -101,7 +106,7 @@ def _detail_rows(md, model, label):
     start = next(i for i, line in enumerate(lines) if line.startswith(f"| {label} "))
     out = [lines[start]]
     for line in lines[start + 1:]:
-        if not line.startswith("|  "):            # the next configuration (or the table's end)
+        if not line.startswith(("|  ", "| *")):   # the next configuration (or the table's end)
             break
         out.append(line)
     return out
@@ -145,10 +150,11 @@ def test_two_seeds_give_mean_std_and_paired_gain_over_original(published):
     md = render_markdown(view)
     line = _md_row(md, "DnCNN", "+Taylor")
     assert "| 32.0000 " in line and "+0.1171" in line and "±" not in line     # the std is in the detail
-    assert "| +1.5000 [-4.8531, +7.8531] | inconclusive | inconclusive " in line
+    assert "| 2 |" in line                                                     # n: the seed pairs
+    assert "| +1.5000 [-4.8531, +7.8531] | inconclusive " in line             # raw and adjusted agree
     psnr, ssim = _detail_rows(md, "DnCNN", "+Taylor")
     assert "PSNR↑" in psnr and "32.0000 ± 1.4142" in psnr and "[-4.8531, +7.8531], n=2" in psnr
-    assert "2 seeds" in psnr and "SSIM↑" in ssim
+    assert "| *2 seeds* " in ssim and "SSIM↑" in ssim          # its seeds under the configuration
 
 
 def test_three_seeds_find_a_gain_larger_than_published(published):
@@ -189,7 +195,7 @@ def test_nan_metrics_are_counted_and_shown_never_silently_dropped(published):
     assert "31.5000 ± 0.7071 (1 NaN)" in _detail_rows(md, "DnCNN", "+CDC")[0]
     assert ", n=2 (1 NaN) " in _detail_rows(md, "DnCNN", "+CDC")[0]
     assert "| 31.5000 " in _md_row(md, "DnCNN", "+CDC")
-    assert "| unstable (1 of 3 failed) | unstable (1 of 3 failed) " in _md_row(md, "DnCNN", "+CDC")
+    assert "| unstable (1 of 3 failed) |" in _md_row(md, "DnCNN", "+CDC")
     assert "n/a (3 NaN)" in _md_row(md, "DnCNN", "+INN")
 
 
@@ -269,14 +275,15 @@ def test_extra_tables_have_no_published_column_and_better_worse_verdicts(publish
     assert row.published == {} and row.verdict == stats.BETTER
     md = render_markdown(view)
     assert md.startswith("**Table lambda.** Extra table 'lambda' (not in the paper")
-    assert "Lambda sweep. Ours: profile smoke." in md and "Prior runs used lambda (Eq. 20) = 0.1." in md
+    assert "Lambda sweep. Ours: profile smoke," in flat(md) and "Prior runs used lambda (Eq. 20) = 0.1." in flat(md)
     header = next(line for line in md.splitlines() if line.startswith("| Configuration"))
-    assert "paper" not in header and "PSNR↑ ours" in header and "NIQE" not in header
+    cells = [c.strip() for c in header.strip("|").split("|")]
+    assert "paper" not in header and "ours" in cells and "NIQE" not in header
     assert "NIQE↓" in _detail_rows(md, "SID", "+CDC+lambda(1)")[1]
     tex = render_latex(view)
     assert r"\label{tab:repro-table-lambda}" in tex
     rows = [line for line in tex.splitlines() if line.startswith(("Original & ", "+CDC"))]
-    assert len(rows) == 2 and all(line.count(" & ") == 4 for line in rows)   # label, ours, Δ, 2 verdicts
+    assert len(rows) == 2 and all(line.count(" & ") == 5 for line in rows)   # label, n, ours, Δ, 2 verdicts
     detail = render_latex_detail(view)
     assert r"\label{tab:repro-table-lambda-detail}" in detail and "paper" not in detail
 
@@ -300,26 +307,30 @@ def table10(published):
 def test_markdown_has_caption_profile_note_and_one_line_per_row(table10):
     md = render_markdown(table10, {"gains": "table10_gains.png"}, detail_tex="table10_detail.tex")
     assert md.splitlines()[0].startswith("**Table 10.** Paper's Table 10: Ablation studies of model numbers")
-    assert "Ours: profile smoke. " + SMOKE_NOTE in md
+    paragraphs = [flat(p) for p in md.split("\n\n")]
+    caption = paragraphs[0]
+    assert "Ours: profile smoke" in caption and SMOKE_NOTE not in caption and len(caption) <= 300
     main, detail = md.split("### Detail of Table 10 (LaTeX: table10_detail.tex)")
+    assert SMOKE_NOTE in paragraphs and main.index(SMOKE_NOTE.split()[0]) > main.index("*DRBN on LOL*")
     table_lines = [line for line in main.splitlines() if line.startswith("|")]
     assert len(table_lines) == 2 * (2 + 7)                  # per block: header, separator, 7 rows
     assert all(line.count("|") == 8 for line in table_lines)            # 7 columns
     assert [line for line in main.splitlines() if line.startswith("*") and not line.startswith("**")] == [
         "*SID on LOL*", "*DRBN on LOL*"]
     assert [c.strip() for c in table_lines[0].split("|")[1:-1]] == [
-        "Configuration", "PSNR↑ paper", "ΔPSNR paper", "PSNR↑ ours", "ΔPSNR ours [95% CI]", "verdict",
-        "adjusted verdict"]
+        "Configuration", "n", "paper", "Δ paper", "ours", "Δ ours [95% CI]", "verdict → adjusted"]
+    assert "PSNR↑ in dB" in caption                         # the columns' metric
     detail_lines = [line for line in detail.splitlines() if line.startswith("|")]
     assert len(detail_lines) == 2 * (2 + 7 * 3)             # a line per metric: PSNR, SSIM, NIQE
-    assert "NIQE↓" in detail and "ours (mean ± std)" in detail_lines[0] and "seeds" in detail_lines[0]
+    assert "NIQE↓" in detail and "ours (mean ± std)" in detail_lines[0]
+    assert "| *1 seed* " in detail and "| *not run* " in detail    # seeds under each configuration
     assert "![Table 10: paired gains over Original with 95% intervals](table10_gains.png)" in main
 
 
 def test_an_empty_profile_note_is_said_so(published):
     e = entry(1, "DnCNN", "SIDD", "Original")
     view = build_table(1, published, [e], group_by_config([ok(e, psnr=1.0, ssim=0.1)]), "paper")
-    assert "profile paper. (this profile states no difference from the paper)" in render_markdown(view)
+    assert "Profile paper: this profile states no difference from the paper." in flat(render_markdown(view))
 
 
 def test_latex_uses_booktabs_and_one_line_per_row(table10):
@@ -330,10 +341,11 @@ def test_latex_uses_booktabs_and_one_line_per_row(table10):
     assert lines.count(r"\bottomrule") == 1 and lines.count(r"\toprule") == 1
     body = lines[order[1] + 1:order[2]]
     headings = [line for line in body if line.startswith(r"\multicolumn")]
-    assert headings == [r"\multicolumn{7}{@{}l}{\textit{SID on LOL}} \\",
-                        r"\multicolumn{7}{@{}l}{\textit{DRBN on LOL}} \\"]
+    assert headings == [r"\multicolumn{8}{@{}l}{\textit{SID on LOL}} \\",
+                        r"\multicolumn{8}{@{}l}{\textit{DRBN on LOL}} \\"]
     rows = [line for line in body if line.endswith(r"\\") and line not in headings]
-    assert len(rows) == 14 and all(line.count(" & ") == 6 for line in rows)
+    assert len(rows) == 14 and all(line.count(" & ") == 7 for line in rows)     # with n
+    assert rows[0].startswith("Original & 1 & ") and rows[-1].split(" & ")[1] == "--"   # n; not run
     unescaped = tex.replace(r"\{", "").replace(r"\}", "")
     assert unescaped.count("{") == unescaped.count("}")     # every group closed
     assert body.count(r"\midrule") == 1                     # between the SID and DRBN blocks
@@ -378,16 +390,16 @@ def test_verdicts_list_every_row_and_count_each_verdict(published):
     assert adjusted[stats.REPRODUCED] == 0 and adjusted[stats.INCONCLUSIVE] == 2
     assert adjusted[stats.OPPOSITE] == 1 and sum(adjusted.values()) == 4
     md = render_verdicts([view], counts, adjusted)
-    assert "Numbers from profile `smoke`. " + SMOKE_NOTE in md and "Bonferroni" in md
-    assert "| reproduced               | 1                | 0          |" in md
-    assert "| all configurations       | 4                | 4          |" in md
+    assert "Numbers from profile `smoke`. " + SMOKE_NOTE in flat(md) and "Bonferroni" in md
+    assert "| reproduced               | 1              | 0        |" in md
+    assert "| all configurations       | 4              | 4        |" in md
     assert "1 - 0.05/4 = 98.75%" in md and "paper in CI" not in md
     family = md.split("### DnCNN on SIDD")[1].split("\n## ")[0]
     verdicts, resolution = [[line for line in part.splitlines() if line.startswith("| +")]
                             for part in family.split("| Configuration ")[1:3]]
     assert len(verdicts) == len(resolution) == 4
     cells = [c.strip() for c in next(r for r in verdicts if "+Taylor" in r).strip("|").split("|")]
-    assert cells == ["+Taylor", "+0.1171", "+0.1600", "[+0.0110, +0.3090]", "reproduced", "inconclusive", ""]
+    assert cells == ["+Taylor", "+0.1171", "+0.1600", "[+0.0110, +0.3090]", "reproduced → inconclusive"]
     cells = [c.strip() for c in next(r for r in resolution if "+Taylor" in r).strip("|").split("|")]
     # half-width 0.149 at n = 3; sd 0.06 gives +-0.05 from 9 seeds (t_8 0.06 / 3 = 0.046)
     assert cells == ["+Taylor", "1", "3", "0.1490", "9", "[-0.1469, +0.4669]", "— (5)"]
@@ -411,15 +423,16 @@ def test_a_failed_seed_makes_the_row_unstable_and_leaves_the_family(published):
     assert taylor.adjusted.confidence == pytest.approx(1 - 0.05 / 2) and cdc.adjusted is None
     assert verdict_counts([view])[stats.UNSTABLE] == 1
     md = render_markdown(view)
-    assert "unstable (k of n failed): k of the row's n seeds failed" in md
-    assert "[" in _md_row(md, "DnCNN", "+CDC").split("|")[-4]      # the interval column
+    assert "unstable (k of n failed): k of the row's n seeds failed" in flat(md)
+    assert "[" in _md_row(md, "DnCNN", "+CDC").split("|")[-3]      # the interval column
 
 
 def test_tables_name_the_adjustment_and_drop_paper_in_ci(table10):
     md = render_markdown(table10)
     header = next(line for line in md.splitlines() if line.startswith("| Configuration"))
-    assert "paper in CI" not in md and "adjusted verdict" in header
-    assert "Adjusted verdicts: Bonferroni over each configuration's family" in md.split("\n")[0]
+    assert "paper in CI" not in md and "verdict → adjusted" in header
+    notes = flat(md.split("This table:")[0].split("*DRBN on LOL*")[1])     # under the main tables
+    assert "Adjusted verdicts: Bonferroni over each configuration's family" in notes
     assert "1 - 0.05/m" in md
     assert "paper in CI" not in render_latex(table10)
 
@@ -691,7 +704,8 @@ def test_a_stand_in_is_named_as_such_in_every_table(published):
     assert _row(view, "DnCNN", "+CDC").dataset == "SIDD"            # the published numbers' name
     md = render_markdown(view)
     assert md.count("*DnCNN on SIDD stand-in*") == 2                # the main table and the detail
-    assert "Data: SIDD stand-in = embedded_sidd, built from bundled photographs" in md.splitlines()[0]
+    assert "on stand-in data" in flat(md.split("\n\n")[0])                    # the caption
+    assert "Data: SIDD stand-in = embedded_sidd, built from bundled photographs" in flat(md)
     assert "*DnCNN on SIDD*" not in md
     for tex in (render_latex(view), render_latex_detail(view)):
         assert r"\textit{DnCNN on SIDD stand-in}" in tex and r"SIDD stand-in = embedded\_sidd" in tex
@@ -788,10 +802,12 @@ def test_the_latex_tables_fit_the_page_without_resizing(published):
 
 def test_the_markdown_main_table_is_narrow(published):
     for view in _heavy_views(published):
-        main = render_markdown(view).split("### Detail")[0]
+        md = render_markdown(view)
+        main = md.split("### Detail")[0]
         lines = [line for line in main.splitlines() if line.startswith("|")]
         assert lines and all(line.count("|") <= 8 for line in lines)       # at most 7 columns
-        assert max(len(line) for line in lines) <= 175, max(lines, key=len)
+        assert max(len(line) for line in lines) <= 120, max(lines, key=len)
+        assert max(len(line) for line in md.splitlines()) <= 140           # the detail, NaN counts and all
 
 
 def test_pairs_across_devices_are_listed_in_the_verdicts(published):

@@ -11,6 +11,7 @@ import pytest
 from bench.report import stats
 from bench.report.configurations import plan, family_sizes, seed_text
 from bench.report.loading import group_by_config, seed_histories
+from bench.report.markdown import split_verdict_pair
 from bench.report.published import load_published
 from bench.report.render import render_latex, render_markdown, render_verdicts
 from bench.report.stats import PairedGain, adjusted_verdict, verdict
@@ -219,9 +220,10 @@ def test_a_configuration_has_one_verdict_in_every_table(published):
     assert rows["controls"]["+CDC"].verdict == rows[1]["+CDC"].verdict == stats.OPPOSITE
     # marks and notes say where a verdict is read against another table's g
     md6, controls = render_markdown(views[6]), render_markdown(views["controls"])
-    assert re.search(r"^\| \+INN\+epochR +\|.*\] § +\| inconclusive", md6, re.M)
-    assert "judged against g = +0.1326 as Table 1 prints it (this table prints +0.1226)" in md6
-    assert re.search(r"^\| \+CDC +\|.*\] § +\| opposite", controls, re.M) and "(this table prints none)" in controls
+    assert re.search(r"^\| \+INN\+epochR § +\|.*\] +\| inconclusive", md6, re.M)
+    assert "judged against g = +0.1326 as Table 1 prints it (this table prints +0.1226)" in " ".join(md6.split())
+    assert re.search(r"^\| \+CDC § +\|.*\] +\| opposite", controls, re.M)
+    assert "(this table prints none)" in " ".join(controls.split())
     assert not [line for line in render_markdown(views[1]).splitlines() if line.startswith("|") and "§" in line]
     assert any(line.startswith(r"+INN\allowbreak{}+epochR & ") and r"] $^\S$}" in line
                for line in render_latex(views[6]).splitlines())
@@ -278,9 +280,10 @@ def test_extended_failed_missing_and_retried_seeds_are_said(published):
     assert taylor.tags() == ["Original seeds", "extended", "retried"]
     view = build_table(1, published, entries, groups, "smoke", judgements=judged)
     md = render_markdown(view)
-    assert re.search(r"^\| \+Taylor +\|.*\] †‡ +\|", md, re.M) and re.search(r"^\| Original +\|.*\| ref ‡ +\|", md, re.M)
-    assert "† +Taylor: pairs lost (seed 2: Original failed)." in md
-    assert "‡ +Taylor: seeds 2 added after a look, beyond the profile's 2." in md
+    assert re.search(r"^\| \+Taylor †‡ +\| 2 +\|", md, re.M) and re.search(r"^\| Original ‡ +\| 2 +\|", md, re.M)
+    flat = " ".join(md.split())
+    assert "† +Taylor: pairs lost (seed 2: Original failed)." in flat
+    assert "‡ +Taylor: seeds 2 added after a look, beyond the profile's 2." in flat
     text = render_verdicts([view], verdict_counts([view]), verdict_counts([view], adjusted=True))
     failures = text.split("## Failed and missing seeds")[1].split("\n## ")[0]
     assert "no Original pair (2: Original failed)" in failures and "+CDC" in failures
@@ -308,8 +311,9 @@ def _main_rows(path: Path) -> dict:
             block = line.strip("*")
         elif line.startswith("| ") and block and not line.startswith("| Configuration"):
             cells = [c.strip() for c in line.strip("|").split("|")]
-            if cells[0] != "Original":
-                out[(block, cells[0])] = (re.sub(r" [†‡§]+$", "", cells[-3]), cells[-2], cells[-1])
+            label = re.sub(r"( [¹²³⁴⁵⁶⁷⁸⁹⁰]+)?( [†‡§]+)?$", "", cells[0])
+            if label != "Original":
+                out[(block, label)] = (cells[-2], *split_verdict_pair(cells[-1]))
     return out
 
 

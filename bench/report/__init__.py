@@ -6,7 +6,7 @@ judgement, and the seed pairs that ran on different devices), `lambda_notes` (th
 ran with, where neither its label nor its caption says it), `tables_folder` (the command behind
 `python -m bench.aggregate`: chooses the profile, renders its tables folder and refuses to mix
 two profiles in one), `stats` (paired gains, intervals, verdicts), `render` (Markdown and
-LaTeX), `figures` (gains and curves, matplotlib), `published` (`published.yaml`, the paper's
+LaTeX), `markdown` (their Markdown layout: wrapped prose, narrow pipe tables), `figures` (gains and curves, matplotlib), `published` (`published.yaml`, the paper's
 Tables 1-11 as printed, loaded and checked for consistency), `unsettled` (the rows whose current
 verdict is inconclusive, for the runner's --unsettled-only; it reads records through `loading`
 and writes nothing), `schedule_gain` (`python -m bench.report.schedule_gain`: one prior row's
@@ -23,14 +23,15 @@ study's records, the longer schedule's and the converged profile's; every number
 every sentence worded by its verdict; a test re-renders it), `budgets` (each converged
 configuration beside its study twin, labelled by what the two intervals show together).
 
-Imports within: loading, lambda_notes, stats, published and configurations import no other
-report module but each other's leaves; views builds on them; render and figures draw views;
+Imports within: loading, lambda_notes, stats, published, configurations and markdown import no
+other report module but each other's leaves; views builds on them; render and figures draw views;
 html reads loading; tables_folder, on top, imports them all. No cycle (tests/test_bench_layout.py).
 
 May import: itself, bench.metrics, the experiment definition (bench.experiment.labels,
-bench.experiment.spec, and bench.experiment.matrix in `tables_folder`, `html`'s record index,
+bench.experiment.spec, bench.experiment.records (the record's type and checks), and bench.experiment.matrix in `tables_folder`, `html`'s record index,
 `results_page` and `seed_plan` only), and bench.files (atomic writes; the folders and the tables
 folder's manifest of `layout`). Never training (bench.training) or execution (bench.run,
-bench.execution): it reads the records they leave, and they call it only through `python -m
-bench.aggregate`'s `main` (and the runner's check that a tables folder can take its render).
+bench.execution): it reads the records they leave. The entry points call it: `python -m
+bench.aggregate` through `tables_folder.render`, the runner through `tables_folder.render_tables`
+and `check_tables_folder` (before training) and, for --unsettled-only, `unsettled`.
 """

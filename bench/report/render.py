@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from tabulate import tabulate
 
 from bench.experiment.spec import DEFAULT_LAMBDA
 from bench.metrics.table import METRICS
 from bench.report import stats
 from bench.report.configurations import seed_text
+from bench.report.markdown import VERDICT_PAIR_HEADER, bullets, paragraph, pipe_table, verdict_pair
 from bench.report.published import IdenticalRows, ValueMismatch
 from bench.report.views import cross_device_seeds
 
@@ -141,11 +141,12 @@ def gain_and_interval(row, metric: str) -> tuple[str, str]:
 
 
 def main_row(row, view) -> list:
-    """Configuration (with its lambda where the label does not say it); on the verdict metric
-    the published value and gain, ours and our gain with its 95% interval (a pair, laid out by
-    each renderer); the verdict and the adjusted verdict. No paper columns for an extra table."""
+    """LaTeX's main table row: configuration (with its lambda where the label does not say it),
+    its seed count n; on the verdict metric the published value and gain, ours and our gain
+    with its 95% interval and marks (a pair, laid out in two lines); the verdict and the adjusted
+    verdict. No paper columns for an extra table."""
     metric = view.verdict_metric
-    cells = [row.title]
+    cells = [row.title, seed_count(row, metric)]
     if view.in_paper:
         cells += [fmt_value(row.published.get(metric)), paper_gain_cell(row, metric)]
     gain, interval = gain_and_interval(row, metric)
@@ -154,8 +155,53 @@ def main_row(row, view) -> list:
     return cells + [mean_cell(row, metric), (gain, interval), row.verdict or REF, row.adjusted_verdict or REF]
 
 
+def seed_count(row, metric: str) -> str:
+    """The main table's n: the seeds a row's numbers average. A prior row: its seed pairs with
+    Original that have a finite value in both (its gain's n); Original: its finite seeds."""
+    if row.measured.status == "missing":
+        return DASH
+    if row.is_reference:
+        summary = row.measured.summary.get(metric)
+        return str(summary.n if summary is not None else 0)
+    gain = row.gains.get(metric)
+    return str(gain.n if gain is not None else 0)
+
+
+MD_LABEL_WIDTH = 26     # a Markdown row title beyond this (a calibrated lambda's range) notes its lambda below
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def md_label(row, view, lambda_notes: list) -> str:
+    """A Markdown main-table label: the title, or the label with a numbered note where the title
+    is too long ("+CDC+lambda(auto) ¹", the note appended to `lambda_notes`), then its marks."""
+    title = row.title
+    if row.lambda_note and len(title) > MD_LABEL_WIDTH:
+        number = str(len(lambda_notes) + 1).translate(_SUPERSCRIPT)
+        lambda_notes.append(f"{number} {row.label}: ran with {row.lambda_note}.")
+        title = f"{row.label} {number}"
+    return title + marks(row, view)
+
+
+def md_main_cells(row, view, lambda_notes: list) -> list[str]:
+    """A Markdown main-table row: configuration and its marks, n, [paper, Δ paper], ours, our
+    gain with its 95% interval, the verdict and the adjusted one where it differs."""
+    metric = view.verdict_metric
+    cells = [md_label(row, view, lambda_notes), seed_count(row, metric)]
+    if view.in_paper:
+        cells += [fmt_value(row.published.get(metric)), paper_gain_cell(row, metric)]
+    gain, interval = gain_and_interval(row, metric)
+    return cells + [mean_cell(row, metric), f"{gain} {interval}".strip(),
+                    verdict_pair(row.verdict or REF, row.adjusted_verdict or REF)]
+
+
+def md_main_headers(view) -> list[str]:
+    paper = ["paper", "Δ paper"] if view.in_paper else []
+    return ["Configuration", "n", *paper, "ours", "Δ ours [95% CI]", VERDICT_PAIR_HEADER]
+
+
 def marks(row, view) -> str:
-    """" †‡§" after a row's gain and interval: what the notes under its block say about it."""
+    """" †‡§": what the notes under its block say about a row (after its label in Markdown, after
+    its gain and interval in LaTeX)."""
     judgement = row.judgement
     if row.is_reference:
         return f" {MARK_EXTENDED}" if original_extension(view, row) else ""
@@ -231,13 +277,6 @@ def block_notes(view, block) -> list[str]:
     return notes
 
 
-def main_headers(view) -> list[str]:
-    title, name = metric_title(view.verdict_metric), display(view.verdict_metric)
-    paper = [f"{title} paper", f"Δ{name} paper"] if view.in_paper else []
-    return ["Configuration", *paper, f"{title} ours", f"Δ{name} ours [95% CI]", "verdict",
-            "adjusted verdict"]
-
-
 def detail_rows(row, view) -> list[list[str]]:
     """One line per metric: metric, published value and gain, ours (mean ± std), our gain and
     its 95% interval with n; the configuration and its seeds are the renderer's."""
@@ -304,14 +343,32 @@ def lambda_text(view) -> str:
 
 
 def caption_text(view) -> str:
+    """A sentence or two: the paper's caption (an extra table's title), then what ours are; how
+    the profile differs from the paper is profile_text's, under the table."""
     if view.in_paper:
         head = f"Paper's Table {view.table}: {_sentence(view.caption)}"
     else:
-        head = (f"Extra table '{view.table}' (not in the paper, no published numbers): "
-                f"{_sentence(view.caption)}")
-    note = view.profile_note.strip() or "(this profile states no difference from the paper)"
-    return (f"{head} Ours: profile {view.profile}. {note}{standin_text(view)}{lambda_text(view)} "
-            f"{ADJUSTED_CAPTION}")
+        head = f"Extra table '{view.table}' (not in the paper): {_sentence(view.caption)}"
+    data = " on stand-in data" if view.standins else ""
+    metric = view.verdict_metric
+    return (f"{head} Ours: profile {view.profile}{data}, notes under the table; "
+            f"{metric_title(metric)}{_unit_text(metric)}, n = seeds per row.")
+
+
+def _unit_text(metric: str) -> str:
+    unit = METRICS[metric].unit if metric in METRICS else ""
+    return f" in {unit}" if unit else ""
+
+
+def profile_text(view) -> str:
+    """How the profile differs from the paper (the matrix's note), said once under the table."""
+    note = " ".join(view.profile_note.split())
+    return note or f"Profile {view.profile}: this profile states no difference from the paper."
+
+
+def reading_notes(view) -> str:
+    """What the table's rows rest on: the stand-in data, the lambda, the adjusted verdicts."""
+    return f"{standin_text(view)}{lambda_text(view)} {ADJUSTED_CAPTION}".strip()
 
 
 def present_verdicts(view) -> list[str]:
@@ -359,41 +416,56 @@ def _delta_text(metric: str) -> str:
 def detail_legend_text(view) -> str:
     return ("Every metric of every row. Ours: mean ± sample std over the seeds that finished (no "
             "std with one seed); 95% CI: Student t interval of our paired Δ on that metric, n = "
-            "seed pairs with a finite value; seeds: runs that finished (+ runs that failed). "
-            "Verdicts are read on the main table's metric only.")
+            "seed pairs with a finite value; under each configuration, its seeds: runs that "
+            "finished (+ runs that failed). Verdicts are read on the main table's metric only.")
+
+
+MD_LAYOUT = (f"Columns: n = the seeds a row averages (a prior row: its seed pairs with Original, "
+             f"finite in both); {VERDICT_PAIR_HEADER}: the verdict, then the adjusted verdict where "
+             "it differs. Marks follow the configuration; a superscript number names the lambda it "
+             "ran with, under its block.")
 
 
 # ----- Markdown -----------------------------------------------------------------------------
 
 def render_markdown(view, figures: dict | None = None, detail_tex: str | None = None) -> str:
-    """The main table (one per block), its legend, the figures, then the detail (every metric,
-    std, seeds, failures); `figures` maps "gains"/"curves" to image file names beside the
-    Markdown, `detail_tex` names the detail's LaTeX file."""
-    parts = [f"**Table {view.table}.** {caption_text(view)}", ""]
+    """The caption, the main table (one per block, its notes under it), the profile note, what
+    the rows rest on, the legend, the figures, then the detail (every metric, std, seeds);
+    `figures` maps "gains"/"curves" to image file names beside the Markdown, `detail_tex` names
+    the detail's LaTeX file. Prose is wrapped at markdown.WIDTH."""
+    parts = [paragraph(f"**Table {view.table}.** {caption_text(view)}"), ""]
     for block in view.blocks:
-        rows = [[*cells[:-3], " ".join(p for p in cells[-3] if p), *cells[-2:]]
-                for cells in (main_row(row, view) for row in block)]
-        parts += [f"*{view.block_title(block)}*", "",
-                  tabulate(rows, headers=main_headers(view), tablefmt="github", disable_numparse=True), ""]
-        notes = block_notes(view, block)
-        if notes:
-            parts += [*(f"- {note}" for note in notes), ""]
-    parts.append(legend_text(view))
+        lambda_notes: list = []
+        rows = [md_main_cells(row, view, lambda_notes) for row in block]
+        parts += [f"*{view.block_title(block)}*", "", pipe_table(rows, md_main_headers(view)), ""]
+        notes = block_notes(view, block) + lambda_notes
+        parts += [*bullets(notes), ""] if notes else []
+    parts += [paragraph(profile_text(view)), "", paragraph(reading_notes(view)), "",
+              paragraph(f"{legend_text(view)} {MD_LAYOUT}")]
     titles = {"gains": "paired gains over Original with 95% intervals",
               "curves": "pixel loss and validation during training (median over seeds)"}
     for kind, name in (figures or {}).items():
         parts += ["", f"![Table {view.table}: {titles.get(kind, kind)}]({name})"]
     where = f" (LaTeX: {detail_tex})" if detail_tex else ""
-    parts += ["", f"### Detail of Table {view.table}{where}", "", detail_legend_text(view), ""]
+    parts += ["", f"### Detail of Table {view.table}{where}", "", paragraph(detail_legend_text(view)), ""]
     for block in view.blocks:
-        rows = []
-        for row in block:
-            for i, cells in enumerate(detail_rows(row, view)):
-                rows.append([row.title if i == 0 else "", *cells, seeds_text(row) if i == 0 else ""])
-        parts += [f"*{view.block_title(block)}*", "",
-                  tabulate(rows, headers=["Configuration", *detail_headers(view), "seeds"],
-                           tablefmt="github", disable_numparse=True), ""]
+        parts += detail_block_markdown(view, block)
     return "\n".join(parts)
+
+
+def detail_block_markdown(view, block) -> list[str]:
+    """One block of the detail: a line per metric of each row, the configuration on its first
+    line and its seeds (italic) on the second (a line of its own for a table of one metric)."""
+    rows, lambda_notes = [], []
+    for row in block:
+        lines = detail_rows(row, view)
+        if len(lines) == 1:
+            lines.append([""] * len(lines[0]))
+        label = md_label(row, view, lambda_notes).removesuffix(marks(row, view))
+        for i, cells in enumerate(lines):
+            rows.append([label if i == 0 else f"*{seeds_text(row)}*" if i == 1 else "", *cells])
+    out = [f"*{view.block_title(block)}*", "", pipe_table(rows, ["Configuration", *detail_headers(view)]), ""]
+    return out + ([*bullets(lambda_notes), ""] if lambda_notes else [])
 
 
 def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
@@ -406,10 +478,29 @@ def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
     parts = ["# Verdicts", ""]
     if views:
         note = views[0].profile_note.strip() or "(this profile states no difference from the paper)"
-        parts += [f"Numbers from profile `{views[0].profile}`. {note}", ""]
+        parts += [paragraph(f"Numbers from profile `{views[0].profile}`. {note}"), ""]
     metrics = list(dict.fromkeys(j.metric for j in judgements)) or ["psnr"]
+    for text in verdict_rules(metrics):
+        parts += [paragraph(text), ""]
+    parts += ["## Counts", ""]
+    rows = [[v, str(counts.get(v, 0)), str(adjusted_counts.get(v, 0))] for v in stats.VERDICTS]
+    total = [["all configurations", str(sum(counts.values())), str(sum(adjusted_counts.values()))]]
+    parts += [pipe_table(rows + total, ["Verdict", "Configurations", "Adjusted"]), ""]
+    parts += bullets(f"{v}: {meaning}" for v, meaning in stats.VERDICTS.items())
+    parts += ["", "## Configurations"]
+    order = [view.table for view in views]
+    for title, members in families:
+        parts += family_section(title, members, order)
+    for section in (failures_section, extended_section, retries_section, printed_section):
+        parts += section(families)
+    return "\n".join(parts + cross_device_section(views)) + "\n"
+
+
+def verdict_rules(metrics: list) -> list[str]:
+    """verdicts.md's paragraphs on how a configuration is judged, raw and adjusted, and what its
+    resolution columns say."""
     deltas = ", ".join(_delta_text(m) for m in metrics)
-    parts += [
+    return [
         "One line per configuration: a configuration listed in several tables (one config key, "
         "trained once) has one set of pairs, one interval and one verdict, raw and adjusted, which "
         "every table prints and which is counted once here. It is judged on its home table's "
@@ -418,7 +509,7 @@ def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
         "0, the paper's printed gain g and the smallest effect of interest δ "
         f"({deltas}: a \"no gain\" verdict must exclude gains of δ, and a printed gain below δ is "
         "not tested as a gain). g is printed by the configuration's home table, the first table of "
-        "the paper that prints it; Tables lists every table that lists it.", "",
+        "the paper that prints it; Tables lists every table that lists it.",
         f"Adjusted verdict: the same rules on the configuration's {stats.ADJUSTMENT} interval, at "
         "1 - 0.05/m with m = the size of its family, every configuration the matrix plans for its "
         "model and data set in the profile's tables (run or not; Original and the +Null noise floor "
@@ -426,25 +517,14 @@ def render_verdicts(views, counts: dict, adjusted_counts: dict) -> str:
         "arrived, and all adjusted statements about one model and data set hold together with 95% "
         "confidence. A wider interval only drops claims; where it would newly agree with the paper "
         "(reproduced, no gain as published, loss as published) the adjusted verdict is "
-        "inconclusive.", "",
+        f"inconclusive. {VERDICT_PAIR_HEADER}: the verdict, then the adjusted verdict where it "
+        "differs.",
         "±95%: the half-width the 95% interval reached. Seeds for ±δ: the fewest seeds whose 95% "
         f"half-width would be at most δ with the configuration's paired sd (over {stats.RESOLUTION_CAP}: "
-        "more). To settle (adj.): for an inconclusive configuration, the seeds at which its "
+        "more). Settle (adj.): for an inconclusive configuration, the seeds at which its "
         "interval would exclude 0 or g (δ where g < δ) if its mean and paired sd held, in brackets "
         f"the same for the adjusted verdict (>{stats.SETTLE_CAP}: more); a projection, not a promise. "
-        "Notes name the sections below that list the configuration.", "", "## Counts", ""]
-    rows = [[v, str(counts.get(v, 0)), str(adjusted_counts.get(v, 0))] for v in stats.VERDICTS]
-    total = [["all configurations", str(sum(counts.values())), str(sum(adjusted_counts.values()))]]
-    parts += [tabulate(rows + total, headers=["Verdict", "Configurations", "Adjusted"],
-                       tablefmt="github", disable_numparse=True), ""]
-    parts += [f"- {v}: {meaning}" for v, meaning in stats.VERDICTS.items()]
-    parts += ["", "## Configurations"]
-    order = [view.table for view in views]
-    for title, members in families:
-        parts += family_section(title, members, order)
-    for section in (failures_section, extended_section, retries_section, printed_section):
-        parts += section(families)
-    return "\n".join(parts + cross_device_section(views)) + "\n"
+        "The notes under a family's first table name the sections below that list a configuration."]
 
 
 def verdict_families(views) -> list[tuple[str, list]]:
@@ -475,9 +555,9 @@ def _resolution_text(n: int | None) -> str:
 
 
 def family_section(title: str, members: list, order: list) -> list[str]:
-    """One family's heading, the line on its family and Original, its verdicts, then its
-    tables and resolution (two tables, so that each stays narrow), then the lambdas as run.
-    order: the tables in matrix order."""
+    """One family's heading, the line on its family and Original, its verdicts (notes under
+    them), then its tables and resolution (two tables, so that each stays narrow), then the
+    lambdas as run. order: the tables in matrix order."""
     judged = [j for j, _ in members]
     family = next((j for j in judged if j.m is not None), judged[0])
     listed = {t for j in judged for t in j.planned.tables}
@@ -488,24 +568,33 @@ def family_section(title: str, members: list, order: list) -> list[str]:
     if failed:
         original += f" (seed {seed_text(failed)} failed)"
     lines = ["", f"### {title}", "",
-             f"Family: {family_text(family, title)} ({_tables(tables)}). {original}.", ""]
-    rows = [[row.label, fmt_gain(j.published), our_gain_text(j.gain), _ci_text(j.gain), j.verdict,
-             j.adjusted_verdict, ", ".join(j.tags())] for j, row in members]
-    lines.append(_md_table(rows, ["Configuration", "g", "Δ ours", "95% CI", "Verdict", "Adjusted verdict",
-                                  "Notes"]))
-    metrics = {j.metric for j in judged}
-    delta = _delta_text(judged[0].metric).rsplit(" ", 1)[0] if len(metrics) == 1 else "δ"
+             paragraph(f"Family: {family_text(family, title)} ({_tables(tables)}). {original}."), ""]
+    rows = [[row.label, fmt_gain(j.published), our_gain_text(j.gain), _ci_text(j.gain),
+             verdict_pair(j.verdict, j.adjusted_verdict)] for j, row in members]
+    lines.append(pipe_table(rows, ["Configuration", "g", "Δ ours", "95% CI", VERDICT_PAIR_HEADER]))
+    notes = [f"{row.label}: {', '.join(j.tags())}" for j, row in members if j.tags()]
+    lines += ["", *bullets(notes)] if notes else []
+    lines += ["", resolution_table(family, members)]
+    lambdas = [f"{row.label} {row.lambda_note.removeprefix('λ=')}" for _, row in members if row.lambda_note]
+    if lambdas:
+        lines += ["", paragraph(f"λ as run, where the configuration does not say it: {'; '.join(lambdas)}.")]
+    return lines
+
+
+def resolution_table(family, members: list) -> str:
+    """A family's second table: each configuration's tables, n, half-width, seeds for ±δ, its
+    Bonferroni interval and the seeds to settle it."""
+    metrics = {j.metric for j, _ in members}
+    delta = (f"δ = {_delta_text(members[0][0].metric).rsplit(' ', 1)[0]}" if len(metrics) == 1
+             else "δ of each verdict metric")
     level = f"{100 * family.level:.4g}%" if family.level is not None else "95%"
     rows = [[row.label, ", ".join(str(t) for t in j.planned.tables),
              DASH if j.verdict == stats.NOT_RUN else j.gain.n_text.removeprefix("n="),
              DASH if j.half_width is None else f"{j.half_width:.4f}", _resolution_text(j.seeds_for_resolution),
              _ci_text(j.adjusted), settle_text(j)] for j, row in members]
-    lines += ["", _md_table(rows, ["Configuration", "Tables", "n", "±95%", f"Seeds for ±{delta}",
-                                   f"{stats.ADJUSTMENT} CI ({level})", "To settle (adj.)"])]
-    lambdas = [f"{row.label} {row.lambda_note.removeprefix('λ=')}" for _, row in members if row.lambda_note]
-    if lambdas:
-        lines += ["", f"λ as run, where the configuration does not say it: {'; '.join(lambdas)}."]
-    return lines
+    return (f"Resolution ({delta}) and the {stats.ADJUSTMENT} interval at {level}:\n\n"
+            + pipe_table(rows, ["Configuration", "Tables", "n", "±95%", "Seeds for ±δ",
+                                f"{stats.ADJUSTMENT} CI", "Settle (adj.)"]))
 
 
 def our_gain_text(gain) -> str:
@@ -531,8 +620,7 @@ def failures_section(families) -> list[str]:
         for j, row in members:
             name = row.label
             if j.failed:
-                rows.append([title, name, seed_text(j.failed), "the configuration's own seeds failed "
-                             "or are not finite: unstable, not judged"])
+                rows.append([title, name, seed_text(j.failed), "failed or not finite: unstable, not judged"])
             if j.unpaired:
                 why = "; ".join(f"{seed}: {reason}" for seed, reason in j.unpaired)
                 rows.append([title, name, seed_text(s for s, _ in j.unpaired), f"no Original pair ({why})"])
@@ -557,10 +645,10 @@ def extended_section(families) -> list[str]:
             rows.append([title, "Original", seed_text(original), str(planned)])
         rows += [[title, row.label, seed_text(j.extended), str(planned)] for j, row in members if j.extended]
     return ["", "## Extended after a look", "",
-            "Configurations with more seeds than the profile plans (seeds 0..N-1), added after their "
-            "interim verdict was seen (`--unsettled-only`, docs/study.md): their n is not the planned "
-            "one, and extending only the rows that looked unsettled can move a verdict in a way a "
-            "fixed n would not (tables mark such a row ‡).", "",
+            paragraph("Configurations with more seeds than the profile plans (seeds 0..N-1), added after "
+                      "their interim verdict was seen (`--unsettled-only`, docs/study.md): their n is not "
+                      "the planned one, and extending only the rows that looked unsettled can move a "
+                      "verdict in a way a fixed n would not (tables mark such a row ‡)."), "",
             _md_table(rows, ["Model and data set", "Configuration", "Seeds added", "Planned seeds"]) if known
             else "Not checked: the profile's planned seed count was not given."]
 
@@ -666,41 +754,48 @@ def _block_heading(view, block, columns: int) -> str:
     return rf"\multicolumn{{{columns}}}{{@{{}}l}}{{\textit{{{latex_escape(view.block_title(block))}}}}} \\"
 
 
-def render_latex(view) -> str:
-    """The main table: the verdict metric only (published, ours, gains with the 95% interval,
-    verdicts), a heading row per block; booktabs, no \\resizebox (see _WRAP's widths)."""
+def _latex_head(view) -> list[str]:
+    """The main table's column groups (paper, ours), their rules and the column heads."""
     metric = latex_escape(metric_title(view.verdict_metric))
-    paper = "rr" if view.in_paper else ""
-    spec = (f"@{{}}{_WRAP % LABEL_WIDTH}{paper}r{_WRAP % INTERVAL_WIDTH}"
-            f"{_WRAP % VERDICT_WIDTH}{_WRAP % VERDICT_WIDTH}@{{}}")
-    columns = 7 if view.in_paper else 5
-    first = 2 if view.in_paper else 0
-    groups = (r" & \multicolumn{2}{c}{paper} & \multicolumn{2}{c}{ours} & & \\" if view.in_paper
-              else r" & \multicolumn{2}{c}{ours} & & \\")
-    rules = (r"\cmidrule(lr){2-3}\cmidrule(lr){4-5}" if view.in_paper else r"\cmidrule(lr){2-3}")
-    head = ["Configuration", *([metric, r"$\Delta$"] if view.in_paper else []), metric,
+    groups = (r" & & \multicolumn{2}{c}{paper} & \multicolumn{2}{c}{ours} & & \\" if view.in_paper
+              else r" & & \multicolumn{2}{c}{ours} & & \\")
+    rules = (r"\cmidrule(lr){3-4}\cmidrule(lr){5-6}" if view.in_paper else r"\cmidrule(lr){3-4}")
+    head = ["Configuration", r"\textit{n}", *([metric, r"$\Delta$"] if view.in_paper else []), metric,
             r"$\Delta$ [95\% CI]", "verdict", "adjusted verdict"]
+    return [groups, rules, " & ".join(head) + r" \\"]
+
+
+def render_latex(view) -> str:
+    """The main table: the verdict metric only (n, published, ours, gains with the 95% interval,
+    verdicts), a heading row per block; booktabs, no \\resizebox (see _WRAP's widths). A short
+    caption; the profile's note, what the rows rest on, the legend and the blocks' notes follow
+    the tabular inside the float."""
+    paper = "rr" if view.in_paper else ""
+    spec = (f"@{{}}{_WRAP % LABEL_WIDTH}r{paper}r{_WRAP % INTERVAL_WIDTH}"
+            f"{_WRAP % VERDICT_WIDTH}{_WRAP % VERDICT_WIDTH}@{{}}")
+    columns = 8 if view.in_paper else 6
+    first = 2 if view.in_paper else 0
     lines = [rf"% Table {view.table}, main table; needs \usepackage{{booktabs,array}}. Every metric: "
              rf"{table_label(view.table)}_detail.tex",
              r"\begin{table}[t]", r"\centering",
              rf"\caption{{{latex_escape(caption_text(view))}}}",
              rf"\label{{tab:repro-{table_label(view.table)}}}", *_SMALL,
-             rf"\begin{{tabular}}{{{spec}}}", r"\toprule", groups, rules, " & ".join(head) + r" \\",
-             r"\midrule"]
+             rf"\begin{{tabular}}{{{spec}}}", r"\toprule", *_latex_head(view), r"\midrule"]
     for i, block in enumerate(view.blocks):
         if i:
             lines.append(r"\midrule")
         lines.append(_block_heading(view, block, columns))
         for row in block:
-            cells = main_row(row, view)         # label, [paper, paper Δ], ours, (Δ, CI), verdicts
-            gain, interval = cells[2 + first]
+            cells = main_row(row, view)         # label, n, [paper, paper Δ], ours, (Δ, CI), verdicts
+            gain, interval = cells[3 + first]
             gain_cell = latex_cell(gain) + (rf"\newline \mbox{{{latex_cell(interval)}}}" if interval else "")
-            out = [latex_label(cells[0]), *(latex_cell(c) for c in cells[1:2 + first]), gain_cell,
-                   *(latex_cell(c) for c in cells[3 + first:])]
+            out = [latex_label(cells[0]), *(latex_cell(c) for c in cells[1:3 + first]), gain_cell,
+                   *(latex_cell(c) for c in cells[4 + first:])]
             lines.append(" & ".join(out) + r" \\")
     notes = [f"{view.block_title(block)}: {note}" for block in view.blocks for note in block_notes(view, block)]
-    lines += [r"\bottomrule", r"\end{tabular}", rf"\par {latex_escape(legend_text(view))}",
-              *(rf"\par {latex_escape(note)}" for note in notes), r"\end{table}"]
+    texts = [profile_text(view), reading_notes(view), legend_text(view), *notes]
+    lines += [r"\bottomrule", r"\end{tabular}", *(rf"\par {latex_escape(text)}" for text in texts),
+              r"\end{table}"]
     return "\n".join(lines) + "\n"
 
 
@@ -720,9 +815,8 @@ def render_latex_detail(view) -> str:
     lines = [rf"% Table {view.table}, detail; needs \usepackage{{booktabs,array,longtable}}. "
              rf"The main table: {label}.tex",
              r"\begingroup", *_SMALL, rf"\begin{{longtable}}{{{spec}}}",
-             rf"\caption{{Detail of Table~\ref{{tab:repro-{label}}} (profile {latex_escape(view.profile)}): "
-             rf"{latex_escape(detail_legend_text(view) + standin_text(view))}}}"
-             rf"\label{{tab:repro-{label}-detail}} \\",
+             rf"\caption{{Detail of Table~\ref{{tab:repro-{label}}}: every metric of every row, profile "
+             rf"{latex_escape(view.profile)} (notes after the table)}}\label{{tab:repro-{label}-detail}} \\",
              *header, r"\endfirsthead", *header, r"\endhead", r"\bottomrule", r"\endfoot"]
     for i, block in enumerate(view.blocks):
         if i:
@@ -737,7 +831,8 @@ def render_latex_detail(view) -> str:
                     first += rf"\newline {seeds}"
                 out = [first, *(latex_cell(c) for c in cells[:-1]), _latex_interval(cells[-1])]
                 lines.append(" & ".join(out) + r" \\")
-    lines += [r"\end{longtable}", r"\endgroup"]
+    lines += [r"\end{longtable}", rf"\par {latex_escape(detail_legend_text(view) + standin_text(view))}",
+              r"\endgroup"]
     return "\n".join(lines) + "\n"
 
 
@@ -755,8 +850,8 @@ def render_inconsistencies(issues: list, source: str) -> str:
     mismatches = [i for i in issues if isinstance(i, ValueMismatch)]
     identical = [i for i in issues if isinstance(i, IdenticalRows)]
     parts = ["# Inconsistencies in the published numbers", "",
-             f"Found by `bench.report.published.find_inconsistencies` in `{source}`, which transcribes "
-             "every table as printed (nothing corrected).", "",
+             paragraph(f"Found by `bench.report.published.find_inconsistencies` in `{source}`, which "
+                       "transcribes every table as printed (nothing corrected)."), "",
              "## The same configuration printed with different numbers", ""]
     rows = [[i.model, i.dataset, i.label, display(i.metric),
              " vs ".join(f"{v:.4f} ({_tables(t)})" for v, t in i.printed)] for i in mismatches]
@@ -771,10 +866,8 @@ def render_inconsistencies(issues: list, source: str) -> str:
 
 def _section(title: str, text: str, rows, headers) -> list[str]:
     """A verdicts.md section: its heading, what it lists, and the table (or "None found.")."""
-    return ["", f"## {title}", "", text, "", _md_table(rows, headers)]
+    return ["", f"## {title}", "", paragraph(text), "", _md_table(rows, headers)]
 
 
 def _md_table(rows, headers) -> str:
-    if not rows:
-        return "None found."
-    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    return pipe_table(rows, headers) if rows else "None found."
