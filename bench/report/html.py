@@ -35,14 +35,17 @@ from bench.files.atomic import write_text
 from bench.files.layout import REPO_ROOT, default_folders, display_path, rendered_here
 from bench.report import stats
 from bench.report.loading import group_by_config, load_results
+from bench.report.markdown import VERDICT_PAIR_HEADER, split_verdict_pair
 from bench.report.views import STANDIN
 
 PAGE = "report.html"
 DEFAULT_MATRIX = REPO_ROOT / "bench" / "experiment" / "matrix.yaml"
 TABLE_MD = re.compile(r"table(\d+|_\w+)\.md")
-LAMBDA_NOTE = re.compile(r" \(λ=[^()]*\)$")         # RowView.title's " (λ=0.0001)"
+# what the Markdown adds to a row's label: its lambda " (λ=0.0001)" or a note number " ¹", marks " †‡§"
+SHOWN_EXTRAS = re.compile(r"( \(λ=[^()]*\)| [⁰¹²³⁴⁵⁶⁷⁸⁹]+)?( [†‡§]+)?$")
 PROFILE_LINE = re.compile(r"^Numbers from profile `([^`]+)`\. (.*)$", re.S)
 UNMATCHED = "unmatched"
+LEGEND_START = "This table:"                         # render.legend_text's first words
 
 
 class ReportError(Exception):
@@ -65,8 +68,8 @@ _IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
 
 
 def parse_markdown(text: str) -> list[Block]:
-    """Headings, GitHub pipe tables, image lines, bullet lists ("- ") and paragraphs (lines up
-    to a blank one)."""
+    """Headings, GitHub pipe tables, image lines, bullet lists ("- ", an item's indented lines
+    continuing it) and paragraphs (lines up to a blank one)."""
     blocks, lines, i = [], text.splitlines(), 0
     while i < len(lines):
         line = lines[i].strip()
@@ -81,11 +84,8 @@ def parse_markdown(text: str) -> list[Block]:
             blocks.append(Block("image", alt, src=src))
             i += 1
         elif line.startswith("- "):
-            j = i
-            while j < len(lines) and lines[j].strip().startswith("- "):
-                j += 1
-            blocks.append(Block("list", "\n".join(lines[k].strip()[2:] for k in range(i, j))))
-            i = j
+            items, i = _list_items(lines, i)
+            blocks.append(Block("list", "\n".join(items)))
         elif line.startswith("|"):
             j = i
             while j < len(lines) and lines[j].strip().startswith("|"):
@@ -99,6 +99,20 @@ def parse_markdown(text: str) -> list[Block]:
             blocks.append(Block("para", " ".join(lines[k].strip() for k in range(i, j))))
             i = j
     return blocks
+
+
+def _list_items(lines: list[str], i: int) -> tuple[list[str], int]:
+    """The items of the bullet list starting at line i (an item's indented lines continue it)
+    and the line after the list."""
+    items = []
+    while i < len(lines) and (lines[i].startswith("- ") or (items and lines[i].startswith("  ")
+                                                             and lines[i].strip())):
+        if lines[i].startswith("- "):
+            items.append(lines[i][2:].strip())
+        else:
+            items[-1] += " " + lines[i].strip()
+        i += 1
+    return items, i
 
 
 def _starts_block(line: str) -> bool:
@@ -118,7 +132,19 @@ def _table_block(lines: list[str]) -> Block:
     body = lines[2:] if len(lines) > 1 and re.fullmatch(r"[|:\-\s]+", lines[1]) else lines[1:]
     rows = [(cells + [""] * len(header))[:max(len(header), len(cells))]
             for cells in map(split_cells, body)]
-    return Block("table", header=header, rows=rows)
+    return _verdicts_apart(Block("table", header=header, rows=rows))
+
+
+def _verdicts_apart(block: Block) -> Block:
+    """A "verdict → adjusted" column as two, "verdict" and "adjusted verdict", each cell coloured
+    by its own verdict (the Markdown joins them to stay narrow)."""
+    if VERDICT_PAIR_HEADER not in block.header:
+        return block
+    at = block.header.index(VERDICT_PAIR_HEADER)
+    block.header[at:at + 1] = ["verdict", "adjusted verdict"]
+    for cells in block.rows:
+        cells[at:at + 1] = split_verdict_pair(cells[at]) if at < len(cells) else []
+    return block
 
 
 _CODE = re.compile(r"`([^`]+)`")
@@ -157,9 +183,10 @@ class RecordIndex:
 
     def lookup(self, table: str, model: str, dataset: str, shown_label: str):
         """The row's records, or None when no matrix row has that table, model, data set and
-        label (the printed label may carry a " (λ=...)" note and the data set " stand-in")."""
+        label (the printed label may carry a " (λ=...)" or " ¹" note and marks, the data set
+        " stand-in")."""
         dataset = dataset[:-len(STANDIN) - 1] if dataset.endswith(f" {STANDIN}") else dataset
-        label = LAMBDA_NOTE.sub("", shown_label)
+        label = SHOWN_EXTRAS.sub("", shown_label)
         return self.rows.get((str(table), model, dataset, label))
 
     def link(self, record: dict) -> str:
@@ -357,6 +384,18 @@ def caption_html(text: str, page: Page) -> str:
     return f'<p class="caption">{inline(text, page.href)}</p>'
 
 
+def note_html(text: str, page: Page) -> str:
+    """A paragraph under a table's blocks: the profile note (shown once at the top, linked
+    here), what the rows rest on (shown), or the legend (folded)."""
+    if page.note and text == page.note:
+        return ('<p class="caption">How the profile differs from the paper: '
+                '<a href="#profile">described at the top</a>.</p>')
+    if text.startswith(LEGEND_START):
+        return (f'<details class="legend"><summary>How to read this table</summary>'
+                f"<p>{inline(text, page.href)}</p></details>")
+    return f'<p class="caption">{inline(text, page.href)}</p>'
+
+
 def table_title(stem: str, blocks: list) -> str:
     first = blocks[0].text if blocks and blocks[0].kind == "para" else ""
     match = re.match(r"\*\*(Table [^*]+?)\.?\*\*", first)
@@ -377,8 +416,7 @@ def table_section(path: Path, page: Page) -> str:
         if i == 0 and block.kind == "para" and block.text.startswith("**Table"):
             out.append(caption_html(block.text, page))
         elif block.kind == "para" and not _BLOCK_TITLE.fullmatch(block.text):
-            out.append(f'<details class="legend"><summary>How to read this table</summary>'
-                       f"<p>{inline(block.text, page.href)}</p></details>")
+            out.append(note_html(block.text, page))
         else:
             out += blocks_html([block], where, page)
     if rest:
@@ -430,7 +468,7 @@ _DATA = re.compile(r"Data: (.+?), (built from .+?Original\.)")
 
 
 def data_statement(texts) -> str:
-    """The stand-ins every table trained on, from the captions' "Data: X stand-in = name, ...
+    """The stand-ins every table trained on, from the tables' "Data: X stand-in = name, ...
     built from ..." sentences (all their pairs, the first one's wording)."""
     pairs, tail = {}, ""
     for text in texts:
@@ -442,12 +480,12 @@ def data_statement(texts) -> str:
     return f"Data: {', '.join(pairs)}, {tail}" if pairs else ""
 
 
-def profile_section(profile: str | None, page: Page, captions: list) -> str:
+def profile_section(profile: str | None, page: Page, paragraphs: list) -> str:
     """What the numbers are: the profile note (stand-ins and budget) and the data sentence."""
     name = f"<code>{escape(profile)}</code>" if profile else "not named by the tables"
     note = (f'<p class="note">{inline(page.note, page.href)}</p>' if page.note else
-            '<p class="missing">verdicts.md states no profile note; each caption below states the profile.</p>')
-    data = data_statement(captions)
+            '<p class="missing">verdicts.md states no profile note; each table below states its own.</p>')
+    data = data_statement(paragraphs)
     records = (f"Each row links its records in <code>{escape(page.index.results)}</code>."
                if not page.index.note else escape(page.index.note[:1].upper() + page.index.note[1:]) + ".")
     return (f'<section id="profile"><h2>What these numbers are</h2><p>Profile {name}. ' + note
@@ -567,8 +605,8 @@ def build_page(folder: Path, index: RecordIndex, profile: str | None) -> tuple[s
     page = Page(folder, index, note=profile_note(folder))
     tables = table_files(folder)
     texts = [t.read_text(errors="replace") for t in tables]
-    captions = [blocks[0].text for blocks in map(parse_markdown, texts) if blocks and blocks[0].kind == "para"]
-    top = profile_section(profile, page, captions) + verdicts_section(folder / "verdicts.md", page)
+    paragraphs = [b.text for blocks in map(parse_markdown, texts) for b in blocks if b.kind == "para"]
+    top = profile_section(profile, page, paragraphs) + verdicts_section(folder / "verdicts.md", page)
     body = [table_section(t, page) for t in tables]
     body.append(budget_section(page))
     body.append(inconsistencies_section(folder / "published_inconsistencies.md", page))
