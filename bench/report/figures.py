@@ -30,6 +30,8 @@ from bench.report.lambda_notes import format_lambdas, lambdas_run   # noqa: E402
 
 DPI = 110
 SMOOTH_FRACTION = 0.05       # the pixel-loss curves' moving mean spans 5% of a run's points
+PIPELINE_CHECKS = ("smoke",)                # profiles whose numbers only show that the pipeline runs
+SMOKE_MARK = "smoke: pipeline check, numbers meaningless"
 
 
 def _unit(metric: str) -> str:
@@ -42,9 +44,22 @@ def _title(view, width: int = 90) -> str:
     data = ""
     if view.standins:
         data = f", trained on stand-ins of {', '.join(d for d, _ in view.standins)}, not the paper's data"
+    smoke = [SMOKE_MARK.upper()] if view.profile in PIPELINE_CHECKS else []
     return "\n".join(textwrap.wrap(f"{head}: {view.caption}", width)
-                     + textwrap.wrap(f"profile {view.profile}{data} (how it differs from the paper: the "
-                                     "table's caption)", width))
+                     + textwrap.wrap(f"profile {view.profile}{data} (how it differs from the paper: "
+                                     "the notes under the table)", width) + smoke)
+
+
+def mark_pipeline_check(fig, view):
+    """Across a figure of a pipeline-check profile (smoke), SMOKE_MARK in large pale letters
+    along its diagonal, so that no copy of the image passes for a result; None for others."""
+    if view.profile not in PIPELINE_CHECKS:
+        return None
+    width, height = fig.get_size_inches()
+    size = min(48.0, max(14.0, math.hypot(width, height) * 72 * 0.55 / (0.6 * len(SMOKE_MARK))))
+    return fig.text(0.5, 0.5, SMOKE_MARK, ha="center", va="center", fontsize=size, fontweight="bold",
+                    rotation=math.degrees(math.atan2(height, width)), rotation_mode="anchor",
+                    color="tab:red", alpha=0.3, zorder=10)
 
 
 def _block_title(view, block) -> str:
@@ -86,6 +101,7 @@ def plot_gains(view, path) -> Path:
         ax.set_visible(False)
     fig.suptitle(_title(view, width=55 * ncols), fontsize=10)
     fig.tight_layout()
+    mark_pipeline_check(fig, view)
     if handles:
         handles = dict(sorted(handles.items(), key=lambda kv: kv[0].startswith("paper")))   # ours first
         # below the panels (the saved image's tight bounding box takes it in), never over an axis
@@ -262,6 +278,7 @@ def plot_curves(view, path) -> Path:
                    title="configuration\n(median over seeds)", title_fontsize=8)
     fig.suptitle(_title(view, width=40 * ncols + 20), fontsize=10)
     fig.tight_layout()
+    mark_pipeline_check(fig, view)
     return save_figure(fig, path)
 
 
