@@ -16,10 +16,11 @@ CM8_SCALE = 1.0625               # cmr8 / (cmr10 at 8pt), from the digit widths
 SPACE = 2.83                     # cmr8 interword space
 PT_PER_CM = 72.27 / 2.54
 # math symbols at 8pt (cmsy8 / cmmi8 / cmr8 widths, rounded up)
-SYMBOLS = {"±": 6.7, "+": 6.7, "−": 6.7, "↑": 4.8, "↓": 4.8, "Δ": 6.9, "λ": 5.0, "–": 4.3}
+SYMBOLS = {"±": 6.7, "+": 6.7, "−": 6.7, "↑": 4.8, "↓": 4.8, "Δ": 6.9, "λ": 5.0, "–": 4.3,
+           "†": 3.0, "‡": 3.0, "§": 3.0}        # the marks, as superscripts (cmsy6)
 _LATEX = ((r"$\pm$", "±"), (r"$+$", "+"), (r"$-$", "−"), (r"$\Delta$", "Δ"), (r"$\uparrow$", "↑"),
           (r"$\downarrow$", "↓"), (r"$\lambda$", "λ"), (r"\%", "%"), (r"\_", "_"), (r"\&", "&"),
-          ("--", "–"))
+          (r"$^\dagger$", "†"), (r"$^\ddagger$", "‡"), (r"$^\S$", "§"), ("--", "–"))
 NBSP, BREAK = "\x01", "\x00"     # a space that cannot break (inside \mbox); a break with no space
 
 _font = None

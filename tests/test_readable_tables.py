@@ -77,6 +77,16 @@ def test_study_captions_are_short_and_the_profile_note_is_under_the_table():
 
 
 @needs_study
+def test_every_study_latex_table_fits_the_page():
+    from latex_width import tabular_width
+    from test_aggregate import NEURIPS_TEXT_WIDTH
+
+    for path in sorted(STUDY.glob("table*.tex")):
+        width, problems = tabular_width(path.read_text())
+        assert not problems and width <= NEURIPS_TEXT_WIDTH, (path.name, round(width), problems)
+
+
+@needs_study
 def test_every_study_main_row_shows_its_seed_count():
     for path in sorted(STUDY.glob("table*.md")):
         main = path.read_text().split("### Detail")[0]

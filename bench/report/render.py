@@ -715,11 +715,11 @@ _LATEX_SYMBOLS = {"±": r"$\pm$", "—": "--", "↑": r"$\uparrow$", "↓": r"$\
                   MARK_ORIGINAL: r"$^\dagger$", MARK_EXTENDED: r"$^\ddagger$", MARK_ELSEWHERE: r"$^\S$"}
 _SIGN = re.compile(r"(?<![\w.)])([+-])(?=\d)")      # the sign of a number, not a hyphen or a label's +
 
-# Column widths at \footnotesize with \tabcolsep 3pt: the main table and the detail are each at
-# most 375pt wide (tests/test_aggregate.py measures them), under the 397pt (5.5in) text width of
-# the NeurIPS style, so neither needs \resizebox.
+# Column widths at \footnotesize with \tabcolsep 3pt: the main table (with its n column) and the
+# detail are each at most 385pt wide (tests/latex_width.py measures them), under the 397pt (5.5in)
+# text width of the NeurIPS style, so neither needs \resizebox; an interval with a mark fits 2.7cm.
 _WRAP = r">{\raggedright\arraybackslash}p{%s}"
-LABEL_WIDTH, INTERVAL_WIDTH, VERDICT_WIDTH, OURS_WIDTH = "2.4cm", "2.6cm", "1.8cm", "2.4cm"
+LABEL_WIDTH, INTERVAL_WIDTH, VERDICT_WIDTH, OURS_WIDTH = "2.4cm", "2.7cm", "1.8cm", "2.4cm"
 _SMALL = [r"\footnotesize", r"\setlength{\tabcolsep}{3pt}"]
 
 
