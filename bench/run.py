@@ -1,12 +1,15 @@
 """The runner: ``python -m bench.run --table 1`` (what ./run_all.sh calls).
 
-Expands the matrix, checks everything before training (matrix, options, devices, every data set
-including validation images, a writable results folder), trains each unique spec once, writes
-``results/<key>.json`` atomically, then renders the tables (a profile with ``folder: F`` in the
-matrix, the study profile, writes ``results/F/`` and ``tables/F/`` instead, both committed). A
-finished key is skipped; an interrupted run resumes from its checkpoint; a failed run is recorded
-with its error and the others go on. Exit status: 0 all ok, 1 some runs failed, 2 bad input,
-130 interrupted.
+The entry point: parses the command line, then calls bench.execution, which expands the matrix
+(`planning`), checks everything before training (matrix, options, devices, every data set
+including validation images, writable folders: `input_checks`), trains each unique spec once,
+writing ``results/<key>.json`` atomically (`train_all`), and then renders the tables through
+bench.report.tables_folder (a profile with ``folder: F`` in the matrix, the study profile, writes
+``results/F/`` and ``tables/F/`` instead, both committed). The report's parts of a run (the
+inconclusive rows of --unsettled-only, whether a tables folder may take this profile's render,
+the render) are called from here: execution never imports the report. A finished key is skipped;
+an interrupted run resumes from its checkpoint; a failed run is recorded with its error and the
+others go on. Exit status: 0 all ok, 1 some runs failed, 2 bad input, 130 interrupted.
 """
 from __future__ import annotations
 
@@ -15,11 +18,12 @@ import sys
 
 try:   # Ctrl-C while `python -m bench.run` loads this module's imports: one line, exit 130 (as main's)
     import argparse
-    import time
     from pathlib import Path
 
-    from .execution.cli import ArgumentParser
-    from .execution.dataroot import parse_roots, root_for
+    from .execution.cli import ArgumentParser, missing_package
+    from .execution.dataroot import parse_roots
+    from .execution.input_checks import MAX_SEEDS, InputError, check_data, check_tables_writable, check_writable
+    from .execution.planning import dry_run_lines, execution_options, make_plan
     from .files.layout import DEFAULT_CHECKPOINTS
     from .training.progress import EVERY_S
 except KeyboardInterrupt:
@@ -32,7 +36,6 @@ except KeyboardInterrupt:
 # it can arm its die-with-parent signal (bench.execution.worker).
 DEFAULT_MATRIX = Path(__file__).parent / "experiment" / "matrix.yaml"   # = bench.experiment.matrix's
 CALLER_DIR = "BENCH_CALLER_DIR"   # run_all.sh: the folder it was started from (it cds into the checkout)
-MAX_SEEDS = 1000                  # seeds per configuration: more is a typo, and would take minutes to list
 
 
 def _matrix_summary(path=DEFAULT_MATRIX) -> str:
@@ -162,130 +165,8 @@ def _from_caller(args) -> None:
     args.data_root = roots or args.data_root
 
 
-class InputError(ValueError):
-    """Bad input found before training: one line, exit 2."""
-
-
-def check_args(args, seeds: int, specs) -> None:
-    if args.jobs < 1 or seeds < 1:
-        raise InputError("--jobs and --seeds must be at least 1")
-    if not args.progress_every > 0:
-        raise InputError(f"--progress-every {args.progress_every:g}: expected a number of seconds above 0")
-    if args.threads is not None and args.threads < 1:
-        raise InputError("--threads must be at least 1")
-    if args.workers is not None and args.workers < 0:
-        raise InputError(f"--workers {args.workers}: expected 0 (load batches in the training process) or more")
-    from data import DATASETS
-
-    real = sorted({s.data.name for s in specs if DATASETS[s.data.name].real})
-    if args.data_root and not real:
-        raise InputError(f"--data-root is given but profile {args.profile!r} uses no real data set "
-                         "(only the paper profile reads --data-root)")
-    for value, folder in zip(args.data_root or (), parse_roots(args.data_root).values()):
-        if not Path(folder).expanduser().is_dir():
-            what = "is not a folder" if Path(folder).expanduser().exists() else "does not exist"
-            raise InputError(f"--data-root {value}: {folder} {what} (a folder of data sets, or one set's "
-                             "folder as NAME=DIR; layouts: docs/data.md)")
-
-
-def check_seeds(args, seeds: int, declared: int) -> None:
-    """At most MAX_SEEDS seeds per configuration, from --seeds or the profile's `seeds:`, checked
-    before the matrix is expanded (a million seeds would take minutes and gigabytes to list)."""
-    if seeds <= MAX_SEEDS:
-        return
-    if args.seeds is not None:
-        raise InputError(f"--seeds {args.seeds}: expected at most {MAX_SEEDS} seeds per configuration")
-    raise InputError(f"{args.matrix}: profiles.{args.profile}.seeds is {declared}: expected at most {MAX_SEEDS} "
-                     "seeds per configuration")
-
-
-def check_unsettled(args, declared: int) -> None:
-    """--unsettled-only adds seeds beyond a profile's seed design: it needs --seeds N > the
-    profile's `seeds` (>= 2, else no row at the profile's count has an interval to judge)."""
-    if not args.unsettled_only:
-        return
-    if declared < 2:
-        raise InputError(f"--unsettled-only: profile {args.profile!r} declares {declared} seed per row (no "
-                         "`seeds: N` of 2 or more in the matrix, as the study profile has), so no row has an "
-                         "interval to be inconclusive about")
-    if args.seeds is None or args.seeds <= declared:
-        given = "without --seeds" if args.seeds is None else f"with --seeds {args.seeds}"
-        raise InputError(f"--unsettled-only {given}: give --seeds N above profile {args.profile!r}'s {declared} "
-                         f"seeds (the inconclusive rows then get seeds {declared}..N-1); a normal run brings "
-                         f"every row to {declared} first")
-
-
-def check_results_folder(results: str, option: str = "--results") -> None:
-    """Fail now, not after hours of training, when results (or checkpoints) cannot be written."""
-    folder = Path(results)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".write-probe-{os.getpid()}"
-        probe.write_bytes(b"0" * 4096)
-        probe.unlink()
-    except OSError as err:
-        raise InputError(f"{option} {results}: cannot write there ({err.strerror or err})") from None
-
-
-def check_tables_folder(tables: str, profile: str) -> None:
-    """Fail before training when the tables could not be rendered at the end: --tables is a file,
-    a folder (or the nearest existing parent of one to create) this user cannot write, or a
-    folder holding another profile's tables. Creates nothing."""
-    from .report.tables_folder import AggregateError, check_tables_folder as refuse_mixing
-
-    folder = Path(tables)
-    try:
-        refuse_mixing(folder, profile)
-    except AggregateError as err:
-        raise InputError(f"{err} (checked before training; or give --no-render)") from None
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise InputError(f"--tables {tables}: {existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"--tables {tables}: cannot write in {existing} (permission denied)")
-
-
-def check_data(specs, roots: dict) -> None:
-    """Open every data set the specs need and read every validation item once, so a missing or
-    corrupt file fails before any training. A real set without a folder, or with one that does
-    not exist, is an InputError naming --data-root."""
-    from data import DATASETS, check_dataset
-    from data.errors import SOURCES
-
-    from .execution.dataroot import SUBFOLDERS
-    from .training.train import open_datasets
-
-    seen = set()
-    for spec in specs:
-        ident = (spec.data, spec.recipe.patch_size)
-        if ident in seen:
-            continue
-        seen.add(ident)
-        name, root = spec.data.name, root_for(roots, spec.data.name)
-        if DATASETS[name].real and (root is None or not Path(root).expanduser().exists()):
-            problem = (f"needs the real {name} data set" if root is None
-                       else f"reads {name} from {root}, which does not exist")
-            raise InputError(f"profile {spec.profile!r} {problem}: give --data-root DIR (a folder holding "
-                             f"{SUBFOLDERS[name][0]}/) or --data-root {name}=DIR; {name} is published at "
-                             f"{SOURCES[name]} (layouts: docs/data.md)")
-        _, val_set = open_datasets(spec, root)
-        check_dataset(val_set)
-
-
-def dry_run_lines(entries, todo_keys) -> list[str]:
-    """One line per cell still to run, its columns aligned to the widest value listed."""
-    listed = [e for e in entries if e.key in todo_keys]
-    if not listed:
-        return []
-    width = {f: max(len(str(getattr(e, f))) for e in listed) for f in ("table", "model", "dataset", "label")}
-    return [f"  {e.key}  table {str(e.table):{width['table']}}  {e.model:{width['model']}}  "
-            f"{e.dataset:{width['dataset']}}  {e.label:{width['label']}}  seed {e.seed}" for e in listed]
-
-
 BEFORE_TRAINING = "interrupted before any run started"
-_training = {"started": False}   # set by _train: an interrupt from then on is _train's (or the render's)
+_training = {"started": False}   # set as training starts: an interrupt from then on is its (or the render's)
 
 
 def main(argv=None) -> int:
@@ -316,8 +197,6 @@ def _run_main(argv, signals) -> int:
             return _interrupted()
         if not isinstance(err, ModuleNotFoundError):
             raise
-        from .execution.cli import missing_package
-
         message = missing_package(err, "python -m bench.run")
         if message is None:
             raise
@@ -336,102 +215,85 @@ def _interrupted() -> int:
 def _main(argv=None) -> int:
     args = parse_args(argv)          # the command line as given; never changed after parsing
     try:
-        plan = _plan(args)
+        plan = make_plan(args, _unsettled)
     except ValueError as err:  # MatrixError, InputError; a bad device, Slurm option, ...
         print(f"error: {err}", file=sys.stderr)
         return 2
     from .execution.result_files import is_finished, set_aside_invalid
     from .experiment.matrix import unique_specs
 
-    entries, specs = plan["entries"], unique_specs(plan["entries"])
-    set_aside_invalid(plan["results"], specs, dry_run=args.dry_run)   # named; moved aside unless a dry run
-    todo = [s for s in specs if not is_finished(plan["results"], s)]
-    tables = sorted({str(e.table) for e in entries}, key=lambda t: (not t.isdigit(), t.zfill(4)))
-    print(f"tables {', '.join(tables) or 'none'}: {len(entries)} cells, {len(specs)} unique runs, "
-          f"{len(specs) - len(todo)} already finished, {len(todo)} to run (profile {args.profile})", flush=True)
-    for line in plan["notes"]:
-        print(line, flush=True)
+    specs = unique_specs(plan.entries)
+    set_aside_invalid(plan.results, specs, dry_run=args.dry_run)   # named; moved aside unless a dry run
+    todo = [s for s in specs if not is_finished(plan.results, s)]
+    _say_plan(args, plan, specs, todo)
     if args.dry_run:
-        try:
-            print("\n".join(dry_run_lines(entries, {s.key for s in todo})), flush=True)
-        except BrokenPipeError:  # e.g. piped into head
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return _dry_run(plan.entries, todo)
     try:
-        data_roots = check_before_training(args, plan, todo)
+        data_roots = _check_before_training(args, plan, todo)
     except ValueError as err:  # DatasetError is a ValueError: one line, before any training
         print(f"error: {err}", file=sys.stderr)
         return 2
-    options = execution_options(args, plan, data_roots, [e for e in entries if e.key in {s.key for s in todo}])
-    status = _train(todo, specs, options, plan["device"])
+    options = execution_options(args, plan, data_roots, [e for e in plan.entries if e.key in {s.key for s in todo}])
+    from .execution.train_all import train_all
+
+    _training["started"] = True
+    status = train_all(todo, specs, options, plan.device)
     if status in (0, 1) and not args.no_render and not options.no_wait:
-        return _render(args, options, plan["tables"], status)
+        return _render(args, options, plan.tables, status)
     return status
 
 
-def check_before_training(args, plan: dict, todo) -> dict:
+def _say_plan(args, plan, specs, todo) -> None:
+    """What will run: one line of counts, then the plan's notes and the Original cells it added."""
+    tables = sorted({str(e.table) for e in plan.entries}, key=lambda t: (not t.isdigit(), t.zfill(4)))
+    print(f"tables {', '.join(tables) or 'none'}: {len(plan.entries)} cells, {len(specs)} unique runs, "
+          f"{len(specs) - len(todo)} already finished, {len(todo)} to run (profile {args.profile})", flush=True)
+    for line in plan.notes + _pairs_lines(plan.paired):
+        print(line, flush=True)
+
+
+def _pairs_lines(added) -> list[str]:
+    """The line naming the Original cells added so that every row's seed has its pair (none if none)."""
+    if not added:
+        return []
+    from .experiment.labels import REFERENCE_LABEL
+    from .report.configurations import seed_text
+
+    where = ", ".join(dict.fromkeys(f"table {e.table} {e.model} {e.dataset}" for e in added))
+    return [f"pairs: added {REFERENCE_LABEL} seeds {seed_text({e.seed for e in added})} of {where} "
+            f"({len(added)} cell(s)): a row's gain is paired by seed with its block's {REFERENCE_LABEL}"]
+
+
+def _dry_run(entries, todo) -> int:
+    try:
+        print("\n".join(dry_run_lines(entries, {s.key for s in todo})), flush=True)
+    except BrokenPipeError:  # e.g. piped into head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _check_before_training(args, plan, todo) -> dict:
     """The folders written during and after training, and every data set: InputError (one line)
     now rather than after the training. Returns the parsed --data-root."""
     data_roots = parse_roots(args.data_root)
-    check_results_folder(plan["results"])
-    check_results_folder(args.checkpoints or DEFAULT_CHECKPOINTS, "--checkpoints")
+    check_writable(plan.results)
+    check_writable(args.checkpoints or DEFAULT_CHECKPOINTS, "--checkpoints")
     if not args.no_render and not getattr(args, "no_wait", False):
-        check_tables_folder(plan["tables"], args.profile)
+        _check_tables_folder(plan.tables, args.profile)
     check_data(todo, data_roots)
     return data_roots
 
 
-def _plan(args) -> dict:
-    """What the command line asks for, resolved and checked: the matrix's entries (their specs
-    with the execution options that change numbers; the selected rows' blocks' Original for
-    every seed; with --unsettled-only, those of the inconclusive rows and their blocks'
-    Original; and the lines saying so), the folders, the device, loader workers and threads."""
-    from .experiment.matrix import expand, load_matrix, profile_folder, profile_seeds, unique_specs
-    from .files.layout import default_folders
+def _check_tables_folder(tables: str, profile: str) -> None:
+    """Fail before training when the tables could not be rendered at the end: a folder holding
+    another profile's tables (the report's rule), a file, or a folder this user cannot write."""
+    from .report.tables_folder import AggregateError, check_tables_folder
 
-    matrix = load_matrix(args.matrix)
-    declared = profile_seeds(matrix, args.profile)
-    seeds = args.seeds if args.seeds is not None else declared
-    check_seeds(args, seeds, declared)
-    select = {"tables": args.table, "profile": args.profile, "seeds": range(max(seeds, 1)), "models": args.model,
-              "datasets": args.dataset}
-    entries = expand(matrix, rows=args.row, **select)
-    results, tables = default_folders(args.results, args.tables, profile_folder(matrix, args.profile))
-    check_args(args, seeds, unique_specs(entries))
-    check_unsettled(args, declared)
-    device, workers, threads = _resolve_execution(args)
-    if args.unsettled_only:   # every row of the chosen blocks: an extended row's Original too
-        entries, notes = _unsettled([_with_execution(e, args, workers) for e in expand(matrix, **select)],
-                                    args, results, declared)
-    else:
-        entries, notes = with_pairs(entries, lambda: expand(matrix, **select))
-        entries = [_with_execution(e, args, workers) for e in entries]
-    return {"entries": entries, "results": results, "notes": notes,
-            "tables": tables, "device": device, "workers": workers, "threads": threads}
-
-
-def with_pairs(entries, every_row) -> tuple[list, list[str]]:
-    """(entries, lines): the selected cells with their blocks' Original cells for every selected
-    seed, so that each row's seed is trained with its pair (its gain is paired by seed), and a
-    line naming the Original cells added. ``every_row()``: the cells of every row of the selected
-    tables, models, data sets and seeds (the matrix's order is kept)."""
-    from .experiment.labels import REFERENCE_LABEL
-
-    block = lambda e: (e.table, e.model, e.dataset, e.seed)     # noqa: E731
-    needed = {block(e) for e in entries if e.label != REFERENCE_LABEL}
-    if needed <= {block(e) for e in entries if e.label == REFERENCE_LABEL}:
-        return entries, []
-    chosen = {(block(e), e.label) for e in entries}
-    complete = [e for e in every_row() if (block(e), e.label) in chosen
-                or (e.label == REFERENCE_LABEL and block(e) in needed)]
-    added = [e for e in complete if (block(e), e.label) not in chosen]
-    if not added:
-        return entries, []
-    from .report.configurations import seed_text
-
-    where = ", ".join(dict.fromkeys(f"table {e.table} {e.model} {e.dataset}" for e in added))
-    return complete, [f"pairs: added {REFERENCE_LABEL} seeds {seed_text({e.seed for e in added})} of {where} "
-                      f"({len(added)} cell(s)): a row's gain is paired by seed with its block's {REFERENCE_LABEL}"]
+    try:
+        check_tables_folder(Path(tables), profile)
+    except AggregateError as err:
+        raise InputError(f"{err} (checked before training; or give --no-render)") from None
+    check_tables_writable(tables)
 
 
 def _unsettled(entries, args, results: str, declared: int) -> tuple[list, list[str]]:
@@ -444,31 +306,13 @@ def _unsettled(entries, args, results: str, declared: int) -> tuple[list, list[s
     return selection.entries, summary_lines(selection, args.seeds, declared, results)
 
 
-def execution_options(args, plan: dict, data_roots: dict | None = None, entries=()):
-    """The frozen ExecutionOptions of this invocation (built once, here); ``entries``: the cells
-    of the runs to do, which name them in progress lines and TensorBoard folders."""
-    from .execution.options import ExecutionOptions, SlurmOptions
-    from .training.progress import run_labels
-    from .training.tblog import run_names
-
-    return ExecutionOptions(
-        results=plan["results"], checkpoints=args.checkpoints or DEFAULT_CHECKPOINTS, profile=args.profile,
-        device=args.device, executor=args.executor, jobs=args.jobs, threads=plan["threads"], workers=plan["workers"],
-        data_roots=tuple(sorted((data_roots or {}).items())), keep_weights=args.keep_weights, quiet=args.quiet,
-        progress_every=args.progress_every, no_wait=getattr(args, "no_wait", False),
-        slurm=SlurmOptions.from_args(args) if args.executor == "slurm" else SlurmOptions(),
-        run_labels=run_labels(entries), run_names=run_names(entries))
-
-
 def _render(args, options, tables: str, status: int) -> int:
     """The tables of the results (a full disk here keeps every result and says how to render);
     the worse of the runs' status and the renderer's."""
-    from . import aggregate
+    from .report.tables_folder import render_tables
 
-    asked = [a for table in args.table or () for a in ("--asked-table", table)]
     try:
-        rendered = aggregate.main(["--results", options.results, "--tables", tables, "--matrix", args.matrix,
-                                   "--profile", args.profile, *asked])
+        rendered = render_tables(options.results, tables, args.matrix, args.profile, asked=args.table or ())
     except OSError as err:  # e.g. a full disk: the results are safe, the tables can wait
         where = err.filename or tables
         print(f"error: cannot write the tables ({where}: {err.strerror or err}); every result is kept "
@@ -476,86 +320,6 @@ def _render(args, options, tables: str, status: int) -> int:
               f"{args.profile}", file=sys.stderr)
         return 1
     return max(status, rendered)
-
-
-def _resolve_execution(args):
-    """(device, loader workers, threads). Under Slurm the device and threads are each task's,
-    resolved on its node (None here); the loader workers are fixed here, since they are part of
-    the key."""
-    from .execution.slurm import check_slurm_options
-
-    check_slurm_options(args)
-    if args.executor == "slurm":
-        from .execution.options import SlurmOptions
-        from .execution.slurm.sbatch import loader_workers, run_gpus
-
-        return None, loader_workers(args.workers, run_gpus(SlurmOptions.from_args(args), args.device)), args.threads
-    import torch
-
-    from .training.train import resolve_device
-
-    device = resolve_device(args.device)
-    if args.profile == "paper" and args.device == "auto" and device.type != "cuda" and not args.dry_run:
-        raise InputError("--profile paper trains the published recipes, sized for a GPU, and no CUDA device is "
-                         "visible here; give --device cpu to train them on the CPU anyway (days per run)")
-    threads = args.threads or max(1, (os.cpu_count() or 1) // args.jobs)
-    torch.set_num_threads(threads)
-    return device, args.workers if args.workers is not None else (4 if device.type == "cuda" else 0), threads
-
-
-def _with_execution(entry, args, workers: int):
-    """The entry's spec with the options that change its numbers: amp, loader workers, determinism."""
-    from dataclasses import replace
-
-    spec = replace(entry.spec, amp=args.amp, loader_workers=workers, deterministic=args.deterministic)
-    return replace(entry, spec=spec, key=spec.key, config_key=spec.config_key)
-
-
-def _train(todo, specs, options, device) -> int:
-    from .training import stops
-    from .execution.executor import WorkersLost, execute
-    from .execution.one_run import DiskFull
-    from .training.progress import Remaining, done_line
-    from .execution.provenance import device_name
-
-    _training["started"] = True
-    stops.install("runner")
-    run = execute
-    if options.executor == "slurm":
-        from .execution.slurm import execute as run
-    failed, done, held, started = [], 0, 0, time.time()
-    remaining = Remaining(todo, parallel=options.jobs)    # Slurm: the queue sets the pace, no ETA
-    try:
-        for result in run(todo, options, device):
-            if result is None:
-                held += 1
-                continue
-            done += 1
-            remaining.finished(result["key"], result)
-            if result["status"] != "ok":
-                failed.append(result)
-            if not options.quiet or result["status"] != "ok":
-                label = options.run_labels.get(result["key"], result["key"])
-                local = options.executor == "local"
-                eta, unknown = (remaining.seconds(), remaining.unknown_reason()) if local else (None, None)
-                print(done_line(done + held, len(todo), label, result, eta, unknown), file=sys.stderr, flush=True)
-    except (WorkersLost, DiskFull) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: {done} run(s) finished, the run(s) in flight checkpointed; the same command "
-              "resumes them", file=sys.stderr)
-        return 130
-    if options.no_wait:
-        return 0
-    threads = f"{options.threads} thread{'' if options.threads == 1 else 's'}"
-    where = "Slurm" if device is None else f"{device_name(device)} ({threads})"
-    print(f"done in {time.time() - started:.1f} s on {where}: "
-          f"{done - len(failed)} ok, {len(failed)} failed, {len(specs) - len(todo)} skipped"
-          + (f", {held} left to (or done by) another live process" if held else ""))
-    for result in failed:
-        print(f"  failed {result['key']}: {result['error']}")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -119,17 +119,17 @@ def test_a_worker_hands_a_full_disk_to_the_parent():
 
 
 def test_a_full_disk_while_rendering_the_tables_is_one_line(tmp_path, monkeypatch, no_training, capsys):
-    import bench.aggregate
+    import bench.report.tables_folder
 
     (spec,) = specs_of(tiny_matrix(tmp_path))
     (tmp_path / "results").mkdir()
     finished = tmp_path / "results" / f"{spec.key}.json"
     finished.write_text(json.dumps(result_files.record(spec, "ok", {"metrics": {"mean": {"psnr": 30.0}}})))
 
-    def full(argv):
+    def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "tables" / "table1.md"))
 
-    monkeypatch.setattr(bench.aggregate, "main", full)
+    monkeypatch.setattr(bench.report.tables_folder, "render_tables", full)
     code = runner.main([*[a for a in args_for(tmp_path) if a != "--no-render"], "--tables", str(tmp_path / "tables")])
     err = capsys.readouterr().err
     message = one_line(err)

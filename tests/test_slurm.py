@@ -25,6 +25,7 @@ from bench.execution.result_files import record
 from conftest import one_block_matrix, specs_of
 from bench.execution.slurm import ledger, queue, submit
 from bench.files.layout import Layout
+from bench.execution.planning import Plan, execution_options, resolve_execution
 from bench.execution.slurm.sbatch import executor_parameters, parse_time
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,8 +36,9 @@ REPO = Path(__file__).resolve().parents[1]
 def options_of(argv):
     """The ExecutionOptions the runner builds from a Slurm command line (folders not resolved)."""
     args = runner.parse_args(["--executor", "slurm", *argv])
-    _, workers, threads = runner._resolve_execution(args)
-    return runner.execution_options(args, {"results": "r", "workers": workers, "threads": threads})
+    device, workers, threads = resolve_execution(args)
+    return execution_options(args, Plan(entries=[], results="r", tables="t", notes=[], paired=[], device=device,
+                                        workers=workers, threads=threads))
 
 
 @pytest.mark.parametrize("text, minutes", [("90", 90), ("1:30:00", 90), ("0:00:01", 1), ("2:30", 3),

@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 import bench.execution.result_files
+import bench.execution.train_all
 import bench.report.figures
+import bench.report.tables_folder
 from bench import aggregate
 from bench import run as runner
 from bench.experiment.matrix import profile_folder
@@ -162,12 +164,13 @@ def _run_folders(tmp_path, monkeypatch, *argv):
 
     monkeypatch.setattr(bench.execution.result_files, "is_finished", is_finished)
     monkeypatch.setattr(runner, "check_data", lambda specs, roots: None)
-    monkeypatch.setattr(runner, "_train", lambda todo, specs, args, device: 0)
-    monkeypatch.setattr(aggregate, "main", lambda argv: rendered.append(argv) or 0)
+    monkeypatch.setattr(bench.execution.train_all, "train_all", lambda todo, specs, options, device: 0)
+    monkeypatch.setattr(bench.report.tables_folder, "render_tables",
+                        lambda results, tables, *rest, **asked: rendered.append((results, tables)) or 0)
     assert runner.main(["--table", "1", "--model", "DnCNN", "--row", "Original", "--device", "cpu",
                         "--threads", "1", "--quiet", *argv]) == 0
-    (argv,) = rendered
-    return seen, argv[argv.index("--results") + 1], argv[argv.index("--tables") + 1]
+    ((results, tables),) = rendered
+    return seen, results, tables
 
 
 def test_the_runner_uses_the_profile_folder_unless_told_otherwise(tmp_path, monkeypatch, restore_threads):

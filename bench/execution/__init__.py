@@ -1,6 +1,9 @@
 """Execution: which runs to train, where, and what is kept of them.
 
-Owns `executor` (the local executor: one run per spec in this process, or fanned out over
+Owns `planning` (the runs an invocation's command line selects, its device, loader workers
+and threads, its frozen options), `input_checks` (bad input, found before training, as one
+line), `train_all` (an invocation's runs through its executor: a line per run, the summary),
+`executor` (the local executor: one run per spec in this process, or fanned out over
 --jobs workers), `worker` (a --jobs worker: its entry, free of torch until its die-with-parent
 signal is armed, and its loop over the queued runs), `one_run` (one run: claimed, trained, its
 record written, a full disk as one stop), `claims` (a run claimed by one live process),
@@ -11,9 +14,11 @@ missing package), `provenance` (device, versions, commit), `dataroot` (--data-ro
 `slurm/` (the Slurm executor, python -m bench.run --executor slurm) and `cluster/` (a
 single-node Slurm for the tests and CI: `bash bench/execution/cluster/slurm_local.sh start`).
 
-Imports within: executor imports worker and one_run; worker imports one_run (after arming its
-signal); one_run imports claims and result_files. No cycle (tests/test_bench_layout.py).
+Imports within: train_all imports executor (and slurm); executor imports worker and one_run;
+worker imports one_run (after arming its signal); one_run imports claims and result_files;
+planning imports input_checks, options and slurm. No cycle (tests/test_bench_layout.py).
 
 May import: baselines, priors, data, itself, bench.experiment, bench.training, bench.metrics and
-bench.files. Never report: the runner (bench/run.py) renders tables through bench.aggregate.
+bench.files. Never report: the runner (bench/run.py) calls the report's parts of a run itself
+(--unsettled-only's rows, the tables folder's check and its render).
 """

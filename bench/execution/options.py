@@ -1,5 +1,5 @@
-"""How one invocation executes its runs: ``ExecutionOptions``, built once by the runner from the
-command line (``bench.run.execution_options``) and passed, frozen, to the executors, their
+"""How one invocation executes its runs: ``ExecutionOptions``, built once from the command line
+(``bench.execution.planning.execution_options``) and passed, frozen, to the executors, their
 worker processes and Slurm tasks (pickled). What a run computes is its spec's (bench/experiment/spec.py);
 nothing here changes a number but ``workers``, which the runner also writes into each spec."""
 from __future__ import annotations

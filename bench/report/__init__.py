@@ -28,8 +28,9 @@ other report module but each other's leaves; views builds on them; render and fi
 html reads loading; tables_folder, on top, imports them all. No cycle (tests/test_bench_layout.py).
 
 May import: itself, bench.metrics, the experiment definition (bench.experiment.labels,
-bench.experiment.spec, bench.experiment.records (the record's type and checks), and bench.experiment.matrix in `tables_folder`, `html`'s record index,
-`results_page` and `seed_plan` only), and bench.files (atomic writes; the folders and the tables
+bench.experiment.spec, bench.experiment.records with the record's type and checks, and
+bench.experiment.matrix in `tables_folder`, `html`'s record index, `results_page` and
+`seed_plan` only), and bench.files (atomic writes; the folders and the tables
 folder's manifest of `layout`). Never training (bench.training) or execution (bench.run,
 bench.execution): it reads the records they leave. The entry points call it: `python -m
 bench.aggregate` through `tables_folder.render`, the runner through `tables_folder.render_tables`

@@ -23,7 +23,7 @@ from bench.files.layout import (committed_results, default_folders, display_path
                                 rendered_here, write_manifest)
 from bench.report import figures, html
 from bench.report.loading import group_by_config, load_results, seed_histories
-from bench.report.published import find_inconsistencies, load_published
+from bench.report.published import DEFAULT_PATH, find_inconsistencies, load_published
 from bench.report.render import (render_inconsistencies, render_latex, render_latex_detail, render_markdown,
                                  render_verdicts)
 from bench.report.views import (build_table, judge_configurations, standin_datasets, table_stem,
@@ -187,6 +187,13 @@ def render(args) -> int:
     except AggregateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.status
+
+
+def render_tables(results: str, tables: str, matrix: str, profile: str, asked=()) -> int:
+    """The runner's render after training: `render` of one profile's folders, beside the paper's
+    numbers (published.yaml); `asked`, the tables it trained (--table). Same exit statuses."""
+    return render(argparse.Namespace(results=results, tables=tables, matrix=matrix, profile=profile,
+                                     published=str(DEFAULT_PATH.resolve()), asked_table=list(asked) or None))
 
 
 def _render_every(args) -> int:
