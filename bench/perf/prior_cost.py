@@ -36,7 +36,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import priors
 from baselines import BASELINES, build_baseline
-from bench.experiment.spec import AMP_MODES
+from bench.experiment.spec import AMP_MODES, DEFAULT_LAMBDA
 from bench.training import train
 from bench.training.losses import pixel_loss
 from bench.training.schedule import build_scheduler
@@ -46,7 +46,7 @@ from bench.training.schedule import build_scheduler
 CHEAP_PRIORS = ("cdc", "inn", "reverse")
 MAX_OVERHEAD = 0.05
 MAX_RATIO = 1.2
-PRIOR_WEIGHT = 0.1                     # lambda; the cost does not depend on it
+PRIOR_WEIGHT = DEFAULT_LAMBDA          # the suite's lambda; the cost does not depend on it
 CPU_BATCH, CPU_PATCH = 2, 64           # reduced default sizes off CUDA
 EPOCH_ITERATIONS = 1000                # an epoch for recipes counted in iterations (epochR redraws)
 

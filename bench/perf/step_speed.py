@@ -7,8 +7,8 @@ natively), channels_last memory format, and torch.compile.
 
 Each step is training's own (bench.training.train.train_step via prior_cost.TimedStep) on one
 fixed random batch of the profile's batch and crop size, the network at the profile's
-baseline_options, with no auxiliary term or with `--prior` at lambda 0.1. Prints a Markdown
-table: ms per step and speed-up against fp32. A variant that fails prints its one-line error.
+baseline_options, with no auxiliary term or with `--prior` at the suite's default lambda
+(prior_cost.PRIOR_WEIGHT). Prints a Markdown table: ms per step and speed-up against fp32. A variant that fails prints its one-line error.
 Timings are only comparable within one run on one machine; say whether it was idle.
 """
 from __future__ import annotations
