@@ -3,7 +3,8 @@ imports nothing of bench but itself (and no torch); files imports nothing of ben
 experiment definition imports no training, execution or report; training never imports
 execution or report; execution never imports report; report never imports training, execution
 or the cost benchmarks. No module of bench/ imports itself back through others (no import cycle).
-bench/ holds at most 8 modules directly, and no function in bench/ is longer than 50 lines. Read
+No two modules of bench/ share a name. bench/ holds at most 8 modules directly, and no function in
+bench/ is longer than 50 lines. Read
 from the source (AST), so a lazy import inside a function counts too."""
 import ast
 from pathlib import Path
@@ -131,6 +132,15 @@ def test_the_cycle_search_reads_lazy_imports_and_finds_cycles():
     assert "bench.execution.one_run" in graph["bench.execution.worker"]    # imported inside work()
     assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
     assert import_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_two_modules_of_bench_share_a_name():
+    """A module's name says which one it is (one options.py, one migrate.py), `__init__` aside."""
+    names: dict[str, list[str]] = {}
+    for path in BENCH.rglob("*.py"):
+        if path.stem != "__init__":
+            names.setdefault(path.stem, []).append(str(path.relative_to(BENCH)))
+    assert not {n: p for n, p in names.items() if len(p) > 1}
 
 
 def test_bench_holds_at_most_eight_modules_directly():
