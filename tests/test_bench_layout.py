@@ -4,8 +4,8 @@ experiment definition imports no training, execution or report; training never i
 execution or report; execution never imports report; report never imports training, execution
 or the cost benchmarks. No module of bench/ imports itself back through others (no import cycle).
 No two modules of bench/ share a name. bench/ holds at most 8 modules directly, and no function in
-bench/ is longer than 50 lines. Read
-from the source (AST), so a lazy import inside a function counts too."""
+bench/ is longer than 50 lines. Read from the source (AST), so a lazy import inside a function
+counts too."""
 import ast
 from pathlib import Path
 
