@@ -6,8 +6,9 @@ judgement, and the seed pairs that ran on different devices), `lambda_notes` (th
 ran with, where neither its label nor its caption says it), `tables_folder` (the command behind
 `python -m bench.aggregate`: chooses the profile, renders its tables folder and refuses to mix
 two profiles in one), `stats` (paired gains, intervals, verdicts), `render` (Markdown and
-LaTeX), `markdown` (their Markdown layout: wrapped prose, narrow pipe tables), `figures` (gains and curves, matplotlib), `published` (`published.yaml`, the paper's
-Tables 1-11 as printed, loaded and checked for consistency), `unsettled` (the rows whose current
+LaTeX), `markdown` (their Markdown layout: wrapped prose, narrow pipe tables), `figures` (gains
+and curves, matplotlib), `published` (`published.yaml`, the paper's Tables 1-11 as printed,
+loaded and checked for consistency), `unsettled` (the rows whose current
 verdict is inconclusive, for the runner's --unsettled-only; it reads records through `loading`
 and writes nothing), `schedule_gain` (`python -m bench.report.schedule_gain`: one prior row's
 paired gain over training, on the study's schedule and a longer regime's, as a figure),
