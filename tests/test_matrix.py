@@ -9,8 +9,8 @@ from bench.experiment.matrix import DEFAULT_MATRIX, MatrixError, expand, load_ma
 from bench.experiment.spec import config_key, spec_hash
 
 # Cells per table as printed in the paper (models x data sets x labels), plus our two extra tables
-# and the unprinted +Null row (Table 1: one per model; controls: one per block).
-PRINTED_ROWS = {1: 18 + 2, 2: 18, 3: 20, 4: 10, 5: 10, 6: 14, 7: 14, 8: 10, 9: 10, 10: 14, 11: 14,
+# and the unprinted +Null row (Tables 1-3: one per model and data set; controls: one per block).
+PRINTED_ROWS = {1: 18 + 2, 2: 18 + 2, 3: 20 + 4, 4: 10, 5: 10, 6: 14, 7: 14, 8: 10, 9: 10, 10: 14, 11: 14,
                 "controls": 36 + 2, "lambda": 17}
 
 
