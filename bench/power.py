@@ -24,17 +24,16 @@ from __future__ import annotations
 
 import argparse
 import copy
-import math
 import statistics
 import sys
 from pathlib import Path
 
 import yaml
-from scipy.stats import t as student_t
 
 from .experiment.labels import REFERENCE_LABEL
 from .experiment.matrix import DEFAULT_MATRIX, load_matrix
 from .report.loading import load_results
+from .report.stats import seeds_for_half_width, t_half_width
 
 REGIMES = Path(__file__).parent / "experiment" / "regimes.yaml"
 TARGET_HALF_WIDTH = 0.05    # dB, the resolution the study aims at (docs/study.md)
@@ -135,16 +134,10 @@ def read_records(results: Path) -> dict:
     return out
 
 
-def half_width(sd: float, n: int) -> float:
-    return student_t.ppf(0.975, n - 1) * sd / math.sqrt(n)
-
-
 def seeds_needed(sd: float, target: float = TARGET_HALF_WIDTH, most: int = 10_000) -> int | None:
-    """Fewest seeds n >= 2 whose 95% half-width at standard deviation sd is <= target."""
-    for n in range(2, most):
-        if half_width(sd, n) <= target:
-            return n
-    return None
+    """Fewest seeds n >= 2 (below `most`) whose 95% half-width at standard deviation sd is <= target."""
+    n = seeds_for_half_width(sd, target, cap=most - 1)
+    return None if n is None or n == most else n
 
 
 def input_psnr(record: dict) -> float:
@@ -182,7 +175,7 @@ def summarize(name: str, rows: dict) -> dict:
         out["cdc_s"] = statistics.fmean(r["wall_time_s"] for r in cdc.values())
     if len(diffs) >= 2:
         sd = statistics.stdev(diffs)
-        out.update(null_sd=sd, null_half=half_width(sd, len(diffs)), needed=seeds_needed(sd))
+        out.update(null_sd=sd, null_half=t_half_width(sd, len(diffs)), needed=seeds_needed(sd))
         if out["needed"] and "original_s" in out:
             per_seed = BLOCK_ROWS["plain"] * out["original_s"] + BLOCK_ROWS["prior"] * out.get("cdc_s", out["original_s"])
             out["core_hours"] = out["needed"] * per_seed * out["threads"] / 3600

@@ -12,6 +12,7 @@ from bench import power
 from bench.experiment.matrix import expand, load_matrix
 from bench.experiment.records import record_problem
 from bench.experiment.spec import RunSpec
+from bench.report.stats import t_half_width
 
 
 def test_merge_overlays_mappings_key_by_key():
@@ -44,8 +45,8 @@ def test_unknown_regime_is_one_line():
 def test_seeds_needed_meets_the_half_width_and_no_fewer_do():
     for sd in (0.01, 0.055, 0.18):
         n = power.seeds_needed(sd)
-        assert power.half_width(sd, n) <= power.TARGET_HALF_WIDTH
-        assert n == 2 or power.half_width(sd, n - 1) > power.TARGET_HALF_WIDTH
+        assert t_half_width(sd, n) <= power.TARGET_HALF_WIDTH
+        assert n == 2 or t_half_width(sd, n - 1) > power.TARGET_HALF_WIDTH
     # the figures the study began from: sd 0.18 dB needs about 50 seeds, sd 0.055 dB about 8
     assert 45 <= power.seeds_needed(0.18) <= 55 and 6 <= power.seeds_needed(0.055) <= 9
 

@@ -119,7 +119,7 @@ def _judgement(label, verdict, adjusted=None):
     adjusted = adjusted or stats.adjusted_verdict(verdict, stats.adjust(gain, 20))
     return SimpleNamespace(planned=SimpleNamespace(label=label, null=False, tables=(1,)), gain=gain,
                            verdict=verdict, adjusted_verdict=adjusted, published=g,
-                           half_width=stats.half_width(gain), metric="psnr")
+                           half_width=stats.gain_half_width(gain), metric="psnr")
 
 
 def _profile(judgements):

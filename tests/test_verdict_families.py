@@ -170,8 +170,8 @@ def test_seeds_for_a_half_width_from_the_paired_sd():
     assert stats.seeds_for_half_width(0.001, 0.05) == 2
     assert stats.seeds_for_half_width(1.0, 0.05) == stats.RESOLUTION_CAP + 1
     assert stats.seeds_for_half_width(None, 0.05) is None
-    assert stats.half_width(_gain(-0.1, 0.3, 0.1)) == pytest.approx(0.2)
-    assert stats.half_width(None) is None
+    assert stats.gain_half_width(_gain(-0.1, 0.3, 0.1)) == pytest.approx(0.2)
+    assert stats.gain_half_width(None) is None
 
 
 # ----- one judgement per configuration, families fixed by the matrix -----------------------------

@@ -166,7 +166,7 @@ class Judgement:
 
     @property
     def half_width(self) -> float | None:
-        return stats.half_width(self.gain)
+        return stats.gain_half_width(self.gain)
 
     @property
     def seeds_for_resolution(self) -> int | None:

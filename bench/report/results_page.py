@@ -71,7 +71,7 @@ def fmt(value: float | None, decimals: int = 3) -> str:
 
 def decimals_for(gain) -> int:
     """3 decimals, 4 where the interval is narrower than +-0.01 (the MPRNet noise floor)."""
-    width = stats.half_width(gain)
+    width = stats.gain_half_width(gain)
     return 4 if width is not None and width < 0.01 else 3
 
 

@@ -192,6 +192,11 @@ def t_quantile(n: int, confidence: float = CONFIDENCE) -> float:
     return float(student_t.ppf(0.5 + confidence / 2, n - 1))
 
 
+def t_half_width(std: float, n: int, confidence: float = CONFIDENCE) -> float:
+    """Half-width of a Student t interval over n values with sd `std`: t_{n-1} std / sqrt(n)."""
+    return t_quantile(n, confidence) * std / math.sqrt(n)
+
+
 @dataclass(frozen=True)
 class PairedGain:
     """The oriented gain of one row over Original on one metric, paired by seed."""
@@ -219,7 +224,7 @@ class PairedGain:
 
 
 def _interval(mean: float, std: float, n: int, confidence: float) -> tuple[float, float]:
-    half = t_quantile(n, confidence) * std / math.sqrt(n)
+    half = t_half_width(std, n, confidence)
     return mean - half, mean + half
 
 
@@ -291,7 +296,7 @@ def seeds_to_settle(gain: PairedGain | None, cap: int = SETTLE_CAP) -> int | Non
     threshold = gain.published if gain.published >= smallest else smallest
     target = max(abs(gain.mean), abs(gain.mean - threshold))
     for n in range(gain.n + 1, cap + 1):
-        if t_quantile(n, gain.confidence) * gain.std / math.sqrt(n) < target:
+        if t_half_width(gain.std, n, gain.confidence) < target:
             return n
     return cap + 1
 
@@ -305,7 +310,7 @@ def verdict(gain: PairedGain) -> str:
     return judge(gain.low, gain.high, gain.published, smallest_effect(gain.metric))
 
 
-def half_width(gain: PairedGain | None) -> float | None:
+def gain_half_width(gain: PairedGain | None) -> float | None:
     """Half the width of a gain's interval; None without one."""
     return None if gain is None or gain.low is None else (gain.high - gain.low) / 2
 
@@ -317,7 +322,7 @@ def seeds_for_half_width(std: float | None, target: float, confidence: float = C
     if std is None or not is_finite(std):
         return None
     for n in range(2, cap + 1):
-        if t_quantile(n, confidence) * std / math.sqrt(n) <= target:
+        if t_half_width(std, n, confidence) <= target:
             return n
     return cap + 1
 
