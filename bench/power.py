@@ -83,7 +83,7 @@ def regime_matrix(name: str, regimes: dict, matrix_path=DEFAULT_MATRIX) -> tuple
     return matrix, profile
 
 
-def run(args) -> int:
+def train_regime(args) -> int:
     from . import run as runner
 
     matrix, profile = regime_matrix(args.regime, load_regimes())
@@ -108,7 +108,7 @@ def run(args) -> int:
 
 # ---------------- report ----------------
 
-def row_of(spec: dict) -> str | None:
+def regime_row(spec: dict) -> str | None:
     aux = spec.get("auxiliary")
     if aux is None:
         return REFERENCE_LABEL
@@ -126,7 +126,7 @@ def read_records(results: Path) -> dict:
     for record in load_results(results):
         spec = record["spec"]
         profile = spec.get("profile", "")
-        row = row_of(spec)
+        row = regime_row(spec)
         if (record["status"] != "ok" or not profile.startswith("regime-") or row is None
                 or spec.get("baseline") != "dncnn"):     # other blocks run under a regime too
             continue
@@ -157,7 +157,7 @@ def last_quarter(record: dict) -> float | None:
     return None
 
 
-def summarize(name: str, rows: dict) -> dict:
+def summarize_regime(name: str, rows: dict) -> dict:
     original, null, cdc = rows.get(REFERENCE_LABEL, {}), rows.get("+Null", {}), rows.get("+CDC", {})
     paired = sorted(set(original) & set(null))
     diffs = [null[s]["metrics"]["mean"]["psnr"] - original[s]["metrics"]["mean"]["psnr"] for s in paired]
@@ -182,18 +182,20 @@ def summarize(name: str, rows: dict) -> dict:
     return out
 
 
-def fmt(value, spec: str = ".2f") -> str:
+def number_text(value, spec: str = ".2f") -> str:
+    """`value` formatted by `spec`; a dash for None."""
     return "-" if value is None else format(value, spec)
 
 
 def report_table(summaries: list[dict]) -> str:
     from tabulate import tabulate
 
-    rows = [[s["regime"], fmt(s.get("parameters"), "d"), fmt(s.get("iterations"), "d"),
-             fmt(s.get("original_s"), ".0f"), fmt(s.get("cdc_s"), ".0f"), fmt(s.get("threads"), "d"),
-             fmt(s.get("psnr")), fmt(s.get("gain")), fmt(s.get("last_quarter"), ".3f"),
-             s["seeds"], " ".join(f"{d:+.3f}" for d in s["diffs"]), fmt(s.get("null_sd"), ".3f"),
-             fmt(s.get("null_half"), ".3f"), fmt(s.get("needed"), "d"), fmt(s.get("core_hours"), ".1f")]
+    rows = [[s["regime"], number_text(s.get("parameters"), "d"), number_text(s.get("iterations"), "d"),
+             number_text(s.get("original_s"), ".0f"), number_text(s.get("cdc_s"), ".0f"),
+             number_text(s.get("threads"), "d"), number_text(s.get("psnr")), number_text(s.get("gain")),
+             number_text(s.get("last_quarter"), ".3f"), s["seeds"], " ".join(f"{d:+.3f}" for d in s["diffs"]),
+             number_text(s.get("null_sd"), ".3f"), number_text(s.get("null_half"), ".3f"),
+             number_text(s.get("needed"), "d"), number_text(s.get("core_hours"), ".1f")]
             for s in summaries]
     headers = ["regime", "params", "iters", "s/run Original", "s/run +CDC", "threads",
                "Original PSNR", "gain over input", "last quarter adds", "null seeds",
@@ -210,7 +212,7 @@ def report(args) -> int:
         return 2
     order = list(load_regimes())
     names = sorted(records, key=lambda n: (order.index(n) if n in order else len(order), n))
-    text = report_table([summarize(n, records[n]) for n in names])
+    text = report_table([summarize_regime(n, records[n]) for n in names])
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n")
@@ -235,11 +237,13 @@ def baseline_summary(records: dict) -> list:
     runs = list(records.values())
     psnrs = [r["metrics"]["mean"]["psnr"] for r in runs]
     quarters = [q for q in map(last_quarter, runs) if q is not None]
-    return [fmt(runs[0]["parameters"], "d"), fmt(runs[0]["iterations"], "d"), fmt(runs[0]["threads"], "d"),
-            fmt(statistics.fmean(r["wall_time_s"] for r in runs), ".0f"), len(runs),
-            fmt(statistics.fmean(psnrs)), fmt(statistics.stdev(psnrs) if len(psnrs) > 1 else None, ".3f"),
-            fmt(statistics.fmean(psnrs) - input_psnr(runs[0])),
-            fmt(statistics.fmean(quarters) if quarters else None, ".3f")]
+    return [number_text(runs[0]["parameters"], "d"), number_text(runs[0]["iterations"], "d"),
+            number_text(runs[0]["threads"], "d"),
+            number_text(statistics.fmean(r["wall_time_s"] for r in runs), ".0f"), len(runs),
+            number_text(statistics.fmean(psnrs)),
+            number_text(statistics.stdev(psnrs) if len(psnrs) > 1 else None, ".3f"),
+            number_text(statistics.fmean(psnrs) - input_psnr(runs[0])),
+            number_text(statistics.fmean(quarters) if quarters else None, ".3f")]
 
 
 def baselines(args) -> int:
@@ -276,7 +280,7 @@ def main(argv=None) -> int:
     base = sub.add_parser("baselines", help="each baseline's Original in a profile's records (study sizes)")
     base.add_argument("--results", default="results/study")
     args = parser.parse_args(argv)
-    return {"run": run, "report": report, "baselines": baselines}[args.command](args)
+    return {"run": train_regime, "report": report, "baselines": baselines}[args.command](args)
 
 
 if __name__ == "__main__":

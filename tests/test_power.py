@@ -30,7 +30,7 @@ def test_every_regime_builds_a_valid_matrix(tmp_path):
         path.write_text(yaml.safe_dump(matrix, sort_keys=False))
         entries = expand(load_matrix(path), tables=["1"], profile=profile, seeds=[0],
                          models=["DnCNN"], rows=["Original", "+Null", "+CDC"])
-        assert [power.row_of(json.loads(json.dumps(e.spec.to_dict()))) for e in entries] == \
+        assert [power.regime_row(json.loads(json.dumps(e.spec.to_dict()))) for e in entries] == \
             ["Original", "+Null", "+CDC"]
         base = (regimes[name] or {}).get("base", "study")
         expected = {"study": "embedded_sidd", "converged": "finite_sidd"}[base]
@@ -101,7 +101,7 @@ def test_summary_pairs_null_with_original_by_seed(monkeypatch):
     rows = {"Original": {s: record(None, s, 30.0 + s) for s in range(4)},
             "+Null": {s: record(null, s, 30.0 + s + d) for s, d in enumerate((0.02, -0.01, 0.03, 0.0))},
             "+CDC": {0: record({"name": "cdc"}, 0, 30.0, wall=20.0)}}
-    s = power.summarize("x", rows)
+    s = power.summarize_regime("x", rows)
     assert s["diffs"] == pytest.approx([0.02, -0.01, 0.03, 0.0])
     sd = math.sqrt(sum((d - 0.01) ** 2 for d in (0.02, -0.01, 0.03, 0.0)) / 3)
     assert s["null_sd"] == pytest.approx(sd) and s["gain"] == pytest.approx(11.5)
