@@ -1,8 +1,9 @@
 """python -m bench.aggregate: put measured results beside the paper's published numbers.
 
-The entry point: parses the options and calls bench.report.tables_folder.render, which reads the
-results and the matrix and writes the tables folder (see there). Without --profile and
---results it renders every profile whose results it finds, each into its own tables folder.
+The entry point: parses the options and calls bench.report.tables_folder.render_from_options,
+which reads the results and the matrix and writes the tables folder (see there). Without
+--profile and --results it renders every profile whose results it finds, each into its own
+tables folder.
 The report modules (and torch, through the matrix) are imported only once the options are
 parsed, so a Python without the suite's requirements gets one line naming the missing package.
 """
@@ -43,12 +44,12 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     """Exit 0 when the tables were written; 1 when there was nothing to render or a write
-    failed; 2 for bad input (bench.report.tables_folder.render) or a missing package."""
+    failed; 2 for bad input (bench.report.tables_folder.render_from_options) or a missing package."""
     args = parse_args(argv)
     try:
-        from bench.report.tables_folder import render
+        from bench.report.tables_folder import render_from_options
 
-        return render(args)
+        return render_from_options(args)
     except ModuleNotFoundError as err:
         message = missing_package(err, "python -m bench.aggregate")
         if message is None:

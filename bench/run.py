@@ -239,7 +239,7 @@ def _main(argv=None) -> int:
     _training["started"] = True
     status = train_all(todo, specs, options, plan.device)
     if status in (0, 1) and not args.no_render and not options.no_wait:
-        return _render(args, options, plan.tables, status)
+        return _render_after_training(args, options, plan.tables, status)
     return status
 
 
@@ -306,7 +306,7 @@ def _unsettled(entries, args, results: str, declared: int) -> tuple[list, list[s
     return selection.entries, summary_lines(selection, args.seeds, declared, results)
 
 
-def _render(args, options, tables: str, status: int) -> int:
+def _render_after_training(args, options, tables: str, status: int) -> int:
     """The tables of the results (a full disk here keeps every result and says how to render);
     the worse of the runs' status and the renderer's."""
     from .report.tables_folder import render_tables

@@ -31,7 +31,7 @@ def test_a_budget_passes_when_doubling_moves_nothing_beyond_its_rule():
     ok, why = doubling.doubling_check(s[1000], s[2000])
     assert not ok and any("Original moved" in w for w in why) and any("+INN+epochR" in w for w in why)
     assert doubling.doubling_check(s[2000], s[4000]) == (True, [])
-    text = doubling.render(blocks)
+    text = doubling.render_doubling_page(blocks)
     assert "| converged-2k (2000) | 27.505 (4) |" in text and "yes" in text
 
 
@@ -58,7 +58,7 @@ def test_the_committed_doubling_page_re_renders_from_the_records():
 
 def test_the_figure_draws_every_block(tmp_path):
     blocks = doubling.collect(records(27.0, 0.0, 0.2, 1000) + records(27.5, 0.0, 0.05, 2000), "converged")
-    doubling.plot(blocks, tmp_path / "doubling.png")
+    doubling.plot_doubling(blocks, tmp_path / "doubling.png")
     assert (tmp_path / "doubling.png").read_bytes()[:4] == b"\x89PNG"
 
 

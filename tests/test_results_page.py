@@ -34,7 +34,7 @@ def names_in(text: str) -> set:
 
 def test_the_committed_page_re_renders_unchanged(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)                 # nothing may depend on the working directory
-    fresh, committed = page.render(REPO), COMMITTED.read_text()
+    fresh, committed = page.render_results_page(REPO), COMMITTED.read_text()
     if fresh != committed:
         diff = "".join(list(difflib.unified_diff(committed.splitlines(True), fresh.splitlines(True),
                                                  "docs/results.md", "re-rendered"))[:60])

@@ -34,6 +34,7 @@ bench.experiment.matrix in `tables_folder`, `html`'s record index, `results_page
 `seed_plan` only), and bench.files (atomic writes; the folders and the tables
 folder's manifest of `layout`). Never training (bench.training) or execution (bench.run,
 bench.execution): it reads the records they leave. The entry points call it: `python -m
-bench.aggregate` through `tables_folder.render`, the runner through `tables_folder.render_tables`
-and `check_tables_folder` (before training) and, for --unsettled-only, `unsettled`.
+bench.aggregate` through `tables_folder.render_from_options`, the runner through
+`tables_folder.render_tables` and `check_tables_folder` (before training) and, for
+--unsettled-only, `unsettled`.
 """

@@ -54,13 +54,13 @@ def collect(records: list[dict], base: str) -> dict:
     return out
 
 
-def psnr(record: dict) -> float:
+def record_psnr(record: dict) -> float:
     return record["metrics"]["mean"]["psnr"]
 
 
 def paired(row: dict, original: dict) -> tuple[float, float, int] | None:
     """(mean, 95% half-width, n) of row - Original over shared seeds (None under 2 pairs)."""
-    diffs = [psnr(row[s]) - psnr(original[s]) for s in sorted(set(row) & set(original))]
+    diffs = [record_psnr(row[s]) - record_psnr(original[s]) for s in sorted(set(row) & set(original))]
     if len(diffs) < 2:
         return None
     n = len(diffs)
@@ -70,7 +70,7 @@ def paired(row: dict, original: dict) -> tuple[float, float, int] | None:
 def budget_summary(rows: dict) -> dict:
     original = rows.get("Original", {})
     seconds = [r["wall_time_s"] for row in rows.values() for r in row.values()]
-    return {"original": statistics.fmean(psnr(r) for r in original.values()) if original else None,
+    return {"original": statistics.fmean(record_psnr(r) for r in original.values()) if original else None,
             "n": len(original),
             "gains": {label: paired(row, original) for label, row in rows.items() if label != "Original"},
             "seconds": statistics.fmean(seconds) if seconds else None,
@@ -94,11 +94,11 @@ def doubling_check(low: dict, high: dict) -> tuple[bool, list[str]]:
     return not why, why
 
 
-def fmt_gain(gain) -> str:
+def gain_interval_text(gain) -> str:
     return "-" if gain is None else f"{gain[0]:+.3f} ± {gain[1]:.3f} (n={gain[2]})"
 
 
-def render(blocks: dict, block_runs: dict | None = None) -> str:
+def render_doubling_page(blocks: dict, block_runs: dict | None = None) -> str:
     """The tables; `block_runs` ((baseline, data) -> planned runs of its Tables 1-3 block,
     seed_plan.block_runs) adds what the whole block would cost at each budget."""
     lines = []
@@ -123,14 +123,14 @@ def render(blocks: dict, block_runs: dict | None = None) -> str:
             seconds = "-" if s["seconds"] is None else f"{s['seconds']:.0f}"
             runs = block_runs.get((baseline, data))
             block = "-" if s["seconds"] is None or runs is None else f"{s['seconds'] * runs / 3600:.1f} ({runs})"
-            cells = ([f"{budget[1]} ({budget[0]})", original] + [fmt_gain(s["gains"].get(l)) for l in labels]
-                     + [seconds, cost, block, check])
+            cells = ([f"{budget[1]} ({budget[0]})", original]
+                     + [gain_interval_text(s["gains"].get(l)) for l in labels] + [seconds, cost, block, check])
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines) if lines else "no converged-regime records found\n"
 
 
-def plot(blocks: dict, path) -> None:
+def plot_doubling(blocks: dict, path) -> None:
     """One row of two panels per block: Original's PSNR by budget, and each row's paired gain
     with its 95% interval by budget (log2 iterations)."""
     from .figures import plt, save_figure          # matplotlib only when drawing
@@ -178,7 +178,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     blocks = collect(load_results(args.results), args.base)
     if args.figure and blocks:
-        plot(blocks, args.figure)
+        plot_doubling(blocks, args.figure)
     text = document(blocks, args.base, block_runs(args.base))
     if args.out:
         write_text(args.out, text)
@@ -198,7 +198,7 @@ def document(blocks: dict, base: str, block_runs: dict | None = None) -> str:
             "brackets: every configuration at its seeds of docs/seed_plan.md, Original at its "
             "largest row's). Drawn by the same command with "
             "`--figure docs/figures/doubling.png`: ![Original and the gains by budget]"
-            "(figures/doubling.png)\n\n" + render(blocks, block_runs))
+            "(figures/doubling.png)\n\n" + render_doubling_page(blocks, block_runs))
 
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@ inconsistencies last. No network and no script: inline CSS only, so it opens fro
 What it shows is what `python -m bench.aggregate` rendered, converted, never recomputed: the
 Markdown beside the page is the source, so the page cannot say more than the tables do. The one
 addition is each row's records: a row's configuration is found by expanding the matrix (read
-only, as `tables_folder.render` does) for the folder's profile and matching (table, model, data set,
-label) as the Markdown prints them; its records (all seeds, any status, `loading.load_results`
-grouped by `loading.group_by_config`) are linked as results/<folder>/<key>.json, relative to the
-page. A row no matrix row matches says so instead of guessing.
+only, as `tables_folder.render_from_options` does) for the folder's profile and matching (table,
+model, data set, label) as the Markdown prints them; its records (all seeds, any status,
+`loading.load_results` grouped by `loading.group_by_config`) are linked as
+results/<folder>/<key>.json, relative to the page. A row no matrix row matches says so instead of guessing.
 
 Read-only except for the page, written atomically (temp file, then os.replace). Exit 0 when
 written; 2 (one line on stderr) for a missing tables folder or one with no rendered tables.

@@ -134,7 +134,7 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 # ----- the records, judged as the aggregator judges them ---------------------------------------
 
 @dataclass(frozen=True)
-class Block:
+class FamilyBlock:
     """One family: a model on a data set with its Original; what the matrix plans for it."""
     title: str              # "DnCNN on SIDD stand-in", as verdicts.md names it
     model: str
@@ -195,10 +195,10 @@ def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=N
                          default_lambda=profile_lambda(matrix, name), judgements=judgements)
              for t in tables_with_results(entries, groups)]
     blocks = make_blocks(judgements, views, standins, tuple(matrix["tables"]))
-    return Profile(name, display(results), seeds, views, blocks, records, profile_lambda(matrix, name))
+    return Profile(name, repo_relative(results), seeds, views, blocks, records, profile_lambda(matrix, name))
 
 
-def make_blocks(judgements: dict, views: list, standins: dict, order: tuple = ()) -> list[Block]:
+def make_blocks(judgements: dict, views: list, standins: dict, order: tuple = ()) -> list[FamilyBlock]:
     """The families of `judgements` (plan order), each with its rows as the tables show them."""
     rows = {j.key: row for _, members in verdict_families(views) for j, row in members}
     references = {}
@@ -214,13 +214,13 @@ def make_blocks(judgements: dict, views: list, standins: dict, order: tuple = ()
     for (model, dataset, _), members in families.items():
         title = f"{model} on {dataset}" + (f" {STANDIN}" if dataset in standins else "")
         first = members[0]
-        blocks.append(Block(title, model, dataset, members, {k: rows[k] for k in rows if k in
-                            {j.key for j in members}}, first.reference_seeds, first.reference_values,
-                            references.get((model, dataset)), order))
+        blocks.append(FamilyBlock(title, model, dataset, members, {k: rows[k] for k in rows if k in
+                                  {j.key for j in members}}, first.reference_seeds, first.reference_values,
+                                  references.get((model, dataset)), order))
     return blocks
 
 
-def display(path: Path) -> str:
+def repo_relative(path: Path) -> str:
     try:
         return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
     except ValueError:
@@ -232,7 +232,7 @@ def display(path: Path) -> str:
 @dataclass(frozen=True)
 class Longer:
     """One configuration measured on the study's schedule and on a longer regime's."""
-    block: Block
+    block: FamilyBlock
     judgement: object       # the study's judgement (its schedule)
     iterations: int         # the longer regime's
     gain: stats.PairedGain  # the longer regime's paired gain, 95%, against the same printed g
@@ -469,7 +469,7 @@ def longer_finding(item: Longer) -> str:
             "no family).")
 
 
-def block_of(profile: Profile, model: str) -> Block | None:
+def block_of(profile: Profile, model: str) -> FamilyBlock | None:
     """The first block of `model` with an Original record."""
     return next((b for b in profile.blocks if b.model == model and b.reference_row is not None
                  and b.reference_row.measured.records), None)
@@ -519,16 +519,16 @@ def differences(profile: Profile) -> list[str]:
     return lines
 
 
-def block_section(profile: Profile, block: Block) -> list[str]:
+def block_section(profile: Profile, block: FamilyBlock) -> list[str]:
     links = ", ".join(f"[{stem}.md](../tables/{profile.name}/{stem}.md)" for stem in
                       (f"table{t}" if isinstance(t, int) else f"table_{t}" for t in block.tables))
     lines = [para(f"{tables_text(block.tables)} ({links}). {original_sentence(block)}"), ""]
     lines += [bullet(text) for text in block_sentences(profile, block)]
-    lines += ["", block_table(block), "", *block_notes(block)]
+    lines += ["", block_table(block), "", *family_notes(block)]
     return lines
 
 
-def original_sentence(block: Block) -> str:
+def original_sentence(block: FamilyBlock) -> str:
     values = {s: v for s, v in sorted(block.original_values.items()) if stats.is_finite(v)}
     if not values:
         return "Original has no finished seed."
@@ -538,7 +538,7 @@ def original_sentence(block: Block) -> str:
             f"{seed_text(values)} ({each}{spread}).")
 
 
-def block_sentences(profile: Profile, block: Block) -> list[str]:
+def block_sentences(profile: Profile, block: FamilyBlock) -> list[str]:
     """Bullets under a block's heading, each a template over its judgements."""
     out = []
     null = next((j for j in block.run if j.planned.null), None)
@@ -571,7 +571,7 @@ def _counts(verdicts) -> dict:
     return counts
 
 
-def unprinted_sentences(block: Block) -> list[str]:
+def unprinted_sentences(block: FamilyBlock) -> list[str]:
     extra = [j for j in unprinted(block.run) if j.gain.low is not None]
     if not extra:
         return []
@@ -585,7 +585,7 @@ def unprinted_sentences(block: Block) -> list[str]:
             f"{largest.planned.label}'s, {interval(largest.gain)} dB."]
 
 
-def extension_sentences(profile: Profile, block: Block) -> list[str]:
+def extension_sentences(profile: Profile, block: FamilyBlock) -> list[str]:
     out = []
     extended = [j for j in block.run if j.extended]
     if extended:
@@ -601,7 +601,7 @@ def extension_sentences(profile: Profile, block: Block) -> list[str]:
     return out
 
 
-def block_table(block: Block) -> str:
+def block_table(block: FamilyBlock) -> str:
     """The configurations the paper prints, then (a second table, narrower) those it does not."""
     delta = f"seeds for ±{stats.smallest_effect(block.metric):g}"
     shown = [j for j in block.run if j.published is not None]
@@ -624,7 +624,7 @@ def _cells(j) -> list[str]:
             DASH if seeds is None else f">{stats.RESOLUTION_CAP}" if seeds > stats.RESOLUTION_CAP else str(seeds)]
 
 
-def block_notes(block: Block) -> list[str]:
+def family_notes(block: FamilyBlock) -> list[str]:
     j = next((j for j in block.judgements if j.m is not None), None)
     notes = []
     if j is not None:
@@ -728,7 +728,7 @@ def schedule_figure(item: Longer) -> str | None:
     return name if (REPO_ROOT / "docs" / name).is_file() else None
 
 
-def runs_left(profile: Profile, block: Block) -> int:
+def runs_left(profile: Profile, block: FamilyBlock) -> int:
     """Runs the matrix plans for the block (its planned seeds of every configuration and of
     Original) that have no finished record."""
     planned = range(profile.seeds)
@@ -736,7 +736,7 @@ def runs_left(profile: Profile, block: Block) -> int:
     return left + sum(j.seeds.get(s) != "ok" for j in block.judgements for s in planned)
 
 
-def wall_times(profile: Profile, block: Block) -> dict[str, list[float]]:
+def wall_times(profile: Profile, block: FamilyBlock) -> dict[str, list[float]]:
     """device kind -> core-seconds (wall time x threads) of the model's finished runs."""
     baseline = block.reference_row.measured.records[0]["spec"]["baseline"] if (
         block.reference_row is not None and block.reference_row.measured.records) else None
@@ -779,7 +779,7 @@ def remains(profile: Profile, longer: list[Longer]) -> list[str]:
     return lines
 
 
-def gpu_note(profile: Profile, block: Block) -> str:
+def gpu_note(profile: Profile, block: FamilyBlock) -> str:
     gpu = wall_times(profile, block).get("cuda", [])
     if not gpu:
         return ""
@@ -841,7 +841,7 @@ def budget_text(profile: Profile) -> str:
     return (" or ".join(map(str, counts)) or "unknown") + " iterations"
 
 
-def budget_pairs(block: Block, study: Profile) -> list:
+def budget_pairs(block: FamilyBlock, study: Profile) -> list:
     return budgets.pair_budgets([j for b in study.blocks for j in b.run], block.run)
 
 
@@ -851,7 +851,7 @@ def budget_legend(converged: Profile, study: Profile) -> list[str]:
         bullet(f"`{label}`: {meaning}") for label, meaning in budgets.LABELS.items() if label in used]
 
 
-def budgets_table(block: Block, study: Profile, converged: Profile) -> str:
+def budgets_table(block: FamilyBlock, study: Profile, converged: Profile) -> str:
     rows = []
     for pair in budget_pairs(block, study):
         short = pair.short
@@ -881,7 +881,7 @@ def converged_short(converged: Profile | None, study: Profile) -> list[str]:
 
 # ----- entry point -----------------------------------------------------------------------------
 
-def render(root: Path = REPO_ROOT) -> str:
+def render_results_page(root: Path = REPO_ROOT) -> str:
     """The page for the records under `root` (results/study, results/power, results/converged)."""
     return render_both(root)[0]
 

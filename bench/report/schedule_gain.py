@@ -58,7 +58,8 @@ def mean_curve(curves: dict[int, dict[int, float]]) -> tuple[list[int], list[flo
     return iterations, [sum(c[it] for c in curves.values()) / len(curves) for it in iterations]
 
 
-def plot(schedules: dict[str, dict[int, dict[int, float]]], title: str, metric: str, path: Path) -> Path:
+def plot_schedule_gain(schedules: dict[str, dict[int, dict[int, float]]], title: str, metric: str,
+                       path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for (name, curves), color in zip(schedules.items(), ("tab:blue", "tab:orange", "tab:green")):
         for seed, curve in curves.items():
@@ -99,7 +100,7 @@ def main(argv=None) -> int:
         length = max(max(c) for c in curves.values())
         schedules[f"{length} iterations ({folder})"] = curves
     title = f"{args.baseline} / {args.data}: +{args.prior} against Original, by schedule"
-    print(f"wrote {plot(schedules, title, args.metric, Path(args.out))}")
+    print(f"wrote {plot_schedule_gain(schedules, title, args.metric, Path(args.out))}")
     return 0
 
 

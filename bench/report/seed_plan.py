@@ -70,7 +70,7 @@ def block_runs(profile: str = "converged", tables=("1", "2", "3"), from_profile:
     return {block: sum(rows.values()) + max(rows.values()) for block, rows in seeds.items()}
 
 
-def render(rows: list[tuple], source: str, target: float, floor: int, cap: int) -> str:
+def render_seed_plan(rows: list[tuple], source: str, target: float, floor: int, cap: int) -> str:
     lines = [f"# Seeds per row, planned from the paired spread in profile `{source}`", "",
              f"Rendered by `python -m bench.report.seed_plan --from-profile {source} --target {target} "
              f"--cap {cap} --floor {floor} --out docs/seed_plan.md`; do not edit. Each row gets the "
@@ -105,8 +105,8 @@ def main(argv=None) -> int:
     entries = expand(matrix, tables=list(matrix["tables"]), profile=args.from_profile, seeds=[0])
     results = default_folders(None, None, profile_folder(matrix, args.from_profile))[0]
     groups = group_by_config(load_results(results))
-    text = render(plan_rows(entries, groups, load_published(), args.target, args.floor, args.cap),
-                  args.from_profile, args.target, args.floor, args.cap)
+    text = render_seed_plan(plan_rows(entries, groups, load_published(), args.target, args.floor, args.cap),
+                            args.from_profile, args.target, args.floor, args.cap)
     if args.out:
         write_text(args.out, text)
     else:

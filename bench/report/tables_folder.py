@@ -1,5 +1,5 @@
 """The command behind `python -m bench.aggregate` (bench/aggregate.py parses the options and calls
-`render`): one profile's tables folder, rendered from its records.
+`render_from_options`): one profile's tables folder, rendered from its records.
 
 Pure: reads results/*.json, bench/report/published.yaml and the matrix; never trains, and writes
 nothing but the tables folder. A profile with `folder: F` in the matrix (the study profile) reads
@@ -176,24 +176,25 @@ def rendered_with(entries, asked, rendered) -> str | None:
     return f"note: asked for table {names(mine) or ', '.join(sorted(wanted))}; also re-rendered " + "; ".join(parts)
 
 
-def render(args) -> int:
+def render_from_options(args) -> int:
     """Render the tables of `args` (bench/aggregate.py's options). Exit 0 when the tables were
     written; 1 when there was nothing to render or a write failed; 2 for bad input. Every
     error is one line, and an error writes nothing."""
     try:
         if args.profile is None and args.results is None and args.tables is None:
             return _render_every(args)
-        return _render(args)
+        return _render_one_profile(args)
     except AggregateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.status
 
 
 def render_tables(results: str, tables: str, matrix: str, profile: str, asked=()) -> int:
-    """The runner's render after training: `render` of one profile's folders, beside the paper's
-    numbers (published.yaml); `asked`, the tables it trained (--table). Same exit statuses."""
-    return render(argparse.Namespace(results=results, tables=tables, matrix=matrix, profile=profile,
-                                     published=str(DEFAULT_PATH.resolve()), asked_table=list(asked) or None))
+    """The runner's render after training: `render_from_options` of one profile's folders, beside
+    the paper's numbers (published.yaml); `asked`, the tables it trained (--table). Same exit statuses."""
+    options = argparse.Namespace(results=results, tables=tables, matrix=matrix, profile=profile,
+                                 published=str(DEFAULT_PATH.resolve()), asked_table=list(asked) or None)
+    return render_from_options(options)
 
 
 def _render_every(args) -> int:
@@ -211,11 +212,11 @@ def _render_every(args) -> int:
               if len(chosen) == 1 and not errors else
               f"profile {profile}: {count} record(s) in {results}, rendered into {tables}")
         one = argparse.Namespace(**{**vars(args), "profile": profile})
-        status = max(status, render(one))
+        status = max(status, render_from_options(one))
     return status
 
 
-def _render(args) -> int:
+def _render_one_profile(args) -> int:
     published, matrix, entries = _read_inputs(args)
     committed = committed_results(args.results, profile_folder(matrix, args.profile))
     groups, histories = _read_results(args, entries, committed)
