@@ -75,7 +75,7 @@ def test_prior_step_adds_three_prior_forwards():
 
 
 def row(prior, plain_ms, prior_ms, plain_flops, prior_flops, noise=0.0):
-    return bp.judge(bp.Row("dncnn", prior, "random-weight", 2, 64, plain_ms, prior_ms, plain_flops, prior_flops,
+    return bp.judge_cost_goals(bp.Row("dncnn", prior, "random-weight", 2, 64, plain_ms, prior_ms, plain_flops, prior_flops,
                            100, 110, noise), "cuda")
 
 

@@ -99,7 +99,7 @@ def available_losses() -> dict[str, str]:
     return found
 
 
-def _names(text: str | None, known, argument: str) -> list[str]:
+def _chosen_names(text: str | None, known, argument: str) -> list[str]:
     if text is None:
         return list(known)
     names = [n.strip() for n in text.split(",") if n.strip()]
@@ -211,7 +211,7 @@ def time_step(step, device: torch.device, warmup: int, repeats: int) -> float:
     return (time.perf_counter() - start_s) * 1000 / repeats
 
 
-def _timed(step, device, warmup, repeats) -> tuple[float, float | None]:
+def _timed_with_peak(step, device, warmup, repeats) -> tuple[float, float | None]:
     """(ms per step, peak MiB on CUDA or None)."""
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
@@ -221,7 +221,7 @@ def _timed(step, device, warmup, repeats) -> tuple[float, float | None]:
 
 
 # --------------------------------------------------------------------------- measurement
-def _one_line(error: Exception) -> str:
+def _error_line(error: Exception) -> str:
     lines = str(error).strip().splitlines() or [""]
     return f"{type(error).__name__}: {lines[0][:160]}"
 
@@ -240,29 +240,29 @@ def measure_baseline(setting: Setting, losses: dict[str, str], device: torch.dev
     measured, skipped = [], []
     try:
         plain_flops, plain_ops = count_flops(plain)
-        first_ms, plain_peak = _timed(plain, device, warmup, repeats)
+        first_ms, plain_peak = _timed_with_peak(plain, device, warmup, repeats)
     except RuntimeError as error:
-        skipped.append(f"{setting.baseline} ({_one_line(error)})")
+        skipped.append(f"{setting.baseline} ({_error_line(error)})")
         losses = {}
     for name, kind in losses.items():
         step = TimedStep(training_run(net, build_term(name, kind, net.out_channels).to(device), target, amp),
                          inputs, target)
         try:
             flops, ops = count_flops(step)
-            ms, peak = _timed(step, device, warmup, repeats)
+            ms, peak = _timed_with_peak(step, device, warmup, repeats)
         except RuntimeError as error:
-            skipped.append(f"{setting.baseline} + {name} ({_one_line(error)})")
+            skipped.append(f"{setting.baseline} + {name} ({_error_line(error)})")
             continue
         finally:
             del step
         measured.append((name, kind, ms, flops, ops, peak))
     rows = []
     if measured:
-        last_ms, _ = _timed(plain, device, warmup, repeats)
+        last_ms, _ = _timed_with_peak(plain, device, warmup, repeats)
         plain_ms = (first_ms + last_ms) / 2
         noise = abs(first_ms - last_ms) / plain_ms
-        rows = [judge(Row(setting.baseline, name, kind, setting.batch, setting.patch, plain_ms, ms, plain_flops,
-                          flops, plain_ops, ops, noise, plain_peak, peak), device.type)
+        rows = [judge_cost_goals(Row(setting.baseline, name, kind, setting.batch, setting.patch, plain_ms, ms,
+                                     plain_flops, flops, plain_ops, ops, noise, plain_peak, peak), device.type)
                 for name, kind, ms, flops, ops, peak in measured]
     del net, plain
     if device.type == "cuda":
@@ -270,7 +270,7 @@ def measure_baseline(setting: Setting, losses: dict[str, str], device: torch.dev
     return rows, skipped
 
 
-def judge(row: Row, device_type: str) -> Row:
+def judge_cost_goals(row: Row, device_type: str) -> Row:
     """Fill the overheads, the ratio, both goals and, where a goal is missed, the likely reason."""
     m = row.overhead_measured = row.prior_ms / row.plain_ms - 1
     f = row.overhead_flops = row.prior_flops / row.plain_flops - 1 if row.plain_flops else 0.0
@@ -323,7 +323,7 @@ def _mark(goal: str) -> str:
     return f"**{goal}**" if goal == "MISSED" else goal
 
 
-def _table(rows: list[Row]) -> str:
+def _cost_table(rows: list[Row]) -> str:
     body = []
     for r in rows:
         peak = "-" if r.prior_peak_mib is None else f"{r.plain_peak_mib:.0f} / {r.prior_peak_mib:.0f}"
@@ -334,7 +334,7 @@ def _table(rows: list[Row]) -> str:
     return tabulate(body, headers=COLUMNS, tablefmt="github", disable_numparse=True)
 
 
-def render_markdown(meta: dict, rows: list[Row]) -> str:
+def render_prior_cost_markdown(meta: dict, rows: list[Row]) -> str:
     sizes = ", ".join(f"{s['baseline']} {s['batch']}x{s['patch']}" + (" (smoke net)" if s["smoke"] else "")
                       for s in meta["settings"])
     lines = [
@@ -356,7 +356,7 @@ def render_markdown(meta: dict, rows: list[Row]) -> str:
     ]
     if meta["skipped"]:
         lines.append(f"- skipped: {'; '.join(meta['skipped'])}")
-    lines += ["", _table(rows), ""]
+    lines += ["", _cost_table(rows), ""]
     missed = [r for r in rows if "MISSED" in (r.goal_overhead, r.goal_ratio)]
     lines.append(f"Goals missed: {len(missed)} of {len(rows)} rows.")
     for r in missed:
@@ -365,10 +365,10 @@ def render_markdown(meta: dict, rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(meta: dict, rows: list[Row], out: Path) -> tuple[Path, Path]:
+def write_prior_cost_report(meta: dict, rows: list[Row], out: Path) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     md, js = out / "prior_cost.md", out / "prior_cost.json"
-    md.write_text(render_markdown(meta, rows))
+    md.write_text(render_prior_cost_markdown(meta, rows))
     payload = {"meta": meta, "columns": COLUMNS,
                "rows": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                          for k, v in asdict(r).items()} for r in rows]}
@@ -384,7 +384,7 @@ def _count(text: str) -> int:
     return value
 
 
-def parse_args(argv=None):
+def parse_prior_cost_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.perf.prior_cost", description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--amp", choices=AMP_MODES, default="off", help="torch.autocast dtype for the step")
@@ -408,11 +408,11 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> list[Row]:
-    args = parse_args(argv)
+    args = parse_prior_cost_args(argv)
     device = train.resolve_device(args.device)
-    baselines = _names(args.baselines, list(BASELINES.keys()), "--baselines")
+    baselines = _chosen_names(args.baselines, list(BASELINES.keys()), "--baselines")
     known = available_losses()
-    wanted = _names(args.priors, known, "--priors")
+    wanted = _chosen_names(args.priors, known, "--priors")
     settings = [resolve_setting(b, device, args.model, args.batch, args.patch) for b in baselines]
     losses, skipped = {}, []
     for name in wanted:   # a weight-free loss that cannot be built is skipped, and said so
@@ -444,8 +444,8 @@ def main(argv=None) -> list[Row]:
         "skipped": skipped,
         "goals": {"cheap_priors": list(CHEAP_PRIORS), "max_overhead": MAX_OVERHEAD, "max_ratio": MAX_RATIO},
     }
-    md, js = write_report(meta, rows, Path(args.out))
-    print(_table(rows))
+    md, js = write_prior_cost_report(meta, rows, Path(args.out))
+    print(_cost_table(rows))
     print(f"wrote {md} and {js}")
     return rows
 
