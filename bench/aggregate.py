@@ -17,7 +17,7 @@ from bench.execution.cli import ArgumentParser, missing_package
 DEFAULT_PUBLISHED = Path(__file__).resolve().with_name("report") / "published.yaml"
 
 
-def parse_args(argv=None):
+def parse_aggregate_args(argv=None):
     """The options as given; --results, --tables and --profile stay None when not given (render
     resolves them: choose_profile, default_folders)."""
     parser = ArgumentParser(prog="python -m bench.aggregate",
@@ -45,7 +45,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     """Exit 0 when the tables were written; 1 when there was nothing to render or a write
     failed; 2 for bad input (bench.report.tables_folder.render_from_options) or a missing package."""
-    args = parse_args(argv)
+    args = parse_aggregate_args(argv)
     try:
         from bench.report.tables_folder import render_from_options
 

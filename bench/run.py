@@ -53,7 +53,7 @@ def _matrix_summary(path=DEFAULT_MATRIX) -> str:
         return f"tables, models and profiles: see {path}"
 
 
-def parse_args(argv=None):
+def parse_run_args(argv=None):
     parser = ArgumentParser(
         prog="run_all.sh", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Train the matrix of the paper's tables, then render them beside the published numbers.",
@@ -213,7 +213,7 @@ def _interrupted() -> int:
 
 
 def _main(argv=None) -> int:
-    args = parse_args(argv)          # the command line as given; never changed after parsing
+    args = parse_run_args(argv)          # the command line as given; never changed after parsing
     try:
         plan = make_plan(args, _unsettled)
     except ValueError as err:  # MatrixError, InputError; a bad device, Slurm option, ...

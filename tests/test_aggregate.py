@@ -666,7 +666,7 @@ def test_a_failed_write_leaves_the_verdicts_of_the_previous_render(tmp_path, mon
 
 def test_default_tables_folder_depends_on_the_results_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)            # a profile's `folder:`: tests/test_study_folder.py
-    folders = [aggregate.parse_args(argv) for argv in ([], ["--results", "./results"], ["--results", "other"],
+    folders = [aggregate.parse_aggregate_args(argv) for argv in ([], ["--results", "./results"], ["--results", "other"],
                                                        ["--results", "other", "--tables", "t"])]
     assert [default_folders(a.results, a.tables) for a in folders] == [
         ("results", "tables"), ("./results", "tables"), ("other", "other/tables"), ("other", "t")]

@@ -189,11 +189,11 @@ def test_curves_show_the_pixel_loss_not_the_total(tmp_path, monkeypatch):
 
 
 def test_the_pixel_loss_of_a_point_and_the_moving_mean():
-    from bench.report.figures import moving_mean, pixel_loss
+    from bench.report.figures import moving_mean, curve_pixel_loss
 
-    assert pixel_loss([10, 0.5, 0.2]) == pytest.approx(0.3)
-    assert pixel_loss([10, 0.5]) == 0.5 and pixel_loss([10, 0.5, None]) == 0.5
-    assert pixel_loss([10, None, 0.1]) is None
+    assert curve_pixel_loss([10, 0.5, 0.2]) == pytest.approx(0.3)
+    assert curve_pixel_loss([10, 0.5]) == 0.5 and curve_pixel_loss([10, 0.5, None]) == 0.5
+    assert curve_pixel_loss([10, None, 0.1]) is None
     y = np.array([8.0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 100])
     smooth = moving_mean(y, fraction=0.25)                      # half-window 2
     assert smooth[0] == 8.0 and smooth[-1] == 100.0            # the ends are kept

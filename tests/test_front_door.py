@@ -56,15 +56,15 @@ def test_no_pair_line_when_the_original_is_selected(tmp_path, capsys):
 
 def test_a_mistyped_option_names_the_closest(capsys):
     with pytest.raises(SystemExit) as exit_:
-        runner.parse_args(["--tabel", "1"])
+        runner.parse_run_args(["--tabel", "1"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1].endswith(
         "error: unrecognized arguments: --tabel 1; did you mean --table?")
     with pytest.raises(SystemExit):
-        aggregate.parse_args(["--profiel", "study"])
+        aggregate.parse_aggregate_args(["--profiel", "study"])
     assert capsys.readouterr().err.splitlines()[-1].endswith("; did you mean --profile?")
     with pytest.raises(SystemExit):
-        aggregate.parse_args(["--zzzzzz"])
+        aggregate.parse_aggregate_args(["--zzzzzz"])
     assert capsys.readouterr().err.splitlines()[-1].endswith("unrecognized arguments: --zzzzzz")
 
 

@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def options_of(argv):
     """The ExecutionOptions the runner builds from a Slurm command line (folders not resolved)."""
-    args = runner.parse_args(["--executor", "slurm", *argv])
+    args = runner.parse_run_args(["--executor", "slurm", *argv])
     device, workers, threads = resolve_execution(args)
     return execution_options(args, Plan(entries=[], results="r", tables="t", notes=[], paired=[], device=device,
                                         workers=workers, threads=threads))
@@ -88,8 +88,8 @@ def test_no_wait_needs_the_slurm_executor():
     from bench.execution.slurm import check_slurm_options
 
     with pytest.raises(ValueError, match="--no-wait"):
-        check_slurm_options(runner.parse_args(["--no-wait"]))
-    check_slurm_options(runner.parse_args(["--no-wait", "--executor", "slurm", "--device", "cpu"]))
+        check_slurm_options(runner.parse_run_args(["--no-wait"]))
+    check_slurm_options(runner.parse_run_args(["--no-wait", "--executor", "slurm", "--device", "cpu"]))
 
 
 # ----- queue states ----------------------------------------------------------------------------
@@ -114,7 +114,7 @@ def test_a_task_cancelled_while_pending_takes_its_array_records_state():
 
 def test_queue_states_include_recently_ended_tasks(monkeypatch):
     asked = []
-    monkeypatch.setattr(queue, "_run", lambda command: asked.append(command) or "8_0|RUNNING\n8_1|CANCELLED\n")
+    monkeypatch.setattr(queue, "_command_output", lambda command: asked.append(command) or "8_0|RUNNING\n8_1|CANCELLED\n")
     states = queue.queue_states()
     assert asked[0][:2] == ["squeue", "--me"] and "all" in asked[0]
     assert queue.is_live("8_0", states) and not queue.is_live("8_1", states) and states["8_1"] == "CANCELLED"
@@ -123,10 +123,10 @@ def test_queue_states_include_recently_ended_tasks(monkeypatch):
 def test_final_state_waits_for_accounting_to_catch_up(monkeypatch):
     monkeypatch.setattr(queue, "_silent_accounting", False)
     answers = iter(["", "10_2|PENDING\n", "10_2|CANCELLED by 0\n"])
-    monkeypatch.setattr(queue, "_run", lambda command: next(answers))
+    monkeypatch.setattr(queue, "_command_output", lambda command: next(answers))
     assert queue.final_state("10_2", wait=5, poll=0) == "CANCELLED"
     calls = []
-    monkeypatch.setattr(queue, "_run", lambda command: calls.append(command) or "")
+    monkeypatch.setattr(queue, "_command_output", lambda command: calls.append(command) or "")
     assert queue.final_state("10_2", wait=0.05, poll=0.01) == "UNKNOWN"
     waited = len(calls)
     assert waited > 1

@@ -164,5 +164,5 @@ def test_without_seeds_above_the_profiles_it_is_one_line_before_any_training(tmp
 
 def test_the_option_is_in_the_help(capsys):
     with pytest.raises(SystemExit):
-        runner.parse_args(["--help"])
+        runner.parse_run_args(["--help"])
     assert "--unsettled-only" in capsys.readouterr().out

@@ -59,7 +59,7 @@ def test_no_suggestion_when_nothing_is_close(matrix):
 
 def test_help_lists_tables_models_profiles_and_every_default(capsys):
     with pytest.raises(SystemExit):
-        runner.parse_args(["--help"])
+        runner.parse_run_args(["--help"])
     text = capsys.readouterr().out
     flat = " ".join(text.split())
     for table in ["1", "11", "controls", "lambda"]:

@@ -51,7 +51,7 @@ def _next_result(results, workers, poll: float = 1.0):
                                   "the same command resumes them from their checkpoints") from None
 
 
-def execute(todo, options, device):
+def execute_locally(todo, options, device):
     """Yield each spec's result record as it finishes (None for a run another process holds)."""
     if options.jobs <= 1:
         for spec in todo:

@@ -87,7 +87,7 @@ def set_aside_invalid(results_dir, specs, dry_run: bool = False, warn=None) -> i
     """Name each invalid results file of ``specs`` in one line and move it aside, so its run is
     redone (``dry_run``: named only, nothing written); one that cannot be moved (a read-only
     folder) is named and left as it is. Returns how many there were."""
-    found = 0
+    found, warn = 0, warn or _warn_invalid_result
     for spec in specs:
         _, problem = checked_result(results_dir, spec)
         if problem is None:
@@ -95,18 +95,18 @@ def set_aside_invalid(results_dir, specs, dry_run: bool = False, warn=None) -> i
         found += 1
         path = Layout(results_dir).result(spec.key)
         if dry_run:
-            (warn or _warn)(f"warning: {path} is not a valid result ({problem}); the run would be redone "
-                            "(and the file moved aside)")
+            warn(f"warning: {path} is not a valid result ({problem}); the run would be redone "
+                 "(and the file moved aside)")
             continue
         try:
             aside = set_aside(path)
         except OSError as err:   # a read-only folder: the file stays where it is, named here
-            (warn or _warn)(f"warning: {path} is not a valid result ({problem}); cannot move it aside "
-                            f"({err.strerror or err}), so it is skipped and left as it is")
+            warn(f"warning: {path} is not a valid result ({problem}); cannot move it aside "
+                 f"({err.strerror or err}), so it is skipped and left as it is")
             continue
-        (warn or _warn)(f"warning: {path} is not a valid result ({problem}); moved to {aside.name}, the run is redone")
+        warn(f"warning: {path} is not a valid result ({problem}); moved to {aside.name}, the run is redone")
     return found
 
 
-def _warn(message: str) -> None:
+def _warn_invalid_result(message: str) -> None:
     print(message, file=sys.stderr)

@@ -11,7 +11,7 @@ import time
 from bench.training import stops
 from bench.training.progress import Remaining, done_line
 
-from .executor import WorkersLost, execute
+from .executor import WorkersLost, execute_locally
 from .one_run import DiskFull
 from .provenance import device_name
 
@@ -20,9 +20,9 @@ def train_all(todo, specs, options, device) -> int:
     """Train the specs of ``todo`` on ``device`` (None under Slurm) as ``options`` say; ``specs``:
     every unique spec of the invocation (those not in ``todo`` were finished before)."""
     stops.install("runner")
-    run = execute
+    run = execute_locally
     if options.executor == "slurm":
-        from .slurm import execute as run
+        from .slurm import execute_on_slurm as run
     failed, done, held, started = [], 0, 0, time.time()
     remaining = Remaining(todo, parallel=options.jobs)    # Slurm: the queue sets the pace, no ETA
     try:

@@ -1,4 +1,4 @@
-"""A ``--jobs`` worker process: its entry point (spawned by ``executor.execute``) and its loop
+"""A ``--jobs`` worker process: its entry point (spawned by ``executor.execute_locally``) and its loop
 over the queued runs, each through ``one_run.run_one``.
 
 It imports nothing heavy before it arms its die-with-parent signal: torch takes seconds to import,

@@ -169,7 +169,7 @@ def median_curve(series: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(iterations, dtype=float), np.asarray(medians, dtype=float)
 
 
-def pixel_loss(point) -> float | None:
+def curve_pixel_loss(point) -> float | None:
     """The pixel loss of one curve point [iteration, total, auxiliary]: total minus the weighted
     auxiliary term (lambda * prior), the quantity every row of a block optimises alike; a point
     without an auxiliary value is a row without a term (total = pixel)."""
@@ -199,7 +199,7 @@ def _loss_series(row) -> list[dict]:
     out = []
     for record in row.measured.records:
         points = (record.get("curve") or {}).get("points") or []
-        series = {int(p[0]): pixel_loss(p) for p in points if len(p) >= 2}
+        series = {int(p[0]): curve_pixel_loss(p) for p in points if len(p) >= 2}
         out.append({it: v for it, v in series.items() if v is not None})
     return [s for s in out if s]
 

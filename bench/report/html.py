@@ -217,16 +217,12 @@ def record_index(results: str | None, profile: str | None, matrix_path, page_dir
     where = Path(results if results is not None else default_folders(None, None, folder)[0])
     if not where.is_dir():
         return RecordIndex(page_dir=page_dir, note=f"no records folder {where}: rows are not linked")
-    groups = group_by_config(load_results(where, warn=_warn), warn=lambda message: None)
+    groups = group_by_config(load_results(where), warn=lambda message: None)
     rows = {}
     for e in entries:
         rows.setdefault((str(e.table), e.model, e.dataset, e.label), groups.get(e.config_key, []))
     paths = {p.stem: p for p in sorted(where.glob("*.json"))}
     return RecordIndex(rows, paths, page_dir, results=display_path(where))
-
-
-def _warn(message: str) -> None:
-    print(message, file=sys.stderr)
 
 
 def records_cell(records, index: RecordIndex) -> str:
@@ -633,7 +629,7 @@ def build_page(folder: Path, index: RecordIndex, profile: str | None) -> tuple[s
     return html, page
 
 
-def parse_args(argv=None) -> argparse.Namespace:
+def parse_html_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.report.html",
                                      description="One self-contained HTML page (report.html) of a tables folder.")
     parser.add_argument("--tables", required=True, help="a tables folder rendered by python -m bench.aggregate")
@@ -668,7 +664,7 @@ def write_report(folder: Path, results, profile: str | None, matrix_path) -> Pag
 def main(argv=None) -> int:
     """Exit 0 when the page was written; 2 (one line) when there is nothing to show; 1 when
     the write failed."""
-    args = parse_args(argv)
+    args = parse_html_args(argv)
     folder = Path(args.tables)
     try:
         profile = check_folder(folder)

@@ -21,7 +21,7 @@ def load_results(results_dir: str | Path, warn=None, invalid: list | None = None
     paths appended to `invalid`). Dot-files (a tables manifest, a temp file) are never records.
     check_names: a record whose key is not its file name's is skipped too (a copied or renamed
     file would otherwise count twice or under another run's name)."""
-    warn = warn or _warn
+    warn = warn or _warn_on_stderr
     records = []
     for path in sorted(Path(results_dir).glob("*.json")):
         if path.name.startswith("."):
@@ -65,7 +65,7 @@ def group_by_config(records: list[dict], warn=None) -> dict[str, list[dict]]:
 
     The stored config_key is not trusted: a record is found by what it ran. Two records of one
     seed keep the ok one (else the first) with a warning."""
-    warn = warn or _warn
+    warn = warn or _warn_on_stderr
     groups: dict[str, dict[int, dict]] = {}
     for record in records:
         seeds = groups.setdefault(config_key(record["spec"]), {})
@@ -79,5 +79,5 @@ def group_by_config(records: list[dict], warn=None) -> dict[str, list[dict]]:
     return {key: list(by_seed.values()) for key, by_seed in groups.items()}
 
 
-def _warn(message: str) -> None:
+def _warn_on_stderr(message: str) -> None:
     print(message, file=sys.stderr)

@@ -114,7 +114,7 @@ def measure(records: list[dict], metrics) -> Measured:
     for metric in metrics:
         # a value that is recorded but not a finite number (NaN, inf, null) counts as NaN;
         # a metric the run did not record at all is just absent
-        per_seed = {r["spec"]["seed"]: _number(r["metrics"]["mean"][metric])
+        per_seed = {r["spec"]["seed"]: _finite_or_nan(r["metrics"]["mean"][metric])
                     for r in ok if metric in r["metrics"]["mean"]}
         if per_seed:
             values[metric] = per_seed
@@ -138,7 +138,7 @@ def cross_device_seeds(row: RowView, reference: RowView) -> dict[int, tuple[str,
             if ours[seed] != theirs[seed]}
 
 
-def _number(value) -> float:
+def _finite_or_nan(value) -> float:
     return float(value) if stats.is_finite(value) else float("nan")
 
 

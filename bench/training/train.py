@@ -250,8 +250,8 @@ def restore(run: Run, path: Path, warn=None) -> tuple[int, torch.Tensor | None]:
             run.ema.load_state_dict(state["ema"])
     except Exception as err:  # noqa: BLE001 - any unreadable checkpoint means: start over
         aside = set_aside(path)
-        (warn or _warn)(f"warning: checkpoint {path} is unusable ({type(err).__name__}: "
-                        f"{' '.join(str(err).split())[:120]}); moved to {aside.name}, run restarts")
+        (warn or _warn_unusable_checkpoint)(f"warning: checkpoint {path} is unusable ({type(err).__name__}: "
+                                            f"{' '.join(str(err).split())[:120]}); moved to {aside.name}, run restarts")
         raise CheckpointUnusable(str(path)) from None
     run.losses, run.val_curve = state["losses"], state.get("val_curve", [])
     run.calibration = state.get("calibration", {})
@@ -260,7 +260,7 @@ def restore(run: Run, path: Path, warn=None) -> tuple[int, torch.Tensor | None]:
     return state["iteration"], state["rng"].cpu()  # the CPU generator's state: map_location moved it
 
 
-def _warn(message: str) -> None:
+def _warn_unusable_checkpoint(message: str) -> None:
     print(message, file=sys.stderr)
 
 
@@ -381,11 +381,11 @@ def _sync_losses(run: Run, buffer: LossBuffer, log: TrainingLog | None, learning
     flushed = len(run.losses)
     buffer.flush(run.losses)
     if log is not None:
-        log.losses(run.losses[flushed:], _lambda(run), learning_rates.get)
+        log.losses(run.losses[flushed:], _prior_weight(run), learning_rates.get)
     learning_rates.clear()
 
 
-def _lambda(run: Run) -> float | None:
+def _prior_weight(run: Run) -> float | None:
     return float(run.auxiliary.weight) if run.auxiliary is not None else None
 
 

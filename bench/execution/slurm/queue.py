@@ -17,7 +17,7 @@ class SlurmError(RuntimeError):
     """A Slurm command failed (controller down, command missing)."""
 
 
-def _run(command: list[str]) -> str:
+def _command_output(command: list[str]) -> str:
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as err:
@@ -63,7 +63,7 @@ def queue_states() -> dict[str, str]:
     the ones that ended recently (``-t all``, kept for the controller's MinJobAge): their final
     state comes from here, without accounting's lag, and for a task cancelled while pending
     even where accounting never splits it out of its array record."""
-    return parse_states(_run(["squeue", "--me", "-r", "-h", "-t", "all", "-o", "%i|%T"]))
+    return parse_states(_command_output(["squeue", "--me", "-r", "-h", "-t", "all", "-o", "%i|%T"]))
 
 
 def is_live(job_id: str, states: dict[str, str]) -> bool:
@@ -84,7 +84,7 @@ def final_state(job_id: str, wait: float = 20.0, poll: float = 1.0) -> str:
     state, seen = "UNKNOWN", False
     while True:
         try:
-            states = parse_states(_run(["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", job_id]))
+            states = parse_states(_command_output(["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", job_id]))
             seen = seen or job_id in states
             state = states.get(job_id, state)
         except SlurmError:

@@ -1,6 +1,6 @@
 """The submitting side: queue the runs still to do as one job array (one task per run) through
 submitit, then watch the results folder and the queue, yielding each run's record as its task
-ends, like ``bench.execution.executor.execute`` (docs/cluster.md)."""
+ends, like ``bench.execution.executor.execute_locally`` (docs/cluster.md)."""
 from __future__ import annotations
 
 import json
@@ -21,7 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]  # bench/execution/slurm/submit.
 QUEUE_FAILURES_TOLERATED = 30   # consecutive failed squeue calls while waiting (controller restarts)
 
 
-def execute(todo, options, device=None):
+def submit_and_watch(todo, options, device=None):
     """Yield each spec's result record as its Slurm task ends (None for a run that another live
     process holds). ``device`` is unused: each task resolves ``--device`` on its node. With
     ``--no-wait`` it submits, prints the job id and yields nothing."""

@@ -50,17 +50,17 @@ def run_task(spec, options) -> dict | None:
     redirect_output(layout.run_log(spec.key))
     attempt = int(os.environ.get("SLURM_RESTART_COUNT", "0")) + 1
     resumed = checkpoint_iteration(layout.checkpoint(spec.key))
-    say(f"=== Slurm task {job_id} on {socket.gethostname()}, attempt {attempt}: run {spec.key} "
+    say_with_time(f"=== Slurm task {job_id} on {socket.gethostname()}, attempt {attempt}: run {spec.key} "
         + (f"resumes from iteration {resumed}" if resumed is not None else "starts from iteration 0"))
     info = {"job_id": job_id, "attempt": attempt, "host": socket.gethostname(), "log": str(layout.run_log(spec.key))}
     if is_finished(layout.results, spec):  # requeued after its result was written: nothing to redo
-        say("already finished")
+        say_with_time("already finished")
         return json.loads(layout.result(spec.key).read_text())
     clear_stale_claim(layout, spec.key, job_id)
     write_note(layout, spec.key, job_id, "starting")  # before the claim: a claim of ours always has a note
     if not claim(layout.results, spec.key):
         write_note(layout, spec.key, job_id, "held")
-        say("held by another live process: not trained here")
+        say_with_time("held by another live process: not trained here")
         return None
     write_note(layout, spec.key, job_id, "running")
     signals = stops.install("slurm-task")
@@ -68,7 +68,7 @@ def run_task(spec, options) -> dict | None:
         result = train_here(spec, options)
     except KeyboardInterrupt:
         write_note(layout, spec.key, job_id, "interrupted")
-        say("interrupted: checkpointed at an iteration boundary")
+        say_with_time("interrupted: checkpointed at an iteration boundary")
         refusal = signals.requeue_after_usr2()  # after USR2 submitit requeues and exits the process
         if refusal is None:
             raise SystemExit(128 + signal.SIGTERM) from None  # Slurm requeues (requeue, pre-emption) or cancels
@@ -78,13 +78,13 @@ def run_task(spec, options) -> dict | None:
         signals.done()
     if result is None:  # finished by another process between the listing and the claim
         write_note(layout, spec.key, job_id, "held")
-        say("finished by another process: not trained here")
+        say_with_time("finished by another process: not trained here")
         return None
     result["slurm"] = info
     write_json(layout.result(spec.key), result)
     write_note(layout, spec.key, job_id, result["status"])
-    say(f"=== {result['status']}" + (f": {result['error']}" if result["error"] else
-                                      f": {json.dumps(result['metrics']['mean'])}"))
+    say_with_time(f"=== {result['status']}" + (f": {result['error']}" if result["error"] else
+                                                f": {json.dumps(result['metrics']['mean'])}"))
     return result
 
 
@@ -151,7 +151,7 @@ def clear_stale_claim(layout: Layout, key: str, job_id: str) -> None:
                 return
         except SlurmError:
             return
-    say(f"removing the claim of an earlier task ({note.get('job_id')} on {note.get('host')})")
+    say_with_time(f"removing the claim of an earlier task ({note.get('job_id')} on {note.get('host')})")
     claim_file.unlink(missing_ok=True)
 
 
@@ -166,7 +166,7 @@ def redirect_output(path: Path) -> None:
     os.close(fd)
 
 
-def say(message: str) -> None:
+def say_with_time(message: str) -> None:
     print(f"[{now()}] {message}", flush=True)
 
 
