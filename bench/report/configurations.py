@@ -99,7 +99,7 @@ class Judgement:
     m: int | None               # its family's size; None for +Null (adjusted = raw)
     adjusted: stats.PairedGain | None     # None where the verdict is not read off an interval
     adjusted_verdict: str
-    measured: object = None     # aggregate.Measured of the configuration (its ok records)
+    measured: object = None     # bench.report.views.Measured of the configuration (its ok records)
     seeds: dict = field(default_factory=dict)            # seed -> its record's status
     reference_seeds: dict = field(default_factory=dict)  # seed -> the Original record's status
     reference_values: dict = field(default_factory=dict)  # seed -> the Original's value on metric
