@@ -3,7 +3,8 @@ imports nothing of bench but itself (and no torch); files imports nothing of ben
 experiment definition imports no training, execution or report; training never imports
 execution or report; execution never imports report; report never imports training, execution
 or the cost benchmarks. No module of bench/ imports itself back through others (no import cycle).
-No two modules of bench/ share a name. bench/ holds at most 8 modules directly, and no function in
+No two modules of bench/ share a name, nor define a top-level function or class of one name
+(`main`, the entry point, aside). bench/ holds at most 8 modules directly, and no function in
 bench/ is longer than 50 lines. Read from the source (AST), so a lazy import inside a function
 counts too."""
 import ast
@@ -140,6 +141,21 @@ def test_no_two_modules_of_bench_share_a_name():
     for path in BENCH.rglob("*.py"):
         if path.stem != "__init__":
             names.setdefault(path.stem, []).append(str(path.relative_to(BENCH)))
+    assert not {n: p for n, p in names.items() if len(p) > 1}
+
+
+# `main` is the entry point of every module run with `python -m`: the one name that may repeat.
+ENTRY_POINT = "main"
+
+
+def test_no_two_modules_of_bench_define_a_function_or_class_of_one_name():
+    """A top-level function or class name says which one it is (one `render`, one `half_width`);
+    logic written twice is imported from one place instead."""
+    names: dict[str, list[str]] = {}
+    for path in sorted(BENCH.rglob("*.py")):
+        for node in ast.parse(path.read_text(), str(path)).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name != ENTRY_POINT:
+                names.setdefault(node.name, []).append(str(path.relative_to(BENCH)))
     assert not {n: p for n, p in names.items() if len(p) > 1}
 
 
