@@ -68,3 +68,14 @@ def test_a_row_not_yet_run_at_the_doubled_budget_does_not_pass():
     s = {b[0]: doubling.budget_summary(rows) for b, rows in blocks[("dncnn", "finite_sidd")].items()}
     ok, why = doubling.doubling_check(s[1000], s[2000])
     assert not ok and any("not paired at both budgets" in w for w in why)
+
+
+def test_an_autocast_run_is_its_own_block_beside_its_fp32_twin():
+    fp32 = records(27.0, 0.0, 0.1, 1000)
+    bf16 = records(26.9, 0.0, 0.1, 1000)
+    for r in bf16:
+        r["spec"]["amp"] = "bf16"
+    blocks = doubling.collect(fp32 + bf16, "converged")
+    assert set(blocks) == {("dncnn", "finite_sidd"), ("dncnn (bf16)", "finite_sidd")}
+    text = doubling.render_doubling_page(blocks, {("dncnn", "finite_sidd"): 10})
+    assert "### dncnn (bf16) on finite_sidd" in text and text.count("(10) |") == 2

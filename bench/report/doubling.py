@@ -42,13 +42,16 @@ def row_label(spec: dict) -> str:
 
 
 def collect(records: list[dict], base: str) -> dict:
-    """(baseline, data set) -> (iterations, regime) -> row -> seed -> record (finished runs)."""
+    """(baseline, data set) -> (iterations, regime) -> row -> seed -> record (finished runs). A run
+    under autocast is its own block, "<baseline> (bf16)", beside its fp32 twin: whether the cheaper
+    step trains to the same place is read off the two blocks at the same budget."""
     out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
     for record in records:
         spec = record["spec"]
         if record["status"] != "ok" or not spec.get("profile", "").startswith(f"regime-{base}-"):
             continue
-        block = (spec["baseline"], spec["data"]["name"])
+        amp = spec.get("amp", "off")
+        block = (spec["baseline"] + ("" if amp == "off" else f" ({amp})"), spec["data"]["name"])
         regime = spec["profile"][len("regime-"):]
         out[block][(record["iterations"], regime)][row_label(spec)][spec["seed"]] = record
     return out
@@ -121,7 +124,7 @@ def render_doubling_page(blocks: dict, block_runs: dict | None = None) -> str:
             original = "-" if s["original"] is None else f"{s['original']:.3f} ({s['n']})"
             cost = "-" if s["seconds"] is None else f"{s['seconds'] * s['runs'] / 3600:.2f}"
             seconds = "-" if s["seconds"] is None else f"{s['seconds']:.0f}"
-            runs = block_runs.get((baseline, data))
+            runs = block_runs.get((baseline.split(" ")[0], data))   # a bf16 twin costs its runs too
             block = "-" if s["seconds"] is None or runs is None else f"{s['seconds'] * runs / 3600:.1f} ({runs})"
             cells = ([f"{budget[1]} ({budget[0]})", original]
                      + [gain_interval_text(s["gains"].get(l)) for l in labels] + [seconds, cost, block, check])
