@@ -38,7 +38,10 @@ BLOCK_KEYS = {"models", "datasets", "rows"}
 DATASET_KEYS = {"task", "metrics", "conventions"}         # + one source per profile name
 CONVENTION_KEYS = {"ssim_style", "niqe_convert", "distance"}
 PROFILE_KEYS = {"note", "recipe", "baseline_options", "prior_options", "dataset_options", "evaluation",
-                "lambda", "ratio", "seeds", "folder"}
+                "lambda", "ratio", "seeds", "folder", "budgets"}
+# a profile's `budgets`: baseline -> its own recipe and evaluation fields over the profile's, and a
+# label the tables print (e.g. the converged profile's budget per baseline, found by doubling)
+BUDGET_KEYS = {"recipe", "evaluation", "label"}
 DEFAULT_SEEDS = 1        # seeds of a profile that declares none (the runner's --seeds overrides)
 # a profile's `folder`: its records go to results/<folder>, its tables to tables/<folder>
 FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -179,7 +182,7 @@ def _validate(m, where: str):
         _validate_profile(f"{where}: profiles.{name}", profile, BASELINES)
         for baseline in sorted(set(m["models"].values())):  # what Recipe refuses, refused at load
             try:
-                recipe = _recipe(BASELINES[baseline], profile)
+                recipe = _recipe(BASELINES[baseline], with_budget(profile, baseline))
                 _check_recipe(recipe)
             except (ValueError, TypeError) as err:
                 _fail(f"{where}: profiles.{name}.recipe", f"{err} (resolved on {baseline}'s recipe)")
@@ -226,15 +229,9 @@ def _validate_profile(at: str, profile, baselines):
         if not isinstance(folder, str) or not FOLDER_NAME.fullmatch(folder):
             _fail(f"{at}.folder", "expected a plain folder name (letters, digits, '.', '_', '-'; no '/'), "
                   f"for results/<folder> and tables/<folder>, got {folder!r}")
-    recipe = profile.get("recipe", {})
-    _check_keys(f"{at}.recipe", recipe, RECIPE_KEYS)
-    hints = typing.get_type_hints(Recipe)
-    for key, value in recipe.items():
-        _check_type(f"{at}.recipe.{key}", hints[key], value)
-    _check_keys(f"{at}.evaluation", profile.get("evaluation", {}), EVAL_KEYS)
-    for key, value in profile.get("evaluation", {}).items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            _fail(f"{at}.evaluation.{key}", f"expected a positive integer or null, got {value!r}")
+    _check_recipe_fields(f"{at}.recipe", profile.get("recipe", {}))
+    _check_evaluation(f"{at}.evaluation", profile.get("evaluation", {}))
+    _check_budgets(f"{at}.budgets", profile.get("budgets", {}), baselines)
     options = profile.get("baseline_options", {})
     if options != "smoke":
         _check_keys(f"{at}.baseline_options", options, set(baselines))
@@ -248,6 +245,51 @@ def _validate_profile(at: str, profile, baselines):
     for name, kwargs in profile.get("prior_options", {}).items():
         _check_keys(f"{at}.prior_options.{name}", kwargs, set(kwargs))  # a mapping
     _check_lambda(f"{at}.lambda", profile.get("lambda", DEFAULT_LAMBDA))
+
+
+def _check_recipe_fields(at: str, recipe) -> None:
+    _check_keys(at, recipe, RECIPE_KEYS)
+    hints = typing.get_type_hints(Recipe)
+    for key, value in recipe.items():
+        _check_type(f"{at}.{key}", hints[key], value)
+
+
+def _check_evaluation(at: str, evaluation) -> None:
+    _check_keys(at, evaluation, EVAL_KEYS)
+    for key, value in evaluation.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            _fail(f"{at}.{key}", f"expected a positive integer or null, got {value!r}")
+
+
+def _check_budgets(at: str, budgets, baselines) -> None:
+    _check_keys(at, budgets, set(baselines))
+    for baseline, budget in budgets.items():
+        _check_keys(f"{at}.{baseline}", budget, BUDGET_KEYS)
+        _check_recipe_fields(f"{at}.{baseline}.recipe", budget.get("recipe", {}))
+        _check_evaluation(f"{at}.{baseline}.evaluation", budget.get("evaluation", {}))
+        if not isinstance(budget.get("label", ""), str):
+            _fail(f"{at}.{baseline}.label", f"expected a string, got {budget['label']!r}")
+
+
+def with_budget(profile: dict, baseline: str) -> dict:
+    """The profile as `baseline` trains under it: its budget's recipe and evaluation fields (the
+    profile's `budgets`) over the profile's own."""
+    budget = (profile.get("budgets") or {}).get(baseline)
+    if not budget:
+        return profile
+    return {**profile, "recipe": {**profile.get("recipe", {}), **budget.get("recipe", {})},
+            "evaluation": {**profile.get("evaluation", {}), **budget.get("evaluation", {})}}
+
+
+def profile_note_with_budgets(m: dict, profile: str) -> str:
+    """The profile's note as the tables print it, followed by each baseline's budget and label."""
+    spec = m["profiles"].get(profile) or {}
+    parts = [spec.get("note", "")]
+    for baseline, budget in (spec.get("budgets") or {}).items():
+        iterations = budget.get("recipe", {}).get("iterations")
+        text = f"{baseline}: {iterations} iterations" if iterations else baseline
+        parts.append(f"Budget, {text}" + (f" ({budget['label']})" if budget.get("label") else "") + ".")
+    return " ".join(p for p in parts if p)
 
 
 def _validate_table(at: str, m: dict, table, baselines):
@@ -356,8 +398,8 @@ def _baseline_options(profile: dict, baseline: str, baseline_cls) -> dict:
 def build_spec(m: dict, model: str, dataset: str, label: str, profile_name: str, seed: int) -> RunSpec:
     from baselines import BASELINES
 
-    profile = m["profiles"][profile_name]
     baseline = m["models"][model]
+    profile = with_budget(m["profiles"][profile_name], baseline)
     baseline_cls = BASELINES[baseline]
     ds = m["datasets"][dataset]
     source = ds[profile_name]

@@ -16,7 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench.experiment.matrix import expand, load_matrix, profile_folder, profile_lambda
+from bench.experiment.matrix import (expand, load_matrix, profile_folder, profile_lambda,
+                                     profile_note_with_budgets)
 from bench.experiment.spec import config_key
 from bench.files.atomic import write_text
 from bench.files.layout import (committed_results, default_folders, display_path, remove_unlisted,
@@ -230,7 +231,7 @@ def _render_one_profile(args) -> int:
         print(line)
     out = Path(args.tables)
     previous = check_tables_folder(out, args.profile)
-    note = (matrix["profiles"][args.profile] or {}).get("note", "")
+    note = profile_note_with_budgets(matrix, args.profile)
     standins, lam = standin_datasets(entries), profile_lambda(matrix, args.profile)
     planned_seeds = (matrix["profiles"][args.profile] or {}).get("seeds", 1)
     judgements = judge_configurations(entries, published, groups, planned_seeds, histories)

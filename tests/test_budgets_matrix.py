@@ -1,0 +1,56 @@
+"""A profile's per-baseline budgets (matrix `budgets`): a baseline trains at its own recipe and
+evaluation over the profile's, its label is printed with the note, and a bad budget is a one-line
+error at load. No training."""
+import copy
+
+import pytest
+import yaml
+
+from bench.experiment.matrix import (DEFAULT_MATRIX, MatrixError, build_spec, load_matrix,
+                                     profile_note_with_budgets)
+from bench.power import regime_matrix
+
+BUDGET = {"recipe": {"iterations": 8000, "scheduler": {"type": "cosine_restart", "periods": [8000],
+                                                       "eta_min": 0.00001}, "epoch_iterations": 800},
+          "evaluation": {"every": 2000}, "label": "longest affordable budget, not converged"}
+
+
+def with_budgets(tmp_path, budgets):
+    raw = yaml.safe_load(open(DEFAULT_MATRIX))
+    raw["profiles"]["converged"]["budgets"] = budgets
+    path = tmp_path / "matrix.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_a_baseline_trains_at_its_budget_and_the_others_at_the_profiles(tmp_path):
+    m = load_matrix(with_budgets(tmp_path, {"dncnn": BUDGET}))
+    plain = load_matrix(DEFAULT_MATRIX)
+    dncnn = build_spec(m, "DnCNN", "SIDD", "Original", "converged", seed=0)
+    assert dncnn.recipe.iterations == 8000 and dncnn.evaluation.every == 2000
+    assert dncnn.recipe.epoch_iterations == 800 and dncnn.recipe.batch_size == 8
+    sid, sid_plain = (build_spec(x, "SID", "LOL", "Original", "converged", seed=0) for x in (m, plain))
+    assert sid.key == sid_plain.key                     # no budget: the profile's recipe, same key
+    note = profile_note_with_budgets(m, "converged")
+    assert "Budget, dncnn: 8000 iterations (longest affordable budget, not converged)." in note
+
+
+def test_a_regime_with_its_own_recipe_ignores_the_base_budgets(tmp_path, monkeypatch):
+    path = with_budgets(tmp_path, {"dncnn": BUDGET})
+    regimes = {"converged-1k": {"base": "converged", "recipe": {"iterations": 1000}}}
+    matrix, profile = regime_matrix("converged-1k", regimes, path)
+    assert "budgets" not in matrix["profiles"][profile]
+
+
+@pytest.mark.parametrize("budgets, where", [
+    ({"nosuch": BUDGET}, "budgets"),
+    ({"dncnn": {**BUDGET, "recipe": {"iterations": "many"}}}, "budgets.dncnn.recipe.iterations"),
+    ({"dncnn": {**BUDGET, "evaluation": {"every": 0}}}, "budgets.dncnn.evaluation.every"),
+    ({"dncnn": {**BUDGET, "label": 3}}, "budgets.dncnn.label"),
+    ({"dncnn": {**BUDGET, "epochs": 3}}, "budgets.dncnn"),
+])
+def test_a_bad_budget_is_a_one_line_error_naming_its_key(tmp_path, budgets, where):
+    with pytest.raises((MatrixError, SystemExit)) as err:
+        load_matrix(with_budgets(tmp_path, copy.deepcopy(budgets)))
+    message = str(err.value)
+    assert where in message and "\n" not in message.strip()
