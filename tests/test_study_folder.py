@@ -20,10 +20,7 @@ from bench.files.atomic import write_json
 from bench.experiment.matrix import DEFAULT_MATRIX, MatrixError, expand, load_matrix
 
 REPO = Path(__file__).resolve().parents[1]
-STUDY_RESULTS = REPO / "results" / "study"
-STUDY_TABLES = REPO / "tables" / "study"
 COMPARED = (".md", ".tex")          # the figures (PNG) depend on the matplotlib version: not compared
-RERENDER = "python -m bench.aggregate --profile study"
 
 
 def _tables(folder: Path) -> dict:
@@ -35,7 +32,7 @@ def _snapshot(folder: Path) -> dict:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def rerender_problems(results: Path, tables: Path, out: Path, monkeypatch) -> list[str]:
+def rerender_problems(results: Path, tables: Path, out: Path, monkeypatch, profile: str = "study") -> list[str]:
     """What differs between the committed tables (.md, .tex) and their re-rendering from `results`
     into `out`; [] when identical. Fails if rendering touches `results`."""
     committed = _tables(tables)
@@ -45,7 +42,7 @@ def rerender_problems(results: Path, tables: Path, out: Path, monkeypatch) -> li
     monkeypatch.setattr(bench.report.figures, "plot_gains", lambda view, path: None)
     monkeypatch.setattr(bench.report.figures, "plot_curves", lambda view, path: None)
     before = _snapshot(results)
-    assert aggregate.main(["--profile", "study", "--results", str(results), "--tables", str(out),
+    assert aggregate.main(["--profile", profile, "--results", str(results), "--tables", str(out),
                            "--matrix", str(DEFAULT_MATRIX)]) == 0
     assert _snapshot(results) == before, f"rendering changed {results}"
     rendered = _tables(out)
@@ -59,13 +56,15 @@ def rerender_problems(results: Path, tables: Path, out: Path, monkeypatch) -> li
     return problems
 
 
-def test_committed_study_tables_re_render_identically(tmp_path, monkeypatch):
-    if not list(STUDY_RESULTS.glob("*.json")):
-        pytest.skip("results/study/ holds no records yet: no committed study table to re-render")
+@pytest.mark.parametrize("profile", ["study", "converged"])
+def test_committed_tables_re_render_identically(tmp_path, monkeypatch, profile):
+    results, tables = REPO / "results" / profile, REPO / "tables" / profile
+    if not list(results.glob("*.json")):
+        pytest.skip(f"results/{profile}/ holds no records yet: no committed table to re-render")
     monkeypatch.chdir(tmp_path)                     # nothing may depend on the working directory
-    problems = rerender_problems(STUDY_RESULTS, STUDY_TABLES, tmp_path / "tables", monkeypatch)
-    assert not problems, (f"tables/study/ is stale; run `{RERENDER}` and commit tables/study/:\n"
-                          + "\n".join(problems))
+    problems = rerender_problems(results, tables, tmp_path / "tables", monkeypatch, profile)
+    assert not problems, (f"tables/{profile}/ is stale; run `python -m bench.aggregate --profile "
+                          f"{profile}` and commit tables/{profile}/:\n" + "\n".join(problems))
 
 
 def _study_records(folder: Path) -> None:
