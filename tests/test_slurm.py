@@ -283,7 +283,10 @@ def wait_for(predicate, seconds, what):
 
 
 def test_smoke_matrix_through_slurm_requeue_resumes_to_the_same_metrics(slurm, tmp_path, capsys):
-    matrix = one_block_matrix(tmp_path, ["Original", "+CDC", "+INN"], recipe={"iterations": 300})
+    # long enough runs (a few seconds each) that the waiting command, however slowly it starts,
+    # still finds them queued or running
+    iterations = 1500
+    matrix = one_block_matrix(tmp_path, ["Original", "+CDC", "+INN"], recipe={"iterations": iterations})
     plain, cdc, inn = specs_of(matrix)
     results, checkpoints = tmp_path / "results", tmp_path / "checkpoints"
     common = ["--matrix", str(matrix), "--device", "cpu", "--threads", "1", "--no-render", "--quiet"]
@@ -323,7 +326,7 @@ def test_smoke_matrix_through_slurm_requeue_resumes_to_the_same_metrics(slurm, t
     assert resumed["status"] == "ok" and resumed["slurm"]["attempt"] >= 2
     log = layout.run_log(cdc.key).read_text()
     starts = [int(line.rsplit(" ", 1)[1]) for line in log.splitlines() if "resumes from iteration" in line]
-    assert starts and 0 < starts[0] < 300, log  # resumed from the checkpoint, not from scratch
+    assert starts and 0 < starts[0] < iterations, log  # resumed from the checkpoint, not from scratch
     assert json.loads(Layout(results).result(plain.key).read_text())["status"] == "ok"
     cancelled = json.loads(Layout(results).result(inn.key).read_text())
     assert cancelled["status"] == "failed" and "CANCELLED" in cancelled["error"]
