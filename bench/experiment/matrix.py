@@ -281,15 +281,20 @@ def with_budget(profile: dict, baseline: str) -> dict:
             "evaluation": {**profile.get("evaluation", {}), **budget.get("evaluation", {})}}
 
 
-def profile_note_with_budgets(m: dict, profile: str) -> str:
-    """The profile's note as the tables print it, followed by each baseline's budget and label."""
-    spec = m["profiles"].get(profile) or {}
-    parts = [spec.get("note", "")]
-    for baseline, budget in (spec.get("budgets") or {}).items():
+def budget_sentences(m: dict, profile: str) -> list[str]:
+    """One sentence per baseline budget of the profile: its iterations and its label."""
+    out = []
+    for baseline, budget in ((m["profiles"].get(profile) or {}).get("budgets") or {}).items():
         iterations = budget.get("recipe", {}).get("iterations")
         text = f"{baseline}: {iterations} iterations" if iterations else baseline
-        parts.append(f"Budget, {text}" + (f" ({budget['label']})" if budget.get("label") else "") + ".")
-    return " ".join(p for p in parts if p)
+        out.append(f"Budget, {text}" + (f" ({budget['label']})" if budget.get("label") else "") + ".")
+    return out
+
+
+def profile_note_with_budgets(m: dict, profile: str) -> str:
+    """The profile's note as the tables print it, followed by each baseline's budget and label."""
+    note = (m["profiles"].get(profile) or {}).get("note", "")
+    return " ".join(p for p in [note, *budget_sentences(m, profile)] if p)
 
 
 def _validate_table(at: str, m: dict, table, baselines):

@@ -178,11 +178,12 @@ class Profile:
     blocks: list
     records: list
     lam: object             # the lambda of a row without +lambda(...) (matrix.profile_lambda)
+    budgets: tuple = ()     # the profile's per-baseline budgets, a sentence each (matrix.budget_sentences)
 
 
 def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=None) -> Profile:
     """The profile's records in `results`, judged by the aggregate's own code (nothing written)."""
-    from bench.experiment.matrix import expand, profile_lambda
+    from bench.experiment.matrix import budget_sentences, expand, profile_lambda
 
     warn = warn or (lambda message: None)
     entries = expand(matrix, tables=list(matrix["tables"]), profile=name, seeds=[0])
@@ -195,7 +196,8 @@ def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=N
                          default_lambda=profile_lambda(matrix, name), judgements=judgements)
              for t in tables_with_results(entries, groups)]
     blocks = make_blocks(judgements, views, standins, tuple(matrix["tables"]))
-    return Profile(name, repo_relative(results), seeds, views, blocks, records, profile_lambda(matrix, name))
+    return Profile(name, repo_relative(results), seeds, views, blocks, records, profile_lambda(matrix, name),
+                   tuple(budget_sentences(matrix, name)))
 
 
 def make_blocks(judgements: dict, views: list, standins: dict, order: tuple = ()) -> list[FamilyBlock]:
@@ -825,8 +827,9 @@ def converged_section(converged: Profile | None, study: Profile) -> list[str]:
             "[docs/doubling.md](doubling.md).")]
     lines += [para(f"Records in `{converged.results}/` ({budget_text(converged)}), judged as the "
                    "study's are; its budget and data: [docs/study.md](study.md), \"The converged "
-                   "profile\". Each block's second table sets every configuration's gain at "
-                   "convergence beside its study gain:"), "", *budget_legend(converged, study), "",
+                   "profile\". " + " ".join(converged.budgets) + " Each block's second table sets "
+                   "every configuration's gain at convergence beside its study gain:"), "",
+              *budget_legend(converged, study), "",
               *counts_table(converged)]
     for block in converged.blocks:
         if block.run:
@@ -876,7 +879,8 @@ def converged_short(converged: Profile | None, study: Profile) -> list[str]:
     both = ", ".join(f"{label} {n}" for label, n in labels.items() if n)
     return [bullet(f"**At convergence** (profile `converged`, {budget_text(converged)}, finite "
                    f"stand-ins; [below](#the-converged-profile)): {run} configurations measured; "
-                   f"verdicts before adjustment: {shown}. Beside their study gains: {both}."), ""]
+                   f"verdicts before adjustment: {shown}. Beside their study gains: {both}. "
+                   + " ".join(converged.budgets)), ""]
 
 
 # ----- entry point -----------------------------------------------------------------------------
