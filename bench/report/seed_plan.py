@@ -51,22 +51,31 @@ def plan_rows(entries, groups: dict, published: dict, target: float, floor: int,
     return rows
 
 
-def block_runs(profile: str = "converged", tables=("1", "2", "3"), from_profile: str = "study",
-               target: float = 0.05, floor: int = 4, cap: int = 12) -> dict:
+TARGET, FLOOR, CAP = 0.05, 4, 12   # dB half-width aimed at; fewest and most seeds a row gets
+
+
+def plan_from_profile(matrix: dict, from_profile: str, target: float = TARGET, floor: int = FLOOR,
+                      cap: int = CAP) -> list[tuple]:
+    """plan_rows for every configuration the matrix plans, from `from_profile`'s committed records."""
+    from bench.experiment.matrix import expand, profile_folder
+
+    entries = expand(matrix, tables=list(matrix["tables"]), profile=from_profile, seeds=[0])
+    results = default_folders(None, None, profile_folder(matrix, from_profile))[0]
+    return plan_rows(entries, group_by_config(load_results(results)), load_published(), target, floor, cap)
+
+
+def block_runs(profile: str = "converged", tables=("1", "2", "3"), from_profile: str = "study") -> dict:
     """(baseline, data set name) -> runs the plan gives `profile`'s block in `tables`: each
     configuration at its planned seeds, Original at its largest row's (pairs complete)."""
-    from bench.experiment.matrix import expand, load_matrix, profile_folder
+    from bench.experiment.matrix import expand, load_matrix
 
     matrix = load_matrix()
-    plan_entries = expand(matrix, tables=list(matrix["tables"]), profile=from_profile, seeds=[0])
-    results = default_folders(None, None, profile_folder(matrix, from_profile))[0]
-    plan = {(r[0], r[1], r[2]): r[5] for r in plan_rows(plan_entries, group_by_config(load_results(results)),
-                                                        load_published(), target, floor, cap)}
+    plan = {(r[0], r[1], r[2]): r[5] for r in plan_from_profile(matrix, from_profile)}
     seeds: dict = {}
     for e in expand(matrix, tables=[t for t in matrix["tables"] if str(t) in tables], profile=profile, seeds=[0]):
         if e.label != REFERENCE_LABEL:
             block = seeds.setdefault((e.spec.baseline, e.spec.data.name), {})
-            block[e.config_key] = plan.get((e.model, e.dataset, e.label), floor)
+            block[e.config_key] = plan.get((e.model, e.dataset, e.label), FLOOR)
     return {block: sum(rows.values()) + max(rows.values()) for block, rows in seeds.items()}
 
 
@@ -91,22 +100,18 @@ def render_seed_plan(rows: list[tuple], source: str, target: float, floor: int, 
 
 
 def main(argv=None) -> int:
-    from bench.experiment.matrix import expand, load_matrix, profile_folder
+    from bench.experiment.matrix import load_matrix
 
     parser = argparse.ArgumentParser(prog="python -m bench.report.seed_plan",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--from-profile", default="study")
-    parser.add_argument("--target", type=float, default=0.05)
-    parser.add_argument("--cap", type=int, default=12)
-    parser.add_argument("--floor", type=int, default=4)
+    parser.add_argument("--target", type=float, default=TARGET)
+    parser.add_argument("--cap", type=int, default=CAP)
+    parser.add_argument("--floor", type=int, default=FLOOR)
     parser.add_argument("--out", help="write the plan here instead of printing it")
     args = parser.parse_args(argv)
-    matrix = load_matrix()
-    entries = expand(matrix, tables=list(matrix["tables"]), profile=args.from_profile, seeds=[0])
-    results = default_folders(None, None, profile_folder(matrix, args.from_profile))[0]
-    groups = group_by_config(load_results(results))
-    text = render_seed_plan(plan_rows(entries, groups, load_published(), args.target, args.floor, args.cap),
-                            args.from_profile, args.target, args.floor, args.cap)
+    rows = plan_from_profile(load_matrix(), args.from_profile, args.target, args.floor, args.cap)
+    text = render_seed_plan(rows, args.from_profile, args.target, args.floor, args.cap)
     if args.out:
         write_text(args.out, text)
     else:
