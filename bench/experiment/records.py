@@ -13,6 +13,8 @@ records stay readable; where present, each must have its declared type.
 """
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any, Literal, TypedDict
 
 from .spec import RunSpec
@@ -25,7 +27,7 @@ RECORD_FIELDS = ("key", "config_key", "status", "spec")
 # because one key is the word lambda, a Python keyword.
 Measurement = TypedDict("Measurement", {
     "metrics": dict,                  # {"mean": {metric: value}, "nan": {...}, "per_image": {...}}
-    "curve": dict,                    # the training-loss summary and validation points
+    "curve": dict | None,             # the training-loss summary and validation points
     "lambda": float | None, "calibration": dict | None,
     "iterations": int, "epoch_iterations": int | None, "train_images": int | None,
     "val_images": int, "parameters": int, "evaluated_weights": Literal["model", "ema"],
@@ -61,17 +63,22 @@ class Record(_RecordBase, Measurement, total=False):
     migrated_from: str | None   # the key of the legacy record it replaces (legacy_records)
 
 
-# Types of the optional fields, checked where present (None allowed where the type says so).
-_NUMBER = (int, float)
-OPTIONAL_TYPES: dict[str, tuple] = {
-    "error": (str, type(None)), "device": (str, type(None)), "cpu": (dict,), "versions": (dict,),
-    "git_commit": (str, type(None)), "finished_at": (str,), "history": (list,), "slurm": (dict,),
-    "migrated_from": (str, type(None)),
-    "metrics": (dict,), "curve": (dict, type(None)), "lambda": (*_NUMBER, type(None)),
-    "calibration": (dict, type(None)), "iterations": (int,), "epoch_iterations": (int, type(None)),
-    "train_images": (int, type(None)), "val_images": (int,), "parameters": (int,),
-    "evaluated_weights": (str,), "threads": (int,), "wall_time_s": _NUMBER,
-}
+def _json_types(hint) -> tuple:
+    """The JSON value types a field's annotation allows: a float may be written as an integer,
+    a Literal is its values' type, a generic (list[Attempt]) its container."""
+    if hint is float:
+        return (int, float)
+    if typing.get_origin(hint) is Literal:
+        return tuple(dict.fromkeys(type(v) for v in typing.get_args(hint)))
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return tuple(t for arg in typing.get_args(hint) for t in _json_types(arg))
+    return (typing.get_origin(hint) or hint,)
+
+
+# Types of the optional fields, checked where present: read off Record's annotations.
+OPTIONAL_TYPES: dict[str, tuple] = {name: _json_types(hint)
+                                    for name, hint in typing.get_type_hints(Record).items()
+                                    if name not in RECORD_FIELDS}
 
 
 def record_problem(record: Any) -> str | None:
