@@ -79,3 +79,51 @@ def test_an_autocast_run_is_its_own_block_beside_its_fp32_twin():
     assert set(blocks) == {("dncnn", "finite_sidd"), ("dncnn (bf16)", "finite_sidd")}
     text = doubling.render_doubling_page(blocks, {("dncnn", "finite_sidd"): 10})
     assert "### dncnn (bf16) on finite_sidd" in text and text.count("(10) |") == 2
+
+
+def test_a_recipe_variant_regime_is_its_own_block_and_never_doubles_into_the_plain_one():
+    plain = records(27.0, 0.0, 0.1, 4000) + records(27.6, 0.0, 0.1, 8000)
+    lr = records(27.7, 0.0, 0.1, 4000)
+    for r in lr:
+        r["spec"]["profile"] = "regime-converged-4k-lr2x"
+    blocks = doubling.collect(plain + lr, "converged")
+    assert set(blocks) == {("dncnn", "finite_sidd"), ("dncnn (lr2x)", "finite_sidd")}
+    text = doubling.render_doubling_page(blocks, {("dncnn", "finite_sidd"): 10})
+    assert "| converged-4k-lr2x (4000) | 27.705 (4) |" in text and "the rule decides plain blocks only" in text
+    assert set(doubling.decisions(blocks, {("dncnn", "finite_sidd"): 10})) == {("dncnn", "finite_sidd")}
+
+
+def summaries_of(*parts):
+    blocks = doubling.collect([r for part in parts for r in part], "converged")
+    return {b: doubling.budget_summary(rows) for b, rows in blocks[("dncnn", "finite_sidd")].items()}
+
+
+def test_the_rule_converges_measures_next_or_takes_the_longest_affordable_budget():
+    # record() makes s/run 10 s per 1000 iterations: at 100 planned runs, 1k costs 0.28 core-h
+    passing = summaries_of(records(27.0, 0.0, 0.2, 1000), records(27.5, 0.0, 0.05, 2000),
+                           records(27.52, 0.0, 0.05, 4000))
+    assert doubling.budget_by_rule(passing, 100)[:2] == (doubling.CONVERGED, 2000)
+    rising = summaries_of(records(27.0, 0.0, 0.2, 1000), records(27.5, 0.0, 0.05, 2000))
+    assert doubling.budget_by_rule(rising, 100)[:2] == (doubling.MEASURE_NEXT, 4000)
+    kind, iterations, why = doubling.budget_by_rule(rising, 2000, cap=12.0)   # 4k would cost ~22 core-h
+    assert (kind, iterations) == (doubling.LONGEST_AFFORDABLE, 2000) and "+0.5" in why
+    assert doubling.budget_by_rule(passing, None)[:2] == (doubling.MEASURE_NEXT, None)
+    assert "undecided" in doubling.rule_sentence(doubling.budget_by_rule(rising, 100))
+
+
+def test_the_converged_profiles_budgets_follow_the_rule_on_the_committed_records():
+    from pathlib import Path
+
+    from bench.experiment.matrix import load_matrix
+    from bench.report.loading import load_results
+
+    root = Path(__file__).resolve().parents[1]
+    decided = doubling.decisions(doubling.collect(load_results(root / "results" / "power"), "converged"),
+                                 doubling.block_runs("converged"))
+    budgets = load_matrix()["profiles"]["converged"].get("budgets", {})
+    for baseline, budget in budgets.items():
+        kinds = {(kind, it) for (b, _), (kind, it, _) in decided.items() if b == baseline}
+        assert kinds == {(doubling.CONVERGED, budget["recipe"]["iterations"])} or \
+            kinds == {(doubling.LONGEST_AFFORDABLE, budget["recipe"]["iterations"])}, (baseline, kinds)
+        (kind, _), = kinds
+        assert budget["label"].startswith("longest affordable budget") == (kind == doubling.LONGEST_AFFORDABLE)

@@ -9,12 +9,16 @@ prints the tables, or writes them to --out (docs/doubling.md is this file for th
 records of results/power, re-rendered by a test).
 A budget B passes when, doubled, Original's mean PSNR moves by less than MOVE_DB and every row's
 paired gain by less than its own 95% half-width at 2B; the converged budget is the smallest B
-that passes (docs/study.md, "The converged budget"). A doubled budget whose Original scores
-lower is past Original's peak (finite data: the final weights are evaluated, as published).
+that passes (docs/study.md, "The converged budget"), unless its block would cost more than
+CAP_CORE_H on this CPU; then the longest budget measured under the cap is used, labelled (the
+sentence under each table, `budget_by_rule`, which the converged profile's `budgets` must agree
+with: tests/test_doubling.py). A doubled budget whose Original scores lower is past Original's
+peak (finite data: the final weights are evaluated, as published).
 """
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 from collections import defaultdict
@@ -29,6 +33,12 @@ from .seed_plan import block_runs
 
 MOVE_DB = 0.05           # Original's PSNR may move by less than this when the budget doubles
 NULL_LAMBDA = 1e-4
+CAP_CORE_H = 20.0        # most core-hours one Tables 1-3 block may take on this CPU (docs/study.md: our decision)
+REGIME = re.compile(r"(?P<budget>\d+k)(?:-(?P<variant>[\w.]+))?$")
+
+CONVERGED = "converged"
+LONGEST_AFFORDABLE = "longest affordable"
+MEASURE_NEXT = "measure next"
 
 
 def row_label(spec: dict) -> str:
@@ -42,18 +52,21 @@ def row_label(spec: dict) -> str:
 
 
 def collect(records: list[dict], base: str) -> dict:
-    """(baseline, data set) -> (iterations, regime) -> row -> seed -> record (finished runs). A run
-    under autocast is its own block, "<baseline> (bf16)", beside its fp32 twin: whether the cheaper
-    step trains to the same place is read off the two blocks at the same budget."""
+    """(block, data set) -> (iterations, regime) -> row -> seed -> record (finished runs). A run
+    under autocast, or under a recipe variant (a regime `<base>-<budget>-<variant>`, e.g. a larger
+    learning rate), is its own block, "<baseline> (bf16)" or "<baseline> (lr2x)", beside its plain
+    twin: whether it trains to the same place, or further, is read off the two blocks at the same
+    budget, and doubling is only ever checked within one block."""
     out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
     for record in records:
         spec = record["spec"]
-        if record["status"] != "ok" or not spec.get("profile", "").startswith(f"regime-{base}-"):
+        profile = spec.get("profile", "")
+        match = REGIME.match(profile[len(f"regime-{base}-"):]) if profile.startswith(f"regime-{base}-") else None
+        if record["status"] != "ok" or match is None:
             continue
-        amp = spec.get("amp", "off")
-        block = (spec["baseline"] + ("" if amp == "off" else f" ({amp})"), spec["data"]["name"])
-        regime = spec["profile"][len("regime-"):]
-        out[block][(record["iterations"], regime)][row_label(spec)][spec["seed"]] = record
+        tags = [t for t in (spec.get("amp", "off"), match["variant"]) if t and t != "off"]
+        block = (spec["baseline"] + (f" ({', '.join(tags)})" if tags else ""), spec["data"]["name"])
+        out[block][(record["iterations"], profile[len("regime-"):])][row_label(spec)][spec["seed"]] = record
     return out
 
 
@@ -97,6 +110,64 @@ def doubling_check(low: dict, high: dict) -> tuple[bool, list[str]]:
     return not why, why
 
 
+def block_core_hours(summary: dict, runs: int | None) -> float | None:
+    """What the whole block would take at this budget: s/run times its planned runs."""
+    return None if summary["seconds"] is None or runs is None else summary["seconds"] * runs / 3600
+
+
+def budget_by_rule(summaries: dict, runs: int | None, cap: float = CAP_CORE_H) -> tuple[str, int | None, str]:
+    """(decision, iterations, why) for one block, `summaries` by (iterations, regime). The
+    smallest budget that passes its doubling and whose block fits the cap is CONVERGED. Otherwise,
+    while the next doubling of the largest budget measured would still fit the cap (its s/run
+    taken as twice the last), MEASURE_NEXT; else the largest budget measured under the cap is the
+    LONGEST_AFFORDABLE. Without the block's planned runs nothing is decided."""
+    by_budget = {b[0]: s for b, s in sorted(summaries.items())}
+    measured = [b for b, s in by_budget.items() if s["original"] is not None]
+    if not measured or runs is None:
+        return MEASURE_NEXT, None, "nothing to decide on yet"
+    cost = {b: block_core_hours(by_budget[b], runs) for b in measured}
+    for b in measured:
+        if 2 * b in by_budget and doubling_check(by_budget[b], by_budget[2 * b])[0] and cost[b] <= cap:
+            return CONVERGED, b, f"doubling {b} moved nothing beyond the rule"
+    top = measured[-1]
+    if 2 * top not in by_budget and 2 * cost[top] <= cap:
+        return MEASURE_NEXT, 2 * top, (f"{top} did not pass or is unchecked, and {2 * top} would cost "
+                                       f"about {2 * cost[top]:.1f} core-h for the block, within the cap of {cap:g}")
+    affordable = [b for b in measured if cost[b] <= cap]
+    if not affordable:
+        return LONGEST_AFFORDABLE, None, f"no budget measured fits the cap of {cap:g} core-h"
+    best = affordable[-1]
+    over = 2 * best if 2 * best in by_budget else None
+    beyond = (f"{over} costs {cost[over]:.1f} core-h for the block" if over is not None and over in cost
+              else f"{2 * best} would cost about {2 * cost[best]:.1f} core-h for the block")
+    moved = ""
+    if over is not None and by_budget[over]["original"] is not None:
+        moved = f"; Original moved {by_budget[over]['original'] - by_budget[best]['original']:+.3f} dB from {best} to {over}"
+    else:
+        lower = [b for b in measured if b < best]
+        if lower:
+            moved = (f"; Original moved {by_budget[best]['original'] - by_budget[lower[-1]]['original']:+.3f} dB "
+                     f"from {lower[-1]} to {best}")
+    return LONGEST_AFFORDABLE, best, f"not converged: {beyond}, over the cap of {cap:g}{moved}"
+
+
+def decisions(blocks: dict, block_runs: dict) -> dict:
+    """(baseline, data set) -> budget_by_rule, for every plain block (no variant, no autocast)."""
+    return {(baseline, data): budget_by_rule({b: budget_summary(rows) for b, rows in budgets.items()},
+                                             block_runs.get((baseline, data)))
+            for (baseline, data), budgets in blocks.items() if " (" not in baseline}
+
+
+def rule_sentence(decision: tuple[str, int | None, str]) -> str:
+    kind, iterations, why = decision
+    if kind == MEASURE_NEXT:
+        return f"**By the rule:** undecided; measure {iterations} next ({why})." if iterations else \
+            f"**By the rule:** undecided ({why})."
+    if iterations is None:
+        return f"**By the rule:** {kind}: none ({why})."
+    return f"**By the rule:** {kind} at {iterations} iterations ({why})."
+
+
 def gain_interval_text(gain) -> str:
     return "-" if gain is None else f"{gain[0]:+.3f} ± {gain[1]:.3f} (n={gain[2]})"
 
@@ -115,7 +186,8 @@ def render_doubling_page(blocks: dict, block_runs: dict | None = None) -> str:
         lines += [f"### {baseline} on {data}", "", "| " + " | ".join(header) + " |",
                   "|---" * len(header) + "|"]
         order = list(summaries)
-        for i, budget in enumerate(order):
+        runs = block_runs.get((baseline.split(" ")[0], data))       # a variant's block costs its runs too
+        for budget in order:
             s = summaries[budget]
             doubled = [b for b in order if b[0] == 2 * budget[0]]
             nxt = summaries[doubled[0]] if doubled else None
@@ -124,12 +196,15 @@ def render_doubling_page(blocks: dict, block_runs: dict | None = None) -> str:
             original = "-" if s["original"] is None else f"{s['original']:.3f} ({s['n']})"
             cost = "-" if s["seconds"] is None else f"{s['seconds'] * s['runs'] / 3600:.2f}"
             seconds = "-" if s["seconds"] is None else f"{s['seconds']:.0f}"
-            runs = block_runs.get((baseline.split(" ")[0], data))   # a bf16 twin costs its runs too
-            block = "-" if s["seconds"] is None or runs is None else f"{s['seconds'] * runs / 3600:.1f} ({runs})"
+            block_cost = block_core_hours(s, runs)
+            block = "-" if block_cost is None else f"{block_cost:.1f} ({runs})"
             cells = ([f"{budget[1]} ({budget[0]})", original]
                      + [gain_interval_text(s["gains"].get(l)) for l in labels] + [seconds, cost, block, check])
             lines.append("| " + " | ".join(cells) + " |")
-        lines.append("")
+        variant = " (" in baseline
+        lines += ["", f"A variant of {baseline.split(' ')[0]}'s recipe: read it beside the plain block at the same "
+                  "budget; the rule decides plain blocks only." if variant
+                  else rule_sentence(budget_by_rule(summaries, runs)), ""]
     return "\n".join(lines) if lines else "no converged-regime records found\n"
 
 
@@ -199,7 +274,9 @@ def document(blocks: dict, base: str, block_runs: dict | None = None) -> str:
             "of a run (1 thread, two runs sharing 2 cores); core-h (block) is what the baseline's "
             "whole Tables 1-3 block would take at that budget, s/run times its planned runs (in "
             "brackets: every configuration at its seeds of docs/seed_plan.md, Original at its "
-            "largest row's). Drawn by the same command with "
+            f"largest row's). The sentence under each table applies the rule with a cap of {CAP_CORE_H:g} "
+            "core-h per block (a budget's s/run taken as twice the one below when not yet measured); "
+            "the converged profile's `budgets` in matrix.yaml follow it. Drawn by the same command with "
             "`--figure docs/figures/doubling.png`: ![Original and the gains by budget]"
             "(figures/doubling.png)\n\n" + render_doubling_page(blocks, block_runs))
 
