@@ -75,7 +75,7 @@ def parse_run_args(argv=None):
 
 def _add_selection(parser) -> None:
     """What to run: tables, models, rows, profile, seeds, device, precision, data."""
-    from .experiment.spec import AMP_MODES
+    from .experiment.spec import AMP_MODES, MEMORY_FORMATS
 
     parser.add_argument("--table", action="append", metavar="ID",
                         help="table id, e.g. 1 or controls (repeatable; listed below); default: every table")
@@ -100,6 +100,10 @@ def _add_selection(parser) -> None:
                         "profile refuses to fall back to the CPU) | cpu | cuda | cuda:N")
     parser.add_argument("--amp", default="off", choices=AMP_MODES,
                         help="mixed precision (autocast) dtype (default: off, the published fp32 recipes)")
+    parser.add_argument("--memory-format", default="contiguous", choices=MEMORY_FORMATS,
+                        help="the network's and its inputs' layout: channels_last speeds up some networks' "
+                             "convolutions on a CPU (docs/study.md, \"A cheaper converged step\"); in each "
+                             "run's key, since it changes the arithmetic's order (default: contiguous)")
     parser.add_argument("--data-root", action="append", metavar="DIR|NAME=DIR",
                         help="folder of the real data sets (SIDD/, LOL/, WV2_data/, GF2_data/), or one set's "
                              "folder as sidd=DIR, lol=DIR, wv2=DIR, gf2=DIR (repeatable; paper profile only)")

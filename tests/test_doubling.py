@@ -72,13 +72,16 @@ def test_a_row_not_yet_run_at_the_doubled_budget_does_not_pass():
 
 def test_an_autocast_run_is_its_own_block_beside_its_fp32_twin():
     fp32 = records(27.0, 0.0, 0.1, 1000)
-    bf16 = records(26.9, 0.0, 0.1, 1000)
+    bf16, last = records(26.9, 0.0, 0.1, 1000), records(27.0, 0.0, 0.1, 1000)
     for r in bf16:
         r["spec"]["amp"] = "bf16"
-    blocks = doubling.collect(fp32 + bf16, "converged")
-    assert set(blocks) == {("dncnn", "finite_sidd"), ("dncnn (bf16)", "finite_sidd")}
+    for r in last:
+        r["spec"]["memory_format"] = "channels_last"
+    blocks = doubling.collect(fp32 + bf16 + last, "converged")
+    assert set(blocks) == {("dncnn", "finite_sidd"), ("dncnn (bf16)", "finite_sidd"),
+                           ("dncnn (channels_last)", "finite_sidd")}
     text = doubling.render_doubling_page(blocks, {("dncnn", "finite_sidd"): 10})
-    assert "### dncnn (bf16) on finite_sidd" in text and text.count("(10) |") == 2
+    assert "### dncnn (bf16) on finite_sidd" in text and text.count("(10) |") == 3
 
 
 def test_a_recipe_variant_regime_is_its_own_block_and_never_doubles_into_the_plain_one():

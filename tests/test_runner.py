@@ -214,6 +214,19 @@ def test_amp_bf16_on_cpu_is_its_own_run(tmp_path):
     assert all(torch.isfinite(torch.tensor(v)) for v in record["metrics"]["mean"].values())
 
 
+def test_channels_last_is_its_own_run_and_trains_as_the_contiguous_one_within_rounding(tmp_path):
+    matrix = tiny_matrix(tmp_path, rows=("+CDC",), iterations=4)
+    (spec,) = specs_of(matrix)
+    assert _main(tmp_path, matrix, "--no-render") == 0
+    assert _main(tmp_path, matrix, "--memory-format", "channels_last", "--no-render") == 0
+    last = replace(spec, memory_format="channels_last")
+    assert last.key != spec.key
+    contiguous, record = _record(tmp_path, spec), _record(tmp_path, last)
+    assert record["status"] == "ok" and record["spec"]["memory_format"] == "channels_last"
+    for metric, value in contiguous["metrics"]["mean"].items():    # same run up to float reordering
+        assert abs(record["metrics"]["mean"][metric] - value) < 1e-2 * max(1.0, abs(value)), metric
+
+
 def test_final_weights_kept_on_request_not_for_smoke_by_default(tmp_path):
     from baselines import build_baseline
 

@@ -65,6 +65,7 @@ def test_a_new_defaulted_field_changes_no_key(cdc):
     ("lr", lambda s: replace(s, recipe=replace(s.recipe, lr=s.recipe.lr * 2))),
     ("seed", lambda s: replace(s, seed=s.seed + 1)),
     ("amp", lambda s: replace(s, amp="bf16")),
+    ("memory format", lambda s: replace(s, memory_format="channels_last")),   # reorders the arithmetic
     ("loader workers", lambda s: replace(s, loader_workers=4)),   # their RNG streams change the crops
     ("CDC padding", lambda s: replace(s, auxiliary=replace(
         s.auxiliary, options=pairs({**dict(s.auxiliary.options), "padding": "replicate"})))),

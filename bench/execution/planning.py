@@ -104,8 +104,10 @@ def resolve_execution(args):
 
 
 def with_execution(entry, args, workers: int):
-    """The entry's spec with the options that change its numbers: amp, loader workers, determinism."""
-    spec = replace(entry.spec, amp=args.amp, loader_workers=workers, deterministic=args.deterministic)
+    """The entry's spec with the options that change its numbers: amp, memory format, loader
+    workers, determinism."""
+    spec = replace(entry.spec, amp=args.amp, memory_format=args.memory_format, loader_workers=workers,
+                   deterministic=args.deterministic)
     return replace(entry, spec=spec, key=spec.key, config_key=spec.config_key)
 
 

@@ -393,7 +393,7 @@ def _recipe(baseline_cls, profile: dict) -> Recipe:
     return replace(baseline_cls.recipe, **changes)
 
 
-def _baseline_options(profile: dict, baseline: str, baseline_cls) -> dict:
+def profile_baseline_options(profile: dict, baseline: str, baseline_cls) -> dict:
     options = profile.get("baseline_options", {})
     if options == "smoke":
         return dict(baseline_cls.SMOKE_OVERRIDES)
@@ -422,7 +422,7 @@ def build_spec(m: dict, model: str, dataset: str, label: str, profile_name: str,
         task=ds["task"], data=DataSpec(source["name"], pairs({**profile.get("dataset_options", {}),
                                                                **source.get("options", {})})),
         baseline=baseline, recipe=_recipe(baseline_cls, profile), evaluation=evaluation, seed=seed,
-        auxiliary=auxiliary, baseline_options=pairs(_baseline_options(profile, baseline, baseline_cls)),
+        auxiliary=auxiliary, baseline_options=pairs(profile_baseline_options(profile, baseline, baseline_cls)),
         profile=profile_name,
     )
 
@@ -524,5 +524,5 @@ def unique_specs(entries) -> list[RunSpec]:
 
 
 __all__ = ["AMP_MODES", "DEFAULT_MATRIX", "DEFAULT_SEEDS", "Entry", "MatrixError", "build_spec", "did_you_mean",
-           "expand", "load_matrix", "parse_label", "profile_folder", "profile_lambda", "profile_seeds", "table_id",
-           "unique_specs"]
+           "expand", "load_matrix", "parse_label", "profile_baseline_options", "profile_folder", "profile_lambda",
+           "profile_seeds", "table_id", "unique_specs"]

@@ -27,6 +27,7 @@ from baselines.base import Recipe, Schedule
 # Fields of these names hold keyword options as sorted (name, value) pairs (hashable dicts).
 PAIR_FIELDS = ("options", "baseline_options")
 AMP_MODES = ("off", "bf16", "fp16")
+MEMORY_FORMATS = ("contiguous", "channels_last")   # the network's and its inputs' tensor layout
 SSIM_STYLES = ("basicsr", "matlab")
 NIQE_CONVERSIONS = ("y", "gray")
 DISTANCES = ("l1", "l2")
@@ -116,6 +117,7 @@ class RunSpec:
     auxiliary: AuxiliarySpec | None = None      # None: the "Original" row (plain pixel loss)
     baseline_options: tuple[tuple[str, object], ...] = ()
     amp: str = "off"                            # autocast dtype: off | bf16 | fp16
+    memory_format: str = "contiguous"           # contiguous | channels_last (faster convolutions on some CPUs)
     loader_workers: int = 0                     # data-loader processes: their RNG streams change the crops
     deterministic: bool = False                 # deterministic algorithms (cuDNN, CUDA kernels): --deterministic
     profile: str = not_in_key("")
@@ -226,5 +228,5 @@ def _convert(hint, value, where: str):
 
 
 __all__ = ["AuxiliarySpec", "DataSpec", "EvalSpec", "Recipe", "RunSpec", "Schedule", "config_key", "pairs",
-           "spec_hash", "AMP_MODES", "SSIM_STYLES", "NIQE_CONVERSIONS", "DISTANCES", "RECIPE_LOSS_NAMES",
+           "spec_hash", "AMP_MODES", "MEMORY_FORMATS", "SSIM_STYLES", "NIQE_CONVERSIONS", "DISTANCES", "RECIPE_LOSS_NAMES",
            "DEFAULT_LAMBDA", "check_recipe_loss", "check_schedule", "term_lambda"]

@@ -140,12 +140,13 @@ def make_batch(net, setting: Setting, device: torch.device):
 
 
 # --------------------------------------------------------------------------- one training step
-def training_run(net, term, target: torch.Tensor, amp: str = "off") -> train.Run:
+def training_run(net, term, target: torch.Tensor, amp: str = "off", memory_format: str = "contiguous") -> train.Run:
     """The state ``train.train_step`` steps (bench/training/train.py's ``Run``) for ``net`` with the
     auxiliary ``term`` (or none): the recipe's optimizer, schedule, pixel loss and clipping, the
-    term at lambda PRIOR_WEIGHT, autocast to ``amp``. No data stream: the step is fed one batch."""
+    term at lambda PRIOR_WEIGHT, autocast to ``amp``, inputs in ``memory_format`` (the network's
+    own layout is the caller's). No data stream: the step is fed one batch."""
     recipe = replace(net.recipe, epoch_iterations=net.recipe.epoch_iterations or EPOCH_ITERATIONS)
-    spec = SimpleNamespace(task=net.task, recipe=recipe, amp=amp,
+    spec = SimpleNamespace(task=net.task, recipe=recipe, amp=amp, memory_format=memory_format,
                            auxiliary=None if term is None else SimpleNamespace(lam=PRIOR_WEIGHT))
     optimizer = train.build_optimizer(spec, net.parameters())
     scheduler = build_scheduler(optimizer, recipe.scheduler, recipe.lr, recipe.epoch_iterations)

@@ -20,7 +20,7 @@ from dataclasses import replace
 import torch
 
 from baselines import BASELINES, build_baseline
-from bench.experiment.matrix import load_matrix
+from bench.experiment.matrix import load_matrix, profile_baseline_options
 from bench.perf.prior_cost import Setting, TimedStep, build_term, make_batch, time_step, training_run
 
 VARIANTS = ("fp32", "bf16", "channels_last", "compile")
@@ -30,7 +30,7 @@ def profile_setting(matrix: dict, profile: str, baseline: str) -> Setting:
     p = matrix["profiles"][profile]
     recipe = p.get("recipe", {})
     return Setting(baseline, recipe.get("batch_size", 8), recipe.get("patch_size", 40),
-                   dict((p.get("baseline_options") or {}).get(baseline, {})))
+                   profile_baseline_options(p, baseline, BASELINES[baseline]))     # the matrix's own reading
 
 
 def timed_variant(setting: Setting, variant: str, prior: str | None, warmup: int, repeats: int) -> float:
@@ -38,11 +38,11 @@ def timed_variant(setting: Setting, variant: str, prior: str | None, warmup: int
     net = build_baseline(setting.baseline, **setting.overrides)
     cpu = torch.device("cpu")
     inputs, target = make_batch(net, setting, cpu)
-    if variant == "channels_last":
+    layout = "channels_last" if variant == "channels_last" else "contiguous"
+    if layout == "channels_last":       # as training builds it (train.build); the step converts the inputs
         net = net.to(memory_format=torch.channels_last)
-        inputs = tuple(t.contiguous(memory_format=torch.channels_last) for t in inputs)
     term = None if prior is None else build_term(prior, "random-weight", net.out_channels)
-    run = training_run(net, term, target, amp="bf16" if variant == "bf16" else "off")
+    run = training_run(net, term, target, amp="bf16" if variant == "bf16" else "off", memory_format=layout)
     if variant == "compile":
         run.model = torch.compile(net)
     return time_step(TimedStep(run, inputs, target), cpu, warmup, repeats)

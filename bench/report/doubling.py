@@ -53,7 +53,7 @@ def row_label(spec: dict) -> str:
 
 def collect(records: list[dict], base: str) -> dict:
     """(block, data set) -> (iterations, regime) -> row -> seed -> record (finished runs). A run
-    under autocast, or under a recipe variant (a regime `<base>-<budget>-<variant>`, e.g. a larger
+    under autocast or channels_last, or under a recipe variant (a regime `<base>-<budget>-<variant>`, e.g. a larger
     learning rate), is its own block, "<baseline> (bf16)" or "<baseline> (lr2x)", beside its plain
     twin: whether it trains to the same place, or further, is read off the two blocks at the same
     budget, and doubling is only ever checked within one block."""
@@ -64,7 +64,8 @@ def collect(records: list[dict], base: str) -> dict:
         match = REGIME.match(profile[len(f"regime-{base}-"):]) if profile.startswith(f"regime-{base}-") else None
         if record["status"] != "ok" or match is None:
             continue
-        tags = [t for t in (spec.get("amp", "off"), match["variant"]) if t and t != "off"]
+        tags = [t for t in (spec.get("amp", "off"), spec.get("memory_format", "contiguous"), match["variant"])
+                if t and t not in ("off", "contiguous")]
         block = (spec["baseline"] + (f" ({', '.join(tags)})" if tags else ""), spec["data"]["name"])
         out[block][(record["iterations"], profile[len("regime-"):])][row_label(spec)][spec["seed"]] = record
     return out

@@ -71,7 +71,17 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def inputs_and_target(batch: dict, task: str, device):
+def in_layout(tensor: torch.Tensor, memory_format: str) -> torch.Tensor:
+    """A 4-D tensor in the spec's memory format (channels_last: NHWC strides); others unchanged."""
+    if memory_format == "channels_last" and tensor.dim() == 4:
+        return tensor.contiguous(memory_format=torch.channels_last)
+    return tensor
+
+
+def inputs_and_target(batch: dict, task: str, device, memory_format: str = "contiguous"):
+    if memory_format != "contiguous":
+        inputs, target = inputs_and_target(batch, task, device)
+        return tuple(in_layout(t, memory_format) for t in inputs), target
     if task == "pansharpen":
         return (batch["lrms"].to(device), batch["pan"].to(device)), batch["target"].to(device)
     return (batch["input"].to(device),), batch["target"].to(device)
@@ -209,6 +219,8 @@ def build(spec: RunSpec, data_root, device) -> Run:
     seed_everything(spec.seed)
     train_set, val_set = open_datasets(spec, data_root)
     model = build_baseline(spec.baseline, **dict(spec.baseline_options)).to(device)
+    if spec.memory_format == "channels_last":
+        model = model.to(memory_format=torch.channels_last)
     optimizer = build_optimizer(spec, model.parameters())
     scheduler = build_scheduler(optimizer, spec.recipe.scheduler, spec.recipe.lr, spec.recipe.epoch_iterations)
     return Run(spec, device, model, optimizer, scheduler, pixel_loss(spec.recipe.loss),
@@ -317,7 +329,7 @@ def train_step(run: Run, iteration: int, batch: dict) -> tuple[torch.Tensor, tor
     if aux is not None:  # both hooks are idempotent and no-ops for other strategies
         aux.new_epoch(iteration // spec.recipe.epoch_iterations)  # epochR
         aux.step(iteration)  # iterR
-    inputs, target = inputs_and_target(batch, spec.task, run.device)
+    inputs, target = inputs_and_target(batch, spec.task, run.device, spec.memory_format)
     with autocast(run):
         outputs = run.model.forward_train(*inputs)
         pixel = run.criterion(outputs, target)
@@ -418,7 +430,7 @@ def evaluate(run: Run) -> dict:
     for index in range(count):
         item = run.val_set[index]
         batch = {k: v.unsqueeze(0) if torch.is_tensor(v) else v for k, v in item.items()}
-        inputs, target = inputs_and_target(batch, spec.task, run.device)
+        inputs, target = inputs_and_target(batch, spec.task, run.device, spec.memory_format)
         pred, gt = _to_image(model(*inputs)[0], quantise), _to_image(target[0], quantise)
         per_image[str(item.get("name", index))] = {
             name: score(name, pred, gt, ssim_style=ev.ssim_style, niqe_convert=ev.niqe_convert)
