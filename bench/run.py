@@ -96,6 +96,10 @@ def _add_selection(parser) -> None:
                              "seed count, and of their blocks' Original; settled rows and rows below the "
                              "profile's seeds get none "
                              "(docs/study.md, \"Extra seeds for unsettled rows\")")
+    parser.add_argument("--seed-plan", action="store_true",
+                        help="each row at its planned seeds (docs/seed_plan.md: the fewest for a 0.05 dB half-width "
+                             "at the study's paired spread, 4 to 12), each block's Original at its largest row's; "
+                             "for the converged profile (docs/study.md, \"Seeds by each row's own spread\")")
     parser.add_argument("--device", default="auto", help="auto (default: CUDA if there is one; the paper "
                         "profile refuses to fall back to the CPU) | cpu | cuda | cuda:N")
     parser.add_argument("--amp", default="off", choices=AMP_MODES,
@@ -219,7 +223,7 @@ def _interrupted() -> int:
 def _main(argv=None) -> int:
     args = parse_run_args(argv)          # the command line as given; never changed after parsing
     try:
-        plan = make_plan(args, _unsettled)
+        plan = make_plan(args, _unsettled, _seed_plan)
     except ValueError as err:  # MatrixError, InputError; a bad device, Slurm option, ...
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -308,6 +312,13 @@ def _unsettled(entries, args, results: str, declared: int) -> tuple[list, list[s
 
     selection = select_unsettled(entries, results, declared, rows=args.row)
     return selection.entries, summary_lines(selection, args.seeds, declared, results)
+
+
+def _seed_plan(matrix: dict, entries) -> tuple[list, list[str]]:
+    """(entries, note lines) of --seed-plan: each row's planned seeds (bench.report.seed_plan)."""
+    from .report.seed_plan import planned_entries
+
+    return planned_entries(matrix, entries)
 
 
 def _render_after_training(args, options, tables: str, status: int) -> int:

@@ -20,3 +20,31 @@ def test_the_committed_plan_re_renders_from_the_study_records(monkeypatch):
     monkeypatch.setattr(seed_plan, "write_text", lambda path, text: out.append(text))
     assert seed_plan.main(["--out", "ignored.md"]) == 0
     assert out[0] == (root / "docs" / "seed_plan.md").read_text()
+
+
+def test_the_runners_seed_plan_gives_each_row_its_planned_seeds_and_original_the_most():
+    from bench.experiment.matrix import expand, load_matrix
+    from bench.experiment.labels import REFERENCE_LABEL
+    from bench.execution.input_checks import SEED_PLAN_CAP
+
+    assert SEED_PLAN_CAP == seed_plan.CAP
+    matrix = load_matrix()
+    every = expand(matrix, tables=["1"], profile="converged", models=["DnCNN"], seeds=range(seed_plan.CAP))
+    kept, notes = seed_plan.planned_entries(matrix, every)
+    planned = {(r[0], r[1], r[2]): r[5] for r in seed_plan.plan_from_profile(matrix, "study")}
+    by_row: dict = {}
+    for e in kept:
+        by_row.setdefault(e.label, set()).add(e.seed)
+    for label, seeds in by_row.items():
+        if label != REFERENCE_LABEL:
+            assert seeds == set(range(planned[("DnCNN", "SIDD", label)])), label
+    assert by_row[REFERENCE_LABEL] == set(range(max(len(s) for l, s in by_row.items() if l != REFERENCE_LABEL)))
+    assert len({e.key for e in kept}) == seed_plan.block_runs()[("dncnn", "finite_sidd")]
+    assert "seed plan" in notes[0]
+
+
+def test_the_seed_plan_refuses_seeds_given_beside_it(tmp_path, capsys):
+    from bench.run import _main
+
+    assert _main(["--profile", "converged", "--seed-plan", "--seeds", "4", "--dry-run"]) == 2
+    assert "--seed-plan with --seeds" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .dataroot import SUBFOLDERS, parse_roots, root_for
 
+SEED_PLAN_CAP = 12                 # most seeds the seed plan gives a row (bench.report.seed_plan.CAP)
 MAX_SEEDS = 1000                  # seeds per configuration: more is a typo, and would take minutes to list
 
 
@@ -50,6 +51,16 @@ def check_seeds(args, seeds: int, declared: int) -> None:
         raise InputError(f"--seeds {args.seeds}: expected at most {MAX_SEEDS} seeds per configuration")
     raise InputError(f"{args.matrix}: profiles.{args.profile}.seeds is {declared}: expected at most {MAX_SEEDS} "
                      "seeds per configuration")
+
+
+def check_seed_plan(args) -> None:
+    """--seed-plan decides every row's seeds itself: not with --seeds or --unsettled-only."""
+    if not getattr(args, "seed_plan", False):
+        return
+    if args.seeds is not None or args.unsettled_only:
+        given = "--seeds" if args.seeds is not None else "--unsettled-only"
+        raise InputError(f"--seed-plan with {given}: the plan gives each row its seeds (docs/seed_plan.md); "
+                         "give one or the other")
 
 
 def check_unsettled(args, declared: int) -> None:

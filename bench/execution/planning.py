@@ -15,7 +15,8 @@ from bench.files.layout import DEFAULT_CHECKPOINTS, default_folders
 from bench.training.progress import run_labels
 from bench.training.tblog import run_names
 
-from .input_checks import InputError, check_run_options, check_seeds, check_unsettled
+from .input_checks import (SEED_PLAN_CAP, InputError, check_run_options, check_seed_plan, check_seeds,
+                           check_unsettled)
 from .options import ExecutionOptions, SlurmOptions
 from .slurm import check_slurm_options
 from .slurm.sbatch import loader_workers, run_gpus
@@ -35,17 +36,19 @@ class Plan:
     threads: int | None      # torch CPU threads per run; None under Slurm unless --threads
 
 
-def make_plan(args, select_unsettled) -> Plan:
+def make_plan(args, select_unsettled, select_planned=None) -> Plan:
     """What the command line asks for, resolved and checked (InputError, MatrixError: one line).
     ``select_unsettled(entries, args, results, declared) -> (entries, notes)``: with
     --unsettled-only, the inconclusive rows among every row of the chosen blocks, and their
     blocks' Original (the report judges them; the runner passes its function in, since
-    execution never imports the report)."""
+    execution never imports the report). ``select_planned(matrix, entries) -> (entries, notes)``:
+    with --seed-plan, each row's cells at its planned seeds, Original at its block's most."""
     from bench.experiment.matrix import expand, load_matrix, profile_folder, profile_seeds, unique_specs
 
     matrix = load_matrix(args.matrix)
     declared = profile_seeds(matrix, args.profile)
-    seeds = args.seeds if args.seeds is not None else declared
+    check_seed_plan(args)
+    seeds = SEED_PLAN_CAP if getattr(args, "seed_plan", False) else args.seeds if args.seeds is not None else declared
     check_seeds(args, seeds, declared)
     select = {"tables": args.table, "profile": args.profile, "seeds": range(max(seeds, 1)), "models": args.model,
               "datasets": args.dataset}
@@ -60,6 +63,9 @@ def make_plan(args, select_unsettled) -> Plan:
                                           args, results, declared)
     else:
         entries, paired = with_pairs(entries, lambda: expand(matrix, **select))
+        if getattr(args, "seed_plan", False):
+            entries, notes = select_planned(matrix, entries)
+            paired = [e for e in paired if e.key in {k.key for k in entries}]
         entries = [with_execution(e, args, workers) for e in entries]
     return Plan(entries=entries, results=results, tables=tables, notes=notes, paired=paired, device=device,
                 workers=workers, threads=threads)

@@ -37,18 +37,23 @@ def planned_seeds(std, target: float, floor: int, cap: int) -> tuple[int, float 
     return seeds, reached, ("" if reached <= target else f"capped: ± {reached:.3f} at {cap}")
 
 
-def plan_rows(entries, groups: dict, published: dict, target: float, floor: int, cap: int) -> list[tuple]:
-    """[(model, data set, label, measured sd, n, seeds, half-width, note)] in matrix order."""
+def plan_by_config(entries, groups: dict, published: dict, target: float, floor: int, cap: int) -> dict:
+    """config key -> (model, data set, label, measured sd, n, seeds, half-width, note), in matrix
+    order, each configuration labelled by its first listing."""
     judgements = judge_configurations(entries, published, groups)
-    rows, seen = [], set()
+    plan = {}
     for e in entries:
-        if e.label == REFERENCE_LABEL or e.config_key in seen:
+        if e.label == REFERENCE_LABEL or e.config_key in plan:
             continue
-        seen.add(e.config_key)
         gain = judgements[e.config_key].gain
         seeds, reached, note = planned_seeds(gain.std, target, floor, cap)
-        rows.append((e.model, e.dataset, e.label, gain.std, gain.n, seeds, reached, note))
-    return rows
+        plan[e.config_key] = (e.model, e.dataset, e.label, gain.std, gain.n, seeds, reached, note)
+    return plan
+
+
+def plan_rows(entries, groups: dict, published: dict, target: float, floor: int, cap: int) -> list[tuple]:
+    """[(model, data set, label, measured sd, n, seeds, half-width, note)] in matrix order."""
+    return list(plan_by_config(entries, groups, published, target, floor, cap).values())
 
 
 TARGET, FLOOR, CAP = 0.05, 4, 12   # dB half-width aimed at; fewest and most seeds a row gets
@@ -57,11 +62,43 @@ TARGET, FLOOR, CAP = 0.05, 4, 12   # dB half-width aimed at; fewest and most see
 def plan_from_profile(matrix: dict, from_profile: str, target: float = TARGET, floor: int = FLOOR,
                       cap: int = CAP) -> list[tuple]:
     """plan_rows for every configuration the matrix plans, from `from_profile`'s committed records."""
+    return list(_profile_plan(matrix, from_profile, target, floor, cap)[1].values())
+
+
+def _profile_plan(matrix: dict, from_profile: str, target: float = TARGET, floor: int = FLOOR, cap: int = CAP):
     from bench.experiment.matrix import expand, profile_folder
 
     entries = expand(matrix, tables=list(matrix["tables"]), profile=from_profile, seeds=[0])
     results = default_folders(None, None, profile_folder(matrix, from_profile))[0]
-    return plan_rows(entries, group_by_config(load_results(results)), load_published(), target, floor, cap)
+    return entries, plan_by_config(entries, group_by_config(load_results(results)), load_published(), target,
+                                   floor, cap)
+
+
+def seeds_by_cell(matrix: dict, from_profile: str = "study") -> dict:
+    """(table, model, data set, row label) -> the seeds the plan gives that cell in any profile:
+    its configuration's in `from_profile` (a cell's twin there has the same listing)."""
+    entries, plan = _profile_plan(matrix, from_profile)
+    return {(e.table, e.model, e.dataset, e.label): plan[e.config_key][5]
+            for e in entries if e.label != REFERENCE_LABEL}
+
+
+def planned_entries(matrix: dict, entries, from_profile: str = "study") -> tuple[list, list[str]]:
+    """(entries, note lines) of the runner's --seed-plan: of `entries` (every seed up to CAP),
+    each row's cell keeps its planned seeds (FLOOR for a cell the plan does not know), and each
+    block's Original the most seeds of the block's rows among `entries` (its gains are paired)."""
+    cells = seeds_by_cell(matrix, from_profile)
+    cell = lambda e: (e.table, e.model, e.dataset, e.label)      # noqa: E731
+    block = lambda e: (e.table, e.model, e.dataset)              # noqa: E731
+    rows = {cell(e): cells.get(cell(e), FLOOR) for e in entries if e.label != REFERENCE_LABEL}
+    original: dict = {}
+    for key, seeds in rows.items():
+        original[key[:3]] = max(original.get(key[:3], 0), seeds)
+    kept = [e for e in entries if e.seed < (rows[cell(e)] if e.label != REFERENCE_LABEL
+                                           else original.get(block(e), FLOOR))]
+    configs = {e.config_key for e in kept}
+    return kept, [f"seed plan (from profile {from_profile!r}, docs/seed_plan.md): {len(configs)} configurations, "
+                  f"{len({e.key for e in kept})} runs, {min(rows.values(), default=FLOOR)} to "
+                  f"{max(rows.values(), default=FLOOR)} seeds per row"]
 
 
 def block_runs(profile: str = "converged", tables=("1", "2", "3"), from_profile: str = "study") -> dict:
@@ -70,12 +107,13 @@ def block_runs(profile: str = "converged", tables=("1", "2", "3"), from_profile:
     from bench.experiment.matrix import expand, load_matrix
 
     matrix = load_matrix()
-    plan = {(r[0], r[1], r[2]): r[5] for r in plan_from_profile(matrix, from_profile)}
+    cells = seeds_by_cell(matrix, from_profile)
     seeds: dict = {}
     for e in expand(matrix, tables=[t for t in matrix["tables"] if str(t) in tables], profile=profile, seeds=[0]):
         if e.label != REFERENCE_LABEL:
             block = seeds.setdefault((e.spec.baseline, e.spec.data.name), {})
-            block[e.config_key] = plan.get((e.model, e.dataset, e.label), FLOOR)
+            block[e.config_key] = max(block.get(e.config_key, 0), cells.get((e.table, e.model, e.dataset, e.label),
+                                                                            FLOOR))
     return {block: sum(rows.values()) + max(rows.values()) for block, rows in seeds.items()}
 
 
