@@ -82,6 +82,8 @@ def test_an_autocast_run_is_its_own_block_beside_its_fp32_twin():
                            ("dncnn (channels_last)", "finite_sidd")}
     text = doubling.render_doubling_page(blocks, {("dncnn", "finite_sidd"): 10})
     assert "### dncnn (bf16) on finite_sidd" in text and text.count("(10) |") == 3
+    assert "- At 1000 iterations (converged-1k): Original -0.100 ± 0.000 (n=4) dB against the plain block's" in text
+    assert text.count("the rule decides plain blocks only") == 2
 
 
 def test_a_recipe_variant_regime_is_its_own_block_and_never_doubles_into_the_plain_one():

@@ -173,6 +173,27 @@ def gain_interval_text(gain) -> str:
     return "-" if gain is None else f"{gain[0]:+.3f} ± {gain[1]:.3f} (n={gain[2]})"
 
 
+def variant_sentences(budgets: dict, plain: dict, name: str) -> list[str]:
+    """What a variant block (autocast, channels_last, a recipe variant) did beside the plain block
+    at each budget both measured: Original's difference paired by seed, each row's gain under
+    both, and the seconds per run. Facts only; whether a variant is kept is docs/study.md's."""
+    lines = [f"A variant of {name}'s recipe, read beside the plain block; the rule decides plain blocks only."]
+    plain_by_iterations = {b[0]: rows for b, rows in plain.items()}
+    for (iterations, regime), rows in sorted(budgets.items()):
+        twin = plain_by_iterations.get(iterations)
+        if twin is None or "Original" not in rows or "Original" not in twin:
+            continue
+        mine, theirs = budget_summary(rows), budget_summary(twin)
+        original = paired(rows["Original"], twin["Original"])
+        gains = "; ".join(f"{label} {gain_interval_text(mine['gains'][label])} against "
+                          f"{gain_interval_text(theirs['gains'].get(label))}" for label in sorted(mine["gains"]))
+        speed = (f"{theirs['seconds'] / mine['seconds']:.2f}x the plain block's speed "
+                 f"({mine['seconds']:.0f} s a run against {theirs['seconds']:.0f} s)")
+        lines.append(f"- At {iterations} iterations ({regime}): Original {gain_interval_text(original)} dB against "
+                     f"the plain block's, paired by seed; {gains + '; ' if gains else ''}{speed}.")
+    return lines
+
+
 def render_doubling_page(blocks: dict, block_runs: dict | None = None) -> str:
     """The tables; `block_runs` ((baseline, data) -> planned runs of its Tables 1-3 block,
     seed_plan.block_runs) adds what the whole block would cost at each budget."""
@@ -202,10 +223,9 @@ def render_doubling_page(blocks: dict, block_runs: dict | None = None) -> str:
             cells = ([f"{budget[1]} ({budget[0]})", original]
                      + [gain_interval_text(s["gains"].get(l)) for l in labels] + [seconds, cost, block, check])
             lines.append("| " + " | ".join(cells) + " |")
-        variant = " (" in baseline
-        lines += ["", f"A variant of {baseline.split(' ')[0]}'s recipe: read it beside the plain block at the same "
-                  "budget; the rule decides plain blocks only." if variant
-                  else rule_sentence(budget_by_rule(summaries, runs)), ""]
+        plain = (baseline.split(" ")[0], data)
+        lines += [""] + (variant_sentences(budgets, blocks.get(plain, {}), plain[0]) if plain[0] != baseline
+                         else [rule_sentence(budget_by_rule(summaries, runs))]) + [""]
     return "\n".join(lines) if lines else "no converged-regime records found\n"
 
 
