@@ -176,7 +176,7 @@ def gain_interval_text(gain) -> str:
 def variant_sentences(budgets: dict, plain: dict, name: str) -> list[str]:
     """What a variant block (autocast, channels_last, a recipe variant) did beside the plain block
     at each budget both measured: Original's difference paired by seed, each row's gain under
-    both, and the seconds per run. Facts only; whether a variant is kept is docs/study.md's."""
+    both, and Original's wall time in both. Facts only; whether a variant is kept is docs/study.md's."""
     lines = [f"A variant of {name}'s recipe, read beside the plain block; the rule decides plain blocks only."]
     plain_by_iterations = {b[0]: rows for b, rows in plain.items()}
     for (iterations, regime), rows in sorted(budgets.items()):
@@ -187,8 +187,9 @@ def variant_sentences(budgets: dict, plain: dict, name: str) -> list[str]:
         original = paired(rows["Original"], twin["Original"])
         gains = "; ".join(f"{label} {gain_interval_text(mine['gains'][label])} against "
                           f"{gain_interval_text(theirs['gains'].get(label))}" for label in sorted(mine["gains"]))
-        speed = (f"{theirs['seconds'] / mine['seconds']:.2f}x the plain block's speed "
-                 f"({mine['seconds']:.0f} s a run against {theirs['seconds']:.0f} s)")
+        wall = lambda row: statistics.fmean(r["wall_time_s"] for r in row.values())   # noqa: E731
+        speed = (f"Original's runs took {wall(rows['Original']):.0f} s against {wall(twin['Original']):.0f} s "
+                 "(wall time, each under its own session's load: speed is the idle step benchmark's to say)")
         lines.append(f"- At {iterations} iterations ({regime}): Original {gain_interval_text(original)} dB against "
                      f"the plain block's, paired by seed; {gains + '; ' if gains else ''}{speed}.")
     return lines
