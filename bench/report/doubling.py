@@ -152,6 +152,21 @@ def budget_by_rule(summaries: dict, runs: int | None, cap: float = CAP_CORE_H) -
     return LONGEST_AFFORDABLE, best, f"not converged: {beyond}, over the cap of {cap:g}{moved}"
 
 
+def peak_sentence(summaries: dict) -> str | None:
+    """Where Original peaked, when a larger budget scored lower by MOVE_DB or more (finite data
+    overfitted past the peak; the final weights are evaluated, as the published baselines do)."""
+    scored = [(b[0], s["original"]) for b, s in sorted(summaries.items()) if s["original"] is not None]
+    if len(scored) < 2:
+        return None
+    peak, best = max(scored, key=lambda x: x[1])
+    later = [(b, v) for b, v in scored if b > peak]
+    if not later or best - max(v for _, v in later) < MOVE_DB:
+        return None
+    return (f"Original peaked at {peak} iterations ({best:.3f} dB) and scored lower at every larger budget "
+            f"measured (at most {max(v for _, v in later):.3f} dB): past its peak the finite training set is "
+            "overfitted; the final weights are what is evaluated, as the published baselines do.")
+
+
 def decisions(blocks: dict, block_runs: dict) -> dict:
     """(baseline, data set) -> budget_by_rule, for every plain block (no variant, no autocast)."""
     return {(baseline, data): budget_by_rule({b: budget_summary(rows) for b, rows in budgets.items()},
@@ -226,7 +241,8 @@ def render_doubling_page(blocks: dict, block_runs: dict | None = None) -> str:
             lines.append("| " + " | ".join(cells) + " |")
         plain = (baseline.split(" ")[0], data)
         lines += [""] + (variant_sentences(budgets, blocks.get(plain, {}), plain[0]) if plain[0] != baseline
-                         else [rule_sentence(budget_by_rule(summaries, runs))]) + [""]
+                         else [rule_sentence(budget_by_rule(summaries, runs))]
+                         + [p for p in [peak_sentence(summaries)] if p]) + [""]
     return "\n".join(lines) if lines else "no converged-regime records found\n"
 
 
