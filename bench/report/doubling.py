@@ -247,36 +247,52 @@ def render_doubling_page(blocks: dict, block_runs: dict | None = None) -> str:
 
 
 def plot_doubling(blocks: dict, path) -> None:
-    """One row of two panels per block: Original's PSNR by budget, and each row's paired gain
-    with its 95% interval by budget (log2 iterations)."""
+    """One row of two panels per baseline and data set: Original's PSNR by budget, and each row's
+    paired gain with its 95% interval by budget (log2 iterations). A variant block (bf16,
+    channels_last, a recipe variant) is drawn into its plain block's panels with its own marker."""
     from .figures import plt, save_figure          # matplotlib only when drawing
 
-    items = sorted(blocks.items())
+    groups: dict = defaultdict(list)               # (plain baseline, data) -> [(tag, budgets)], plain first
+    for (baseline, data), budgets in sorted(blocks.items(), key=lambda item: (item[0][1], " (" in item[0][0], item[0][0])):
+        name, _, tag = baseline.partition(" (")
+        groups[(name, data)].append((tag.rstrip(")"), budgets))
+    items = sorted(groups.items())
     fig, axes = plt.subplots(max(1, len(items)), 2, figsize=(10, 3.2 * max(1, len(items))), squeeze=False)
-    for (baseline, data), budgets in items:
-        ax_o, ax_g = axes[items.index(((baseline, data), budgets))]
-        summaries = {b[0]: budget_summary(rows) for b, rows in sorted(budgets.items())}
-        xs = [x for x, s in summaries.items() if s["original"] is not None]
-        ax_o.plot(xs, [summaries[x]["original"] for x in xs], "o-", color="k")
-        ax_o.set_xscale("log", base=2)
-        ax_o.set_xticks(xs, [str(x) for x in xs], minor=False)
-        ax_o.minorticks_off()
+    markers = "sD^vP*"
+    for row, ((baseline, data), members) in enumerate(items):
+        ax_o, ax_g = axes[row]
+        every_x = set()
+        for m, (tag, budgets) in enumerate(members):
+            summaries = {b[0]: budget_summary(rows) for b, rows in sorted(budgets.items())}
+            xs = [x for x, s in summaries.items() if s["original"] is not None]
+            every_x.update(xs)
+            style = dict(fmt="o-", color="k") if not tag else dict(fmt=markers[(m - 1) % len(markers)] + "--",
+                                                                 mfc="none")
+            ax_o.plot(xs, [summaries[x]["original"] for x in xs], style["fmt"], color=style.get("color"),
+                      mfc=style.get("mfc"), label=tag or "plain")
+            labels = sorted({l for s in summaries.values() for l in s["gains"]}, key=lambda l: (l != "+Null", l))
+            for k, label in enumerate(labels):
+                pts = [(x * (1 + 0.05 * (k - (len(labels) - 1) / 2) + 0.02 * m), s["gains"][label])
+                       for x, s in summaries.items() if s["gains"].get(label)]
+                if pts:
+                    ax_g.errorbar([p[0] for p in pts], [p[1][0] for p in pts], yerr=[p[1][1] for p in pts],
+                                  fmt=("o" if not tag else markers[(m - 1) % len(markers)]) + ("-" if not tag else ""),
+                                  mfc=None if not tag else "none", capsize=3,
+                                  label=label + (f" ({tag})" if tag else ""))
+        ticks = sorted(every_x)
+        for ax in (ax_o, ax_g):
+            ax.set_xscale("log", base=2)
+            if ticks:
+                ax.set_xlim(ticks[0] / 1.5, ticks[-1] * 1.5)
+                ax.set_xticks(ticks, [str(x) for x in ticks], minor=False)
+            ax.minorticks_off()
+            ax.set_xlabel("iterations (each a full schedule)")
         ax_o.set_title(f"{baseline} on {data}: Original", fontsize=9)
-        ax_o.set_xlabel("iterations (each a full schedule)")
         ax_o.set_ylabel("PSNR, dB")
-        labels = sorted({l for s in summaries.values() for l in s["gains"]}, key=lambda l: (l != "+Null", l))
-        for k, label in enumerate(labels):
-            pts = [(x * (1 + 0.04 * (k - 0.5)), s["gains"][label]) for x, s in summaries.items()
-                   if s["gains"].get(label)]
-            if pts:
-                ax_g.errorbar([p[0] for p in pts], [p[1][0] for p in pts], yerr=[p[1][1] for p in pts],
-                              fmt="o-", capsize=3, label=label)
+        if len(members) > 1:
+            ax_o.legend(fontsize=8)
         ax_g.axhline(0, color="grey", lw=0.8)
-        ax_g.set_xscale("log", base=2)
-        ax_g.set_xticks(xs, [str(x) for x in xs], minor=False)
-        ax_g.minorticks_off()
         ax_g.set_title("paired gain over Original, 95% interval", fontsize=9)
-        ax_g.set_xlabel("iterations (each a full schedule)")
         ax_g.set_ylabel("dB")
         if ax_g.get_legend_handles_labels()[0]:
             ax_g.legend(fontsize=8)
