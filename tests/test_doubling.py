@@ -139,4 +139,5 @@ def test_a_peak_is_named_only_when_a_larger_budget_scores_lower_by_the_rules_mov
     sentence = doubling.peak_sentence(falling)
     assert sentence.startswith("Original peaked at 2000 iterations (27.505 dB)")
     flat = summaries_of(records(27.0, 0.0, 0.1, 1000), records(27.5, 0.0, 0.1, 2000), records(27.48, 0.0, 0.1, 4000))
-    assert doubling.peak_sentence(flat) is None and doubling.peak_sentence(summaries_of(records(27, 0, 0, 1000))) is None
+    assert doubling.peak_sentence(flat) is None
+    assert doubling.peak_sentence(summaries_of(records(27, 0, 0, 1000))) is None

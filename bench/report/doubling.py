@@ -143,7 +143,8 @@ def budget_by_rule(summaries: dict, runs: int | None, cap: float = CAP_CORE_H) -
               else f"{2 * best} would cost about {2 * cost[best]:.1f} core-h for the block")
     moved = ""
     if over is not None and by_budget[over]["original"] is not None:
-        moved = f"; Original moved {by_budget[over]['original'] - by_budget[best]['original']:+.3f} dB from {best} to {over}"
+        move = by_budget[over]["original"] - by_budget[best]["original"]
+        moved = f"; Original moved {move:+.3f} dB from {best} to {over}"
     else:
         lower = [b for b in measured if b < best]
         if lower:
@@ -253,7 +254,8 @@ def plot_doubling(blocks: dict, path) -> None:
     from .figures import plt, save_figure          # matplotlib only when drawing
 
     groups: dict = defaultdict(list)               # (plain baseline, data) -> [(tag, budgets)], plain first
-    for (baseline, data), budgets in sorted(blocks.items(), key=lambda item: (item[0][1], " (" in item[0][0], item[0][0])):
+    order = lambda item: (item[0][1], " (" in item[0][0], item[0][0])    # noqa: E731  (plain first)
+    for (baseline, data), budgets in sorted(blocks.items(), key=order):
         name, _, tag = baseline.partition(" (")
         groups[(name, data)].append((tag.rstrip(")"), budgets))
     items = sorted(groups.items())
