@@ -247,6 +247,43 @@ def render_doubling_page(blocks: dict, block_runs: dict | None = None) -> str:
     return "\n".join(lines) if lines else "no converged-regime records found\n"
 
 
+def _draw_group(ax_o, ax_g, members: list) -> None:
+    """Original by budget (left) and the paired gains (right) of a plain block and its variants."""
+    markers = "sD^vP*"
+    every_x = set()
+    for m, (tag, budgets) in enumerate(members):
+        marker = "o" if not tag else markers[(m - 1) % len(markers)]
+        summaries = {b[0]: budget_summary(rows) for b, rows in sorted(budgets.items())}
+        xs = [x for x, s in summaries.items() if s["original"] is not None]
+        every_x.update(xs)
+        ax_o.plot(xs, [summaries[x]["original"] for x in xs], marker + ("-" if not tag else "--"),
+                  color="k" if not tag else None, mfc=None if not tag else "none", label=tag or "plain")
+        labels = sorted({l for s in summaries.values() for l in s["gains"]}, key=lambda l: (l != "+Null", l))
+        for k, label in enumerate(labels):
+            pts = [(x * (1 + 0.05 * (k - (len(labels) - 1) / 2) + 0.02 * m), s["gains"][label])
+                   for x, s in summaries.items() if s["gains"].get(label)]
+            if pts:
+                ax_g.errorbar([p[0] for p in pts], [p[1][0] for p in pts], yerr=[p[1][1] for p in pts],
+                              fmt=marker + ("-" if not tag else ""), mfc=None if not tag else "none", capsize=3,
+                              label=label + (f" ({tag})" if tag else ""))
+    ticks = sorted(every_x)
+    for ax in (ax_o, ax_g):
+        ax.set_xscale("log", base=2)
+        if ticks:
+            ax.set_xlim(ticks[0] / 1.5, ticks[-1] * 1.5)
+            ax.set_xticks(ticks, [str(x) for x in ticks], minor=False)
+        ax.minorticks_off()
+        ax.set_xlabel("iterations (each a full schedule)")
+    ax_o.set_ylabel("PSNR, dB")
+    if len(members) > 1:
+        ax_o.legend(fontsize=8)
+    ax_g.axhline(0, color="grey", lw=0.8)
+    ax_g.set_title("paired gain over Original, 95% interval", fontsize=9)
+    ax_g.set_ylabel("dB")
+    if ax_g.get_legend_handles_labels()[0]:
+        ax_g.legend(fontsize=8)
+
+
 def plot_doubling(blocks: dict, path) -> None:
     """One row of two panels per baseline and data set: Original's PSNR by budget, and each row's
     paired gain with its 95% interval by budget (log2 iterations). A variant block (bf16,
@@ -260,44 +297,9 @@ def plot_doubling(blocks: dict, path) -> None:
         groups[(name, data)].append((tag.rstrip(")"), budgets))
     items = sorted(groups.items())
     fig, axes = plt.subplots(max(1, len(items)), 2, figsize=(10, 3.2 * max(1, len(items))), squeeze=False)
-    markers = "sD^vP*"
     for row, ((baseline, data), members) in enumerate(items):
-        ax_o, ax_g = axes[row]
-        every_x = set()
-        for m, (tag, budgets) in enumerate(members):
-            summaries = {b[0]: budget_summary(rows) for b, rows in sorted(budgets.items())}
-            xs = [x for x, s in summaries.items() if s["original"] is not None]
-            every_x.update(xs)
-            style = dict(fmt="o-", color="k") if not tag else dict(fmt=markers[(m - 1) % len(markers)] + "--",
-                                                                 mfc="none")
-            ax_o.plot(xs, [summaries[x]["original"] for x in xs], style["fmt"], color=style.get("color"),
-                      mfc=style.get("mfc"), label=tag or "plain")
-            labels = sorted({l for s in summaries.values() for l in s["gains"]}, key=lambda l: (l != "+Null", l))
-            for k, label in enumerate(labels):
-                pts = [(x * (1 + 0.05 * (k - (len(labels) - 1) / 2) + 0.02 * m), s["gains"][label])
-                       for x, s in summaries.items() if s["gains"].get(label)]
-                if pts:
-                    ax_g.errorbar([p[0] for p in pts], [p[1][0] for p in pts], yerr=[p[1][1] for p in pts],
-                                  fmt=("o" if not tag else markers[(m - 1) % len(markers)]) + ("-" if not tag else ""),
-                                  mfc=None if not tag else "none", capsize=3,
-                                  label=label + (f" ({tag})" if tag else ""))
-        ticks = sorted(every_x)
-        for ax in (ax_o, ax_g):
-            ax.set_xscale("log", base=2)
-            if ticks:
-                ax.set_xlim(ticks[0] / 1.5, ticks[-1] * 1.5)
-                ax.set_xticks(ticks, [str(x) for x in ticks], minor=False)
-            ax.minorticks_off()
-            ax.set_xlabel("iterations (each a full schedule)")
-        ax_o.set_title(f"{baseline} on {data}: Original", fontsize=9)
-        ax_o.set_ylabel("PSNR, dB")
-        if len(members) > 1:
-            ax_o.legend(fontsize=8)
-        ax_g.axhline(0, color="grey", lw=0.8)
-        ax_g.set_title("paired gain over Original, 95% interval", fontsize=9)
-        ax_g.set_ylabel("dB")
-        if ax_g.get_legend_handles_labels()[0]:
-            ax_g.legend(fontsize=8)
+        _draw_group(*axes[row], members)
+        axes[row][0].set_title(f"{baseline} on {data}: Original", fontsize=9)
     fig.tight_layout()
     save_figure(fig, path)
 
