@@ -55,7 +55,7 @@ def check_seeds(args, seeds: int, declared: int) -> None:
 
 def check_seed_plan(args) -> None:
     """--seed-plan decides every row's seeds itself: not with --seeds or --unsettled-only."""
-    if not getattr(args, "seed_plan", False):
+    if not args.seed_plan:
         return
     if args.seeds is not None or args.unsettled_only:
         given = "--seeds" if args.seeds is not None else "--unsettled-only"

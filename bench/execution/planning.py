@@ -48,7 +48,7 @@ def make_plan(args, select_unsettled, select_planned=None) -> Plan:
     matrix = load_matrix(args.matrix)
     declared = profile_seeds(matrix, args.profile)
     check_seed_plan(args)
-    seeds = SEED_PLAN_CAP if getattr(args, "seed_plan", False) else args.seeds if args.seeds is not None else declared
+    seeds = SEED_PLAN_CAP if args.seed_plan else args.seeds if args.seeds is not None else declared
     check_seeds(args, seeds, declared)
     select = {"tables": args.table, "profile": args.profile, "seeds": range(max(seeds, 1)), "models": args.model,
               "datasets": args.dataset}
@@ -63,9 +63,10 @@ def make_plan(args, select_unsettled, select_planned=None) -> Plan:
                                           args, results, declared)
     else:
         entries, paired = with_pairs(entries, lambda: expand(matrix, **select))
-        if getattr(args, "seed_plan", False):
+        if args.seed_plan:
             entries, notes = select_planned(matrix, entries)
-            paired = [e for e in paired if e.key in {k.key for k in entries}]
+            kept = {e.key for e in entries}
+            paired = [e for e in paired if e.key in kept]
         entries = [with_execution(e, args, workers) for e in entries]
     return Plan(entries=entries, results=results, tables=tables, notes=notes, paired=paired, device=device,
                 workers=workers, threads=threads)

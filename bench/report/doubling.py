@@ -138,11 +138,11 @@ def budget_by_rule(summaries: dict, runs: int | None, cap: float = CAP_CORE_H) -
     if not affordable:
         return LONGEST_AFFORDABLE, None, f"no budget measured fits the cap of {cap:g} core-h"
     best = affordable[-1]
-    over = 2 * best if 2 * best in by_budget else None
-    beyond = (f"{over} costs {cost[over]:.1f} core-h for the block" if over is not None and over in cost
+    over = 2 * best if 2 * best in cost else None        # the doubling of it that was measured
+    beyond = (f"{over} costs {cost[over]:.1f} core-h for the block" if over is not None
               else f"{2 * best} would cost about {2 * cost[best]:.1f} core-h for the block")
     moved = ""
-    if over is not None and by_budget[over]["original"] is not None:
+    if over is not None:
         move = by_budget[over]["original"] - by_budget[best]["original"]
         moved = f"; Original moved {move:+.3f} dB from {best} to {over}"
     else:
