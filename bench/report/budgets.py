@@ -19,7 +19,7 @@ from bench.report.stats import smallest_effect
 
 LASTS = "lasts"
 FASTER_START_ONLY = "faster start only"
-FASTER_START_UNSETTLED = "faster start; unsettled at convergence"
+FASTER_START_UNSETTLED = "gain unsettled at convergence"
 LATE_GAIN = "late gain"
 LOSS_AT_CONVERGENCE = "loss at convergence"
 NO_GAIN = "no gain shown at either budget"
