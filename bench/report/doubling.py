@@ -18,12 +18,12 @@ peak (finite data: the final weights are evaluated, as published).
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import statistics
 import sys
 from collections import defaultdict
-
-import math
+from typing import NamedTuple
 
 from ..experiment.labels import printed_name
 from ..files.atomic import write_text
@@ -41,6 +41,22 @@ LONGEST_AFFORDABLE = "longest affordable"
 MEASURE_NEXT = "measure next"
 
 
+class Block(NamedTuple):
+    """One doubling block: a baseline on a data set, plain (tag "") or under a variant: autocast,
+    channels_last or a recipe variant, their tags joined by ", " (e.g. "bf16", "lr2x")."""
+    baseline: str
+    data: str
+    tag: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.baseline + (f" ({self.tag})" if self.tag else "")
+
+    @property
+    def plain(self) -> "Block":
+        return Block(self.baseline, self.data)
+
+
 def row_label(spec: dict) -> str:
     aux = spec.get("auxiliary")
     if aux is None:
@@ -52,9 +68,9 @@ def row_label(spec: dict) -> str:
 
 
 def collect(records: list[dict], base: str) -> dict:
-    """(block, data set) -> (iterations, regime) -> row -> seed -> record (finished runs). A run
+    """Block -> (iterations, regime) -> row -> seed -> record (finished runs). A run
     under autocast or channels_last, or under a recipe variant (a regime `<base>-<budget>-<variant>`, e.g. a larger
-    learning rate), is its own block, "<baseline> (bf16)" or "<baseline> (lr2x)", beside its plain
+    learning rate), is its own block, tagged "bf16" or "lr2x", beside its plain
     twin: whether it trains to the same place, or further, is read off the two blocks at the same
     budget, and doubling is only ever checked within one block."""
     out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
@@ -66,7 +82,7 @@ def collect(records: list[dict], base: str) -> dict:
             continue
         tags = [t for t in (spec.get("amp", "off"), spec.get("memory_format", "contiguous"), match["variant"])
                 if t and t not in ("off", "contiguous")]
-        block = (spec["baseline"] + (f" ({', '.join(tags)})" if tags else ""), spec["data"]["name"])
+        block = Block(spec["baseline"], spec["data"]["name"], ", ".join(tags))
         out[block][(record["iterations"], profile[len("regime-"):])][row_label(spec)][spec["seed"]] = record
     return out
 
@@ -170,9 +186,9 @@ def peak_sentence(summaries: dict) -> str | None:
 
 def decisions(blocks: dict, block_runs: dict) -> dict:
     """(baseline, data set) -> budget_by_rule, for every plain block (no variant, no autocast)."""
-    return {(baseline, data): budget_by_rule({b: budget_summary(rows) for b, rows in budgets.items()},
-                                             block_runs.get((baseline, data)))
-            for (baseline, data), budgets in blocks.items() if " (" not in baseline}
+    return {(block.baseline, block.data): budget_by_rule({b: budget_summary(rows) for b, rows in budgets.items()},
+                                                         block_runs.get((block.baseline, block.data)))
+            for block, budgets in blocks.items() if not block.tag}
 
 
 def rule_sentence(decision: tuple[str, int | None, str]) -> str:
@@ -216,16 +232,16 @@ def render_doubling_page(blocks: dict, block_runs: dict | None = None) -> str:
     seed_plan.block_runs) adds what the whole block would cost at each budget."""
     lines = []
     block_runs = block_runs or {}
-    for (baseline, data), budgets in sorted(blocks.items()):
+    for block, budgets in sorted(blocks.items()):
         summaries = {b: budget_summary(rows) for b, rows in sorted(budgets.items())}
         labels = sorted({label for s in summaries.values() for label in s["gains"]},
                         key=lambda l: (l != "+Null", l))
         header = (["regime (iterations)", "Original PSNR (n)"] + [f"{l} gain ± 95% hw" for l in labels]
                   + ["s/run", "core-h (these runs)", "core-h (block)", "doubled: passes?"])
-        lines += [f"### {baseline} on {data}", "", "| " + " | ".join(header) + " |",
+        lines += [f"### {block.name} on {block.data}", "", "| " + " | ".join(header) + " |",
                   "|---" * len(header) + "|"]
         order = list(summaries)
-        runs = block_runs.get((baseline.split(" ")[0], data))       # a variant's block costs its runs too
+        runs = block_runs.get((block.baseline, block.data))       # a variant's block costs its runs too
         for budget in order:
             s = summaries[budget]
             doubled = [b for b in order if b[0] == 2 * budget[0]]
@@ -236,12 +252,11 @@ def render_doubling_page(blocks: dict, block_runs: dict | None = None) -> str:
             cost = "-" if s["seconds"] is None else f"{s['seconds'] * s['runs'] / 3600:.2f}"
             seconds = "-" if s["seconds"] is None else f"{s['seconds']:.0f}"
             block_cost = block_core_hours(s, runs)
-            block = "-" if block_cost is None else f"{block_cost:.1f} ({runs})"
+            block_cell = "-" if block_cost is None else f"{block_cost:.1f} ({runs})"
             cells = ([f"{budget[1]} ({budget[0]})", original]
-                     + [gain_interval_text(s["gains"].get(l)) for l in labels] + [seconds, cost, block, check])
+                     + [gain_interval_text(s["gains"].get(l)) for l in labels] + [seconds, cost, block_cell, check])
             lines.append("| " + " | ".join(cells) + " |")
-        plain = (baseline.split(" ")[0], data)
-        lines += [""] + (variant_sentences(budgets, blocks.get(plain, {}), plain[0]) if plain[0] != baseline
+        lines += [""] + (variant_sentences(budgets, blocks.get(block.plain, {}), block.baseline) if block.tag
                          else [rule_sentence(budget_by_rule(summaries, runs))]
                          + [p for p in [peak_sentence(summaries)] if p]) + [""]
     return "\n".join(lines) if lines else "no converged-regime records found\n"
@@ -290,16 +305,14 @@ def plot_doubling(blocks: dict, path) -> None:
     channels_last, a recipe variant) is drawn into its plain block's panels with its own marker."""
     from .figures import plt, save_figure          # matplotlib only when drawing
 
-    groups: dict = defaultdict(list)               # (plain baseline, data) -> [(tag, budgets)], plain first
-    order = lambda item: (item[0][1], " (" in item[0][0], item[0][0])    # noqa: E731  (plain first)
-    for (baseline, data), budgets in sorted(blocks.items(), key=order):
-        name, _, tag = baseline.partition(" (")
-        groups[(name, data)].append((tag.rstrip(")"), budgets))
+    groups: dict = defaultdict(list)               # plain block -> [(tag, budgets)], plain first
+    for block, budgets in sorted(blocks.items()):
+        groups[block.plain].append((block.tag, budgets))
     items = sorted(groups.items())
     fig, axes = plt.subplots(max(1, len(items)), 2, figsize=(10, 3.2 * max(1, len(items))), squeeze=False)
-    for row, ((baseline, data), members) in enumerate(items):
+    for row, (block, members) in enumerate(items):
         _draw_group(*axes[row], members)
-        axes[row][0].set_title(f"{baseline} on {data}: Original", fontsize=9)
+        axes[row][0].set_title(f"{block.baseline} on {block.data}: Original", fontsize=9)
     fig.tight_layout()
     save_figure(fig, path)
 
