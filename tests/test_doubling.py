@@ -1,5 +1,8 @@
 """bench.report.doubling: the converged budget's doubling rule on synthetic records."""
 from bench.report import doubling
+from bench.report.doubling import DoublingBlock as Block
+
+SIDD_DNCNN = Block("dncnn", "finite_sidd")
 
 
 def record(iterations, seed, psnr, aux=None):
@@ -26,7 +29,7 @@ def records(original, null_gain, inn_gain, iterations):
 def test_a_budget_passes_when_doubling_moves_nothing_beyond_its_rule():
     blocks = doubling.collect(records(27.0, 0.0, 0.2, 1000) + records(27.5, 0.0, 0.05, 2000)
                               + records(27.52, 0.0, 0.05, 4000), "converged")
-    budgets = blocks[doubling.Block("dncnn", "finite_sidd")]
+    budgets = blocks[SIDD_DNCNN]
     s = {b[0]: doubling.budget_summary(rows) for b, rows in budgets.items()}
     ok, why = doubling.doubling_check(s[1000], s[2000])
     assert not ok and any("Original moved" in w for w in why) and any("+INN+epochR" in w for w in why)
@@ -65,7 +68,7 @@ def test_the_figure_draws_every_block(tmp_path):
 def test_a_row_not_yet_run_at_the_doubled_budget_does_not_pass():
     only_original = [r for r in records(27.5, 0.0, 0.05, 2000) if r["spec"]["auxiliary"] is None]
     blocks = doubling.collect(records(27.5, 0.0, 0.05, 1000) + only_original, "converged")
-    s = {b[0]: doubling.budget_summary(rows) for b, rows in blocks[doubling.Block("dncnn", "finite_sidd")].items()}
+    s = {b[0]: doubling.budget_summary(rows) for b, rows in blocks[SIDD_DNCNN].items()}
     ok, why = doubling.doubling_check(s[1000], s[2000])
     assert not ok and any("not paired at both budgets" in w for w in why)
 
@@ -78,8 +81,8 @@ def test_an_autocast_run_is_its_own_block_beside_its_fp32_twin():
     for r in last:
         r["spec"]["memory_format"] = "channels_last"
     blocks = doubling.collect(fp32 + bf16 + last, "converged")
-    assert set(blocks) == {doubling.Block("dncnn", "finite_sidd"), doubling.Block("dncnn", "finite_sidd", "bf16"),
-                           doubling.Block("dncnn", "finite_sidd", "channels_last")}
+    assert set(blocks) == {SIDD_DNCNN, Block("dncnn", "finite_sidd", "bf16"),
+                           Block("dncnn", "finite_sidd", "channels_last")}
     text = doubling.render_doubling_page(blocks, {("dncnn", "finite_sidd"): 10})
     assert "### dncnn (bf16) on finite_sidd" in text and text.count("(10) |") == 3
     assert "- At 1000 iterations (converged-1k): Original -0.100 ± 0.000 (n=4) dB against the plain block's" in text
@@ -92,7 +95,7 @@ def test_a_recipe_variant_regime_is_its_own_block_and_never_doubles_into_the_pla
     for r in lr:
         r["spec"]["profile"] = "regime-converged-4k-lr2x"
     blocks = doubling.collect(plain + lr, "converged")
-    assert set(blocks) == {doubling.Block("dncnn", "finite_sidd"), doubling.Block("dncnn", "finite_sidd", "lr2x")}
+    assert set(blocks) == {SIDD_DNCNN, Block("dncnn", "finite_sidd", "lr2x")}
     text = doubling.render_doubling_page(blocks, {("dncnn", "finite_sidd"): 10})
     assert "| converged-4k-lr2x (4000) | 27.705 (4) |" in text and "the rule decides plain blocks only" in text
     assert set(doubling.decisions(blocks, {("dncnn", "finite_sidd"): 10})) == {("dncnn", "finite_sidd")}
@@ -100,7 +103,7 @@ def test_a_recipe_variant_regime_is_its_own_block_and_never_doubles_into_the_pla
 
 def summaries_of(*parts):
     blocks = doubling.collect([r for part in parts for r in part], "converged")
-    return {b: doubling.budget_summary(rows) for b, rows in blocks[doubling.Block("dncnn", "finite_sidd")].items()}
+    return {b: doubling.budget_summary(rows) for b, rows in blocks[SIDD_DNCNN].items()}
 
 
 def test_the_rule_converges_measures_next_or_takes_the_longest_affordable_budget():

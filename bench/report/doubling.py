@@ -41,7 +41,7 @@ LONGEST_AFFORDABLE = "longest affordable"
 MEASURE_NEXT = "measure next"
 
 
-class Block(NamedTuple):
+class DoublingBlock(NamedTuple):
     """One doubling block: a baseline on a data set, plain (tag "") or under a variant: autocast,
     channels_last or a recipe variant, their tags joined by ", " (e.g. "bf16", "lr2x")."""
     baseline: str
@@ -53,8 +53,8 @@ class Block(NamedTuple):
         return self.baseline + (f" ({self.tag})" if self.tag else "")
 
     @property
-    def plain(self) -> "Block":
-        return Block(self.baseline, self.data)
+    def plain(self) -> "DoublingBlock":
+        return DoublingBlock(self.baseline, self.data)
 
 
 def row_label(spec: dict) -> str:
@@ -68,7 +68,7 @@ def row_label(spec: dict) -> str:
 
 
 def collect(records: list[dict], base: str) -> dict:
-    """Block -> (iterations, regime) -> row -> seed -> record (finished runs). A run
+    """DoublingBlock -> (iterations, regime) -> row -> seed -> record (finished runs). A run
     under autocast or channels_last, or under a recipe variant (a regime `<base>-<budget>-<variant>`, e.g. a larger
     learning rate), is its own block, tagged "bf16" or "lr2x", beside its plain
     twin: whether it trains to the same place, or further, is read off the two blocks at the same
@@ -82,7 +82,7 @@ def collect(records: list[dict], base: str) -> dict:
             continue
         tags = [t for t in (spec.get("amp", "off"), spec.get("memory_format", "contiguous"), match["variant"])
                 if t and t not in ("off", "contiguous")]
-        block = Block(spec["baseline"], spec["data"]["name"], ", ".join(tags))
+        block = DoublingBlock(spec["baseline"], spec["data"]["name"], ", ".join(tags))
         out[block][(record["iterations"], profile[len("regime-"):])][row_label(spec)][spec["seed"]] = record
     return out
 
