@@ -204,3 +204,10 @@ def test_the_readme_findings_are_the_rendered_ones():
     readme = (results_page.REPO_ROOT / "README.md").read_text()
     lines = results_page.render_both()[1]
     assert results_page.with_findings(readme, lines) == readme
+
+
+def test_a_blocks_budget_is_the_iterations_of_its_own_records():
+    runs = [SimpleNamespace(measured=SimpleNamespace(records=({"iterations": 2000},))),
+            SimpleNamespace(measured=None)]
+    assert page.block_budget_text(SimpleNamespace(run=runs)) == "2000 iterations"
+    assert page.iterations_text([{"iterations": 8000}, {"iterations": 2000}]) == "2000 or 8000 iterations"

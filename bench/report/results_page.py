@@ -834,14 +834,23 @@ def converged_section(converged: Profile | None, study: Profile) -> list[str]:
     for block in converged.blocks:
         if block.run:
             lines += ["", f"### {block.title}", "", *block_section(converged, block), "",
-                      budgets_table(block, study, converged)]
+                      budgets_table(block, study)]
     return lines
 
 
-def budget_text(profile: Profile) -> str:
-    """The iterations its records ran, e.g. "8000 iterations"."""
-    counts = sorted({r["iterations"] for r in profile.records if isinstance(r.get("iterations"), int)})
+def iterations_text(records) -> str:
+    """The iterations these records ran, e.g. "8000 iterations" or "2000 or 8000 iterations"."""
+    counts = sorted({r["iterations"] for r in records if isinstance(r.get("iterations"), int)})
     return (" or ".join(map(str, counts)) or "unknown") + " iterations"
+
+
+def budget_text(profile: Profile) -> str:
+    return iterations_text(profile.records)
+
+
+def block_budget_text(block: FamilyBlock) -> str:
+    """The iterations the block's own configurations ran (its budget, where the profile's differ)."""
+    return iterations_text(r for j in block.run if j.measured for r in j.measured.records)
 
 
 def budget_pairs(block: FamilyBlock, study: Profile) -> list:
@@ -854,7 +863,7 @@ def budget_legend(converged: Profile, study: Profile) -> list[str]:
         bullet(f"`{label}`: {meaning}") for label, meaning in budgets.LABELS.items() if label in used]
 
 
-def budgets_table(block: FamilyBlock, study: Profile, converged: Profile) -> str:
+def budgets_table(block: FamilyBlock, study: Profile) -> str:
     rows = []
     for pair in budget_pairs(block, study):
         short = pair.short
@@ -863,7 +872,7 @@ def budgets_table(block: FamilyBlock, study: Profile, converged: Profile) -> str
                      DASH if short is None else short.verdict,
                      interval(pair.long.gain), pair.long.verdict, pair.label])
     return table(["row", "paper g", f"study ({budget_text(study)})", "verdict",
-                  f"converged ({budget_text(converged)})", "verdict", "both budgets"], rows)
+                  f"converged ({block_budget_text(block)})", "verdict", "both budgets"], rows)
 
 
 def converged_short(converged: Profile | None, study: Profile) -> list[str]:
