@@ -55,7 +55,7 @@ def test_the_page_says_where_it_comes_from_and_links_the_verdict_rules():
 
 
 def test_main_writes_the_page_atomically(tmp_path, monkeypatch):
-    monkeypatch.setattr(page, "render_both", lambda: ("# page\n", []))
+    monkeypatch.setattr(page, "render_both", lambda: ("# page\n", [], []))
     out = tmp_path / "docs" / "results.md"
     assert page.main(["--out", str(out), "--readme", ""]) == 0
     assert out.read_text() == "# page\n" and [p.name for p in out.parent.iterdir()] == ["results.md"]
@@ -192,7 +192,7 @@ def test_the_readme_findings_are_refreshed_between_their_markers(tmp_path, monke
 
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{results_page.README_START}\nold\n{results_page.README_END}\nrest\n")
-    monkeypatch.setattr(results_page, "render_both", lambda: ("# page\n", ["- new"]))
+    monkeypatch.setattr(results_page, "render_both", lambda: ("# page\n", ["- new"], []))
     assert results_page.main(["--out", str(tmp_path / "r.md"), "--readme", str(readme)]) == 0
     assert readme.read_text() == (f"intro\n{results_page.README_START}\n- new\n"
                                   f"{results_page.README_END}\nrest\n")

@@ -22,7 +22,8 @@ bench.report.sequential`: the false-gain rate of adding seeds after a look, simu
 `results_page` (`python -m bench.report.results_page`: docs/results.md, generated from the
 study's records, the longer schedule's and the converged profile's; every number computed,
 every sentence worded by its verdict; a test re-renders it), `budgets` (each converged
-configuration beside its study twin, labelled by what the two intervals show together).
+configuration beside its study twin, labelled by what the two intervals show together),
+`budget_figure` (those pairs as one forest plot, drawn by `results_page` with the page).
 
 Imports within: loading, lambda_notes, stats, published, configurations and markdown import no
 other report module but each other's leaves; views builds on them; render and figures draw views;

@@ -6,7 +6,9 @@ Reads, read-only, the study profile's records (results/study, judged by bench.re
 one verdict per configuration, its family fixed by the matrix, raw and adjusted), the longer
 schedule's records (results/power, regime `study-3k`, grouped by bench.report.doubling.collect)
 and, when there are any, the converged profile's (results/converged). Writes one Markdown page
-atomically; tests/test_results_page.py re-renders it and requires it unchanged.
+atomically, and with converged records the figure it links (docs/figures/both_budgets.png,
+bench.report.budget_figure); tests/test_results_page.py re-renders the page and requires it
+unchanged.
 
 Every sentence that states a measured number is built here from a template whose wording follows
 the verdict it reports (`verdict_clause`, `finding`): a configuration is called ruled out,
@@ -26,7 +28,7 @@ from pathlib import Path
 from bench.experiment.labels import NULL_LABEL
 from bench.files.atomic import write_text
 from bench.files.layout import REPO_ROOT
-from bench.report import budgets, stats
+from bench.report import budget_figure, budgets, stats
 from bench.report.configurations import seed_text
 from bench.report.doubling import collect
 from bench.report.loading import group_by_config, load_results, seed_histories
@@ -35,6 +37,7 @@ from bench.report.views import (STANDIN, build_table, cross_device_seeds, judge_
                                 tables_with_results, verdict_counts)
 
 DEFAULT_OUT = "docs/results.md"
+BUDGET_FIGURE = "figures/both_budgets.png"         # relative to the page; drawn with it
 STUDY, CONVERGED = "study", "converged"
 POWER = "results/power"
 LONGER_BASE, LONGER_REGIME = "study", "study-3k"   # the study profile trained longer (regimes.yaml)
@@ -830,6 +833,9 @@ def converged_section(converged: Profile | None, study: Profile) -> list[str]:
                    "profile\". " + " ".join(converged.budgets) + " Each block's second table sets "
                    "every configuration's gain at convergence beside its study gain:"), "",
               *budget_legend(converged, study), "",
+              para(f"Drawn with this page: ![Each configuration at both budgets]({BUDGET_FIGURE}) "
+                   "(grey: the study's 1000 iterations; black: the converged budget; red diamond: "
+                   "the paper's gain; the label beside each line is the both-budgets label)."), "",
               *counts_table(converged)]
     for block in converged.blocks:
         if block.run:
@@ -934,8 +940,16 @@ def with_findings(readme: str, lines: list[str]) -> str:
     return readme[:start + len(README_START)] + "\n" + "\n".join(lines) + "\n" + readme[end:]
 
 
-def render_both(root: Path = REPO_ROOT) -> tuple[str, list[str]]:
-    """(the page, the README's findings lines) for the records under `root`."""
+def both_budgets_rows(converged: Profile | None, study: Profile) -> list[tuple]:
+    """The both-budgets figure's rows (budget_figure.figure_rows), [] without converged records."""
+    if converged is None:
+        return []
+    return budget_figure.figure_rows([(b.title, budget_pairs(b, study)) for b in converged.blocks if b.run])
+
+
+def render_both(root: Path = REPO_ROOT) -> tuple[str, list[str], list[tuple]]:
+    """(the page, the README's findings lines, the both-budgets figure's rows) for the records
+    under `root`."""
     from bench.experiment.matrix import DEFAULT_MATRIX, load_matrix
     from bench.report.published import load_published
 
@@ -946,7 +960,8 @@ def render_both(root: Path = REPO_ROOT) -> tuple[str, list[str]]:
     converged_dir = root / "results" / CONVERGED
     converged = load_profile(CONVERGED, converged_dir, matrix, published) if any(
         converged_dir.glob("*.json")) else None
-    return render_page(study, longer, converged), readme_findings(study, longer, converged)
+    return (render_page(study, longer, converged), readme_findings(study, longer, converged),
+            both_budgets_rows(converged, study))
 
 
 def main(argv=None) -> int:
@@ -956,9 +971,13 @@ def main(argv=None) -> int:
     parser.add_argument("--readme", default="README.md",
                         help="also refresh the findings between this file's markers ('' for none)")
     args = parser.parse_args(argv)
-    page, lines = render_both()
+    page, lines, rows = render_both()
     write_text(Path(args.out), page)
     print(f"wrote {args.out}")
+    if rows:
+        figure = Path(args.out).parent / BUDGET_FIGURE
+        budget_figure.plot_both_budgets(rows, figure)
+        print(f"drew {figure}")
     if args.readme:
         write_text(Path(args.readme), with_findings(Path(args.readme).read_text(), lines))
         print(f"refreshed the findings in {args.readme}")
