@@ -881,17 +881,23 @@ def budgets_table(block: FamilyBlock, study: Profile) -> str:
                   f"converged ({block_budget_text(block)})", "verdict", "both budgets"], rows)
 
 
+def converged_counts(converged: Profile, study: Profile) -> tuple[int, str, str]:
+    """(configurations measured, their verdicts before adjustment as "verdict n, ...", their
+    both-budgets labels as "label n, ...")."""
+    pairs = [p for block in converged.blocks for p in budget_pairs(block, study)]
+    raw = verdict_counts(converged.views)
+    shown = ", ".join(f"{v} {raw[v]}" for v in stats.VERDICTS if raw[v] and v != stats.NOT_RUN)
+    labels = {label: sum(p.label == label for p in pairs) for label in budgets.LABELS}
+    return (sum(len(b.run) for b in converged.blocks), shown,
+            ", ".join(f"{label} {n}" for label, n in labels.items() if n))
+
+
 def converged_short(converged: Profile | None, study: Profile) -> list[str]:
     """The first lines of "In short" once the converged profile has records: its counts and what
     the two budgets show together."""
     if converged is None or not any(b.run for b in converged.blocks):
         return []
-    pairs = [p for block in converged.blocks for p in budget_pairs(block, study)]
-    run = sum(len(b.run) for b in converged.blocks)
-    raw = verdict_counts(converged.views)
-    shown = ", ".join(f"{v} {raw[v]}" for v in stats.VERDICTS if raw[v] and v != stats.NOT_RUN)
-    labels = {label: sum(p.label == label for p in pairs) for label in budgets.LABELS}
-    both = ", ".join(f"{label} {n}" for label, n in labels.items() if n)
+    run, shown, both = converged_counts(converged, study)
     return [bullet(f"**At convergence** (profile `converged`, {budget_text(converged)}, finite "
                    f"stand-ins; [below](#the-converged-profile)): {run} configurations measured; "
                    f"verdicts before adjustment: {shown}. Beside their study gains: {both}. "
@@ -927,11 +933,19 @@ def readme_findings(study: Profile, longer: list[Longer], converged: Profile | N
         lines.append(bullet(f"Trained longer ({item.iterations} iterations): {item.block.title} "
                             f"{item.judgement.planned.label} {interval(item.judgement.gain)} dB -> "
                             f"{interval(item.gain)} dB ({item.verdict})."))
-    lines.append(bullet("The converged study (finite stand-ins, budget by doubling): "
-                        + ("no records yet; its budget is being found: docs/doubling.md."
-                           if converged is None else f"{sum(len(b.run) for b in converged.blocks)} "
-                           "configurations measured: docs/results.md.")))
-    return lines
+    return converged_finding(converged, study) + lines
+
+
+def converged_finding(converged: Profile | None, study: Profile) -> list[str]:
+    """The README's first line: the converged study, its state and, once run, its verdicts."""
+    if converged is None or not any(b.run for b in converged.blocks):
+        return [bullet("**Converged profile** (finite stand-ins, budget by doubling): no records yet; "
+                       "its budget is being found: docs/doubling.md.")]
+    run, shown, both = converged_counts(converged, study)
+    planned = sum(len(b.judgements) for b in converged.blocks)
+    return [bullet(f"**Converged profile** (finite stand-ins, budget by doubling, {budget_text(converged)}): "
+                   f"{run} of the {planned} configurations planned measured; verdicts before adjustment: {shown}. "
+                   f"Beside their study gains: {both} (docs/results.md, \"The converged profile\").")]
 
 
 def with_findings(readme: str, lines: list[str]) -> str:
