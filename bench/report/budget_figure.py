@@ -14,6 +14,7 @@ from __future__ import annotations
 SHORT_STYLE = dict(fmt="o", color="0.55", capsize=2, ms=4)
 LONG_STYLE = dict(fmt="s", color="k", capsize=2, ms=4)
 OFFSET = 0.17                                               # the two budgets' vertical separation
+PAPER = "paper's gain"
 
 
 def figure_rows(pairs_by_block: list[tuple[str, list]]) -> list[tuple]:
@@ -23,13 +24,16 @@ def figure_rows(pairs_by_block: list[tuple[str, list]]) -> list[tuple]:
             for title, pairs in pairs_by_block for pair in pairs]
 
 
-def _draw_interval(ax, y: float, gain, style: dict, label: str | None) -> None:
+def _draw_interval(ax, y: float, gain, style: dict, label: str, labelled: set) -> None:
+    """One gain at height y; `label` goes into the legend the first time an interval is drawn."""
     if gain is None or gain.mean is None:
         return
     if gain.low is None:                                    # no interval: the mean alone, hollow
         ax.plot([gain.mean], [y], style["fmt"], color=style["color"], mfc="none", ms=style["ms"])
         return
-    ax.errorbar([gain.mean], [y], xerr=[[gain.mean - gain.low], [gain.high - gain.mean]], label=label, **style)
+    ax.errorbar([gain.mean], [y], xerr=[[gain.mean - gain.low], [gain.high - gain.mean]],
+                label=None if label in labelled else label, **style)
+    labelled.add(label)
 
 
 def plot_both_budgets(rows: list[tuple], path, short_text: str = "study (1000 iterations)",
@@ -40,7 +44,7 @@ def plot_both_budgets(rows: list[tuple], path, short_text: str = "study (1000 it
 
     height = 1.2 + 0.32 * max(1, len(rows))
     fig, ax = plt.subplots(figsize=(8.5, height))
-    seen: set = set()
+    labelled: set = set()                                  # legend entries already drawn
     ticks, names, last_block = [], [], None
     for i, (block, label, short, long, verdict) in enumerate(rows):
         y = -i
@@ -49,20 +53,18 @@ def plot_both_budgets(rows: list[tuple], path, short_text: str = "study (1000 it
         if last_block is not None and block != last_block:
             ax.axhline(y + 0.5, color="0.85", lw=0.8)          # between two blocks
         last_block = block
-        _draw_interval(ax, y + OFFSET, short, SHORT_STYLE, None if "s" in seen else short_text)
-        _draw_interval(ax, y - OFFSET, long, LONG_STYLE, None if "l" in seen else long_text)
-        seen.update(("s" if short is not None and short.low is not None else ""),
-                    ("l" if long.low is not None else ""))
+        _draw_interval(ax, y + OFFSET, short, SHORT_STYLE, short_text, labelled)
+        _draw_interval(ax, y - OFFSET, long, LONG_STYLE, long_text, labelled)
         if long.published is not None:
             ax.plot([long.published], [y], "D", color="tab:red", ms=5, mfc="none",
-                    label=None if "p" in seen else "paper's gain")
-            seen.add("p")
+                    label=None if PAPER in labelled else PAPER)
+            labelled.add(PAPER)
         ax.annotate(verdict, (1.01, y), xycoords=("axes fraction", "data"), va="center", fontsize=7)
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(ticks, names, fontsize=8)
     ax.set_ylim(-len(rows) + 0.5, 0.5)
     ax.set_xlabel("paired gain over Original, dB (95% interval, before adjustment)")
-    if seen:
+    if labelled:
         ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     fig.tight_layout()
     save_figure(fig, path)
