@@ -211,3 +211,5 @@ def test_a_blocks_budget_is_the_iterations_of_its_own_records():
             SimpleNamespace(measured=None)]
     assert page.block_budget_text(SimpleNamespace(run=runs)) == "2000 iterations"
     assert page.iterations_text([{"iterations": 8000}, {"iterations": 2000}]) == "2000 or 8000 iterations"
+    assert page.iterations_text([{"iterations": i} for i in (8000, 2000, 4000)]) == "2000, 4000 or 8000 iterations"
+    assert page.iterations_text([]) == "unknown iterations"

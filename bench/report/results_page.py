@@ -846,8 +846,9 @@ def converged_section(converged: Profile | None, study: Profile) -> list[str]:
 
 def iterations_text(records) -> str:
     """The iterations these records ran, e.g. "8000 iterations" or "2000 or 8000 iterations"."""
-    counts = sorted({r["iterations"] for r in records if isinstance(r.get("iterations"), int)})
-    return (" or ".join(map(str, counts)) or "unknown") + " iterations"
+    counts = [str(c) for c in sorted({r["iterations"] for r in records if isinstance(r.get("iterations"), int)})]
+    listed = " or ".join([", ".join(counts[:-1]), counts[-1]] if len(counts) > 2 else counts)
+    return (listed or "unknown") + " iterations"
 
 
 def budget_text(profile: Profile) -> str:
