@@ -43,7 +43,7 @@ def plot_both_budgets(rows: list[tuple], path, short_text: str = "study (1000 it
     from bench.report.figures import plt, save_figure      # matplotlib only when drawing
 
     height = 1.2 + 0.32 * max(1, len(rows))
-    fig, ax = plt.subplots(figsize=(8.5, height))
+    fig, ax = plt.subplots(figsize=(10, height))
     labelled: set = set()                                  # legend entries already drawn
     ticks, names, last_block = [], [], None
     for i, (block, label, short, long, verdict) in enumerate(rows):

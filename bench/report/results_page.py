@@ -959,7 +959,8 @@ def both_budgets_rows(converged: Profile | None, study: Profile) -> list[tuple]:
     """The both-budgets figure's rows (budget_figure.figure_rows), [] without converged records."""
     if converged is None:
         return []
-    return budget_figure.figure_rows([(b.title, budget_pairs(b, study)) for b in converged.blocks if b.run])
+    return budget_figure.figure_rows([(f"{b.title}, {block_budget_text(b)}", budget_pairs(b, study))
+                                      for b in converged.blocks if b.run])
 
 
 def render_both(root: Path = REPO_ROOT) -> tuple[str, list[str], list[tuple]]:
