@@ -232,7 +232,7 @@ def _main(argv=None) -> int:
 
     specs = unique_specs(plan.entries)
     set_aside_invalid(plan.results, specs, dry_run=args.dry_run)   # named; moved aside unless a dry run
-    todo = [s for s in specs if not is_finished(plan.results, s)]
+    todo = seed_major([s for s in specs if not is_finished(plan.results, s)])
     _say_plan(args, plan, specs, todo)
     if args.dry_run:
         return _dry_run(plan.entries, todo)
@@ -249,6 +249,13 @@ def _main(argv=None) -> int:
     if status in (0, 1) and not args.no_render and not options.no_wait:
         return _render_after_training(args, options, plan.tables, status)
     return status
+
+
+def seed_major(specs: list) -> list:
+    """The runs seed by seed (every row's seed 0, then seed 1, ...), the matrix's order within a
+    seed: a batch cut short (a session's end, a failure) leaves whole seed pairs, each row's gain
+    paired on the seeds that finished."""
+    return sorted(specs, key=lambda spec: spec.seed)
 
 
 def _say_plan(args, plan, specs, todo) -> None:

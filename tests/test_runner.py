@@ -364,3 +364,12 @@ def test_update_ema_averages_parameters_and_copies_buffers():
         assert torch.allclose(averaged, 0.9 * old + 0.1 * new)
     for mine, theirs in zip(ema.buffers(), model.buffers()):
         assert torch.equal(mine, theirs)
+
+
+def test_runs_are_trained_seed_by_seed_so_a_cut_batch_leaves_whole_pairs():
+    entries = expand(load_matrix(), tables=["1"], profile="smoke", models=["DnCNN"],
+                     rows=["Original", "+Null", "+INN"], seeds=[0, 1, 2])
+    specs = list({e.key: e.spec for e in entries}.values())          # matrix order: row, then seed
+    ordered = runner.seed_major(specs)
+    assert [s.seed for s in ordered] == [0] * 3 + [1] * 3 + [2] * 3
+    assert [s.key for s in ordered[:3]] == [s.key for s in specs if s.seed == 0]   # matrix order within a seed
