@@ -78,8 +78,9 @@ def regime_matrix(name: str, regimes: dict, matrix_path=DEFAULT_MATRIX) -> tuple
     matrix["profiles"][profile] = merge(matrix["profiles"][base], overlay)
     for own in ("seeds", "folder"):        # the base's seed count and committed folder are its own
         matrix["profiles"][profile].pop(own, None)
-    if "recipe" in overlay:                # a regime's recipe is every baseline's: no base budgets
-        matrix["profiles"][profile].pop("budgets", None)
+    # a regime is one budget for every baseline (converged-4k: the base's own 4000 iterations), so
+    # the base's per-baseline budgets never apply: DnCNN at converged-4k trains 4000, not its 8000
+    matrix["profiles"][profile].pop("budgets", None)
     for dataset in matrix["datasets"].values():
         dataset[profile] = copy.deepcopy(dataset[base])
     return matrix, profile

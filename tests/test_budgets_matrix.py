@@ -37,11 +37,13 @@ def test_a_baseline_trains_at_its_budget_and_the_others_at_the_profiles(tmp_path
     assert "Budget, dncnn: 8000 iterations (longest affordable budget, not converged)." in note
 
 
-def test_a_regime_with_its_own_recipe_ignores_the_base_budgets(tmp_path, monkeypatch):
+@pytest.mark.parametrize("overlay", [{"recipe": {"iterations": 1000}}, {}])
+def test_a_regime_ignores_the_base_budgets_with_or_without_a_recipe_of_its_own(tmp_path, overlay):
     path = with_budgets(tmp_path, {"dncnn": BUDGET})
-    regimes = {"converged-1k": {"base": "converged", "recipe": {"iterations": 1000}}}
-    matrix, profile = regime_matrix("converged-1k", regimes, path)
+    matrix, profile = regime_matrix("r", {"r": {"base": "converged", **overlay}}, path)
     assert "budgets" not in matrix["profiles"][profile]
+    spec = build_spec(matrix, "DnCNN", "SIDD", "Original", profile, seed=0)
+    assert spec.recipe.iterations == overlay.get("recipe", {}).get("iterations", 4000)   # not the budget's 8000
 
 
 @pytest.mark.parametrize("budgets, where", [
