@@ -174,7 +174,7 @@ def _from_caller(args) -> None:
 
 
 BEFORE_TRAINING = "interrupted before any run started"
-_training = {"started": False}   # set as training starts: an interrupt from then on is its (or the render's)
+_training = {"started": False, "signals": None}   # started: an interrupt from then on is training's (or the render's)
 
 
 def main(argv=None) -> int:
@@ -188,11 +188,12 @@ def main(argv=None) -> int:
     from .training import stops
 
     _training["started"] = False
-    signals = stops.install("runner")
+    signals = _training["signals"] = stops.install("runner")
     try:
         return _run_main(argv, signals)
     finally:       # a caller in the same process (a test, a notebook) gets its handlers back
         signals.restore()
+        _training["signals"] = None
 
 
 def _run_main(argv, signals) -> int:
@@ -244,6 +245,8 @@ def _main(argv=None) -> int:
     options = execution_options(args, plan, data_roots, [e for e in plan.entries if e.key in {s.key for s in todo}])
     from .execution.train_all import train_all
 
+    if getattr(_training["signals"], "received", None) is not None:
+        raise KeyboardInterrupt   # a Ctrl-C that a library's bare except or a finaliser swallowed is still a stop
     _training["started"] = True
     status = train_all(todo, specs, options, plan.device)
     if status in (0, 1) and not args.no_render and not options.no_wait:

@@ -123,6 +123,17 @@ def test_interrupted_run_writes_no_json(tmp_path, monkeypatch, capsys):
     assert err.startswith("interrupted:") and len(err.splitlines()) == 1
 
 
+def test_a_ctrl_c_swallowed_before_training_still_stops_the_run(tmp_path, monkeypatch, capsys):
+    # a library's bare except (or a finaliser) can swallow the KeyboardInterrupt our handler raises
+    def swallowed(*args):
+        runner._training["signals"].received = signal.SIGINT
+
+    monkeypatch.setattr(runner, "check_data", swallowed)
+    assert _main(tmp_path, tiny_matrix(tmp_path, rows=("Original",))) == 130
+    assert capsys.readouterr().err.strip() == runner.BEFORE_TRAINING
+    assert not list(tmp_path.glob("results/*.json")) and runner._training["signals"] is None
+
+
 def test_ctrl_c_during_the_checks_is_exit_130(tmp_path, monkeypatch, capsys):
     def pressed(*args):
         raise KeyboardInterrupt
