@@ -554,7 +554,8 @@ def block_sentences(profile: Profile, block: FamilyBlock) -> list[str]:
     if mine:
         raw = count_text(_counts(j.verdict for j in mine))
         adjusted = count_text(_counts(j.adjusted_verdict for j in mine))
-        out.append(f"Of the {len(mine)} configurations run that the paper prints: {raw} before "
+        some = "the 1 configuration" if len(mine) == 1 else f"the {len(mine)} configurations"
+        out.append(f"Of {some} run that the paper prints: {raw} before "
                    f"adjustment; {adjusted} after adjustment (m = {block.m}).")
     away = [j for j in block.run if not j.planned.null and j.gain.low is not None
             and (j.gain.low > 0 or j.gain.high < 0)]
