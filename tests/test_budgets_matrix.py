@@ -6,7 +6,7 @@ import copy
 import pytest
 import yaml
 
-from bench.experiment.matrix import (DEFAULT_MATRIX, MatrixError, build_spec, load_matrix,
+from bench.experiment.matrix import (DEFAULT_MATRIX, MatrixError, budgets_clause, build_spec, load_matrix,
                                      profile_note_with_budgets)
 from bench.power import regime_matrix
 
@@ -58,3 +58,11 @@ def test_a_bad_budget_is_a_one_line_error_naming_its_key(tmp_path, budgets, wher
         load_matrix(with_budgets(tmp_path, copy.deepcopy(budgets)))
     message = str(err.value)
     assert where in message and "\n" not in message.strip()
+
+
+def test_the_budget_summary_lists_each_budget_and_counts_the_longest_affordable(tmp_path):
+    converged = dict(BUDGET, label="converged at 2000 (docs/doubling.md)")
+    m = load_matrix(with_budgets(tmp_path, {"dncnn": BUDGET, "sid": converged}))
+    assert budgets_clause(m, "converged") == ("dncnn 8000, sid 8000 iterations; 1 of 2 the longest "
+                                              "affordable, not converged")
+    assert budgets_clause(load_matrix(with_budgets(tmp_path, {})), "converged") == ""

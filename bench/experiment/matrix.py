@@ -291,6 +291,18 @@ def budget_sentences(m: dict, profile: str) -> list[str]:
     return out
 
 
+def budgets_clause(m: dict, profile: str) -> str:
+    """The profile's budgets in one clause, e.g. "dncnn 8000, sfinet 2000 iterations; 2 of 2 the
+    longest affordable, not converged"; "" without budgets."""
+    budgets = ((m["profiles"].get(profile) or {}).get("budgets") or {}).items()
+    listed = [f"{baseline} {b.get('recipe', {}).get('iterations', '?')}" for baseline, b in budgets]
+    if not listed:
+        return ""
+    capped = sum(str(b.get("label", "")).startswith("longest affordable") for _, b in budgets)
+    return (", ".join(listed) + " iterations"
+            + (f"; {capped} of {len(listed)} the longest affordable, not converged" if capped else ""))
+
+
 def profile_note_with_budgets(m: dict, profile: str) -> str:
     """The profile's note as the tables print it, followed by each baseline's budget and label."""
     note = (m["profiles"].get(profile) or {}).get("note", "")

@@ -182,11 +182,12 @@ class Profile:
     records: list
     lam: object             # the lambda of a row without +lambda(...) (matrix.profile_lambda)
     budgets: tuple = ()     # the profile's per-baseline budgets, a sentence each (matrix.budget_sentences)
+    budget_summary: str = ""    # the same in one clause (matrix.budgets_clause)
 
 
 def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=None) -> Profile:
     """The profile's records in `results`, judged by the aggregate's own code (nothing written)."""
-    from bench.experiment.matrix import budget_sentences, expand, profile_lambda
+    from bench.experiment.matrix import budget_sentences, budgets_clause, expand, profile_lambda
 
     warn = warn or (lambda message: None)
     entries = expand(matrix, tables=list(matrix["tables"]), profile=name, seeds=[0])
@@ -200,7 +201,7 @@ def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=N
              for t in tables_with_results(entries, groups)]
     blocks = make_blocks(judgements, views, standins, tuple(matrix["tables"]))
     return Profile(name, repo_relative(results), seeds, views, blocks, records, profile_lambda(matrix, name),
-                   tuple(budget_sentences(matrix, name)))
+                   tuple(budget_sentences(matrix, name)), budgets_clause(matrix, name))
 
 
 def make_blocks(judgements: dict, views: list, standins: dict, order: tuple = ()) -> list[FamilyBlock]:
@@ -903,7 +904,7 @@ def converged_short(converged: Profile | None, study: Profile) -> list[str]:
     return [bullet(f"**At convergence** (profile `converged`, {budget_text(converged)}, finite "
                    f"stand-ins; [below](#the-converged-profile)): {run} configurations measured; "
                    f"verdicts before adjustment: {shown}. Beside their study gains: {both}. "
-                   + " ".join(converged.budgets)), ""]
+                   f"Budgets: {converged.budget_summary} ([below](#the-converged-profile) says why each)."), ""]
 
 
 # ----- entry point -----------------------------------------------------------------------------
