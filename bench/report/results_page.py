@@ -946,7 +946,8 @@ def converged_finding(converged: Profile | None, study: Profile) -> list[str]:
                        "its budget is being found: docs/doubling.md.")]
     run, shown, both = converged_counts(converged, study)
     planned = sum(len(b.judgements) for b in converged.blocks)
-    return [bullet(f"**Converged profile** (finite stand-ins, budget by doubling, {budget_text(converged)}): "
+    budgets = converged.budget_summary or budget_text(converged)
+    return [bullet(f"**Converged profile** (finite stand-ins, budget by doubling: {budgets}): "
                    f"{run} of the {planned} configurations planned measured; verdicts before adjustment: {shown}. "
                    f"Beside their study gains: {both} (docs/results.md, \"The converged profile\").")]
 
