@@ -66,3 +66,15 @@ def test_the_budget_summary_lists_each_budget_and_counts_the_longest_affordable(
     assert budgets_clause(m, "converged") == ("dncnn 8000, sid 8000 iterations; 1 of 2 the longest "
                                               "affordable, not converged")
     assert budgets_clause(load_matrix(with_budgets(tmp_path, {})), "converged") == ""
+
+
+@pytest.mark.parametrize("source", ["converged", "nosuch", 3])
+def test_a_seed_plan_must_name_another_profile(tmp_path, source):
+    raw = yaml.safe_load(open(DEFAULT_MATRIX))
+    raw["profiles"]["converged"]["seed_plan"] = source
+    path = tmp_path / "matrix.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises((MatrixError, SystemExit)) as err:
+        load_matrix(path)
+    message = str(err.value)
+    assert "profiles.converged.seed_plan" in message and "\n" not in message.strip()

@@ -48,3 +48,15 @@ def test_the_seed_plan_refuses_seeds_given_beside_it(tmp_path, capsys):
 
     assert _main(["--profile", "converged", "--seed-plan", "--seeds", "4", "--dry-run"]) == 2
     assert "--seed-plan with --seeds" in capsys.readouterr().err
+
+
+def test_the_report_plans_a_converged_row_at_the_seeds_the_runner_trains_it():
+    from bench.experiment.matrix import expand, load_matrix
+
+    matrix = load_matrix()
+    every = expand(matrix, tables=["1"], profile="converged", models=["DnCNN"], seeds=range(seed_plan.CAP))
+    kept, _ = seed_plan.planned_entries(matrix, every)
+    planned = seed_plan.profile_planned_seeds(matrix, "converged", every)
+    for key, seeds in planned.items():
+        assert seeds == len({e.seed for e in kept if e.config_key == key}), key
+    assert seed_plan.profile_planned_seeds(matrix, "study", every) == matrix["profiles"]["study"]["seeds"]

@@ -283,7 +283,7 @@ def test_extended_failed_missing_and_retried_seeds_are_said(published):
     assert re.search(r"^\| \+Taylor †‡ +\| 2 +\|", md, re.M) and re.search(r"^\| Original ‡ +\| 2 +\|", md, re.M)
     flat = " ".join(md.split())
     assert "† +Taylor: pairs lost (seed 2: Original failed)." in flat
-    assert "‡ +Taylor: seeds 2 added after a look, beyond the profile's 2." in flat
+    assert "‡ +Taylor: seeds 2 added after a look, beyond the 2 planned." in flat
     text = render_verdicts([view], verdict_counts([view]), verdict_counts([view], adjusted=True))
     failures = text.split("## Failed and missing seeds")[1].split("\n## ")[0]
     assert "no Original pair (2: Original failed)" in failures and "+CDC" in failures
@@ -292,6 +292,22 @@ def test_extended_failed_missing_and_retried_seeds_are_said(published):
     retried = text.split("## Several records of one seed")[1].split("\n## ")[0]
     assert re.search(r"\| \+Taylor +\| 0 +\| ok, failed", retried)
     assert "Original: seeds 0-2 (seed 2 failed)" in text
+
+
+def test_seeds_a_seed_plan_gives_a_row_are_planned_not_added_after_a_look(published):
+    labels = ("Original", "+Taylor", "+CDC")
+    entries = seeds(1, "DnCNN", "SIDD", labels, 6)
+    records = [ok(e, psnr=30.0 + 0.2 * e.seed + (0.1 if e.label == "+Taylor" else 0.0), ssim=0.5)
+               for e in entries if e.label != "+CDC" or e.seed < 5]
+    groups = group_by_config(records, warn=lambda message: None)
+    key = {j.planned.label: k for k, j in judge_configurations(entries, published, groups).items()}
+    judged = judge_configurations(entries, published, groups, planned_seeds={key["+Taylor"]: 6, key["+CDC"]: 4})
+    by_label = {j.planned.label: j for j in judged.values()}
+    assert by_label["+Taylor"].extended == () and by_label["+CDC"].extended == (4,)
+    assert by_label["+CDC"].reference_planned == 6          # Original: its rows' most, so seeds 4-5 planned
+    view = build_table(1, published, entries, groups, "smoke", judgements=judged)
+    flat = " ".join(render_markdown(view).split())
+    assert "‡ +CDC: seeds 4 added after a look, beyond the 4 planned." in flat and "‡ Original" not in flat
 
 
 def test_seed_text():

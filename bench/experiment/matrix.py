@@ -38,7 +38,9 @@ BLOCK_KEYS = {"models", "datasets", "rows"}
 DATASET_KEYS = {"task", "metrics", "conventions"}         # + one source per profile name
 CONVENTION_KEYS = {"ssim_style", "niqe_convert", "distance"}
 PROFILE_KEYS = {"note", "recipe", "baseline_options", "prior_options", "dataset_options", "evaluation",
-                "lambda", "ratio", "seeds", "folder", "budgets"}
+                "lambda", "ratio", "seeds", "folder", "budgets", "seed_plan"}
+# a profile's `seed_plan: P`: each row's seeds are those the plan drawn from profile P's records gives
+# it (bench.report.seed_plan, the runner's --seed-plan); the report marks only seeds beyond them as added
 # a profile's `budgets`: baseline -> its own recipe and evaluation fields over the profile's, and a
 # label the tables print (e.g. the converged profile's budget per baseline, found by doubling)
 BUDGET_KEYS = {"recipe", "evaluation", "label"}
@@ -180,6 +182,7 @@ def _validate(m, where: str):
     _check_keys(f"{where}: profiles", profiles, set(profiles))
     for name, profile in profiles.items():
         _validate_profile(f"{where}: profiles.{name}", profile, BASELINES)
+        _check_seed_plan(f"{where}: profiles.{name}.seed_plan", (profile or {}).get("seed_plan"), name, profiles)
         for baseline in sorted(set(m["models"].values())):  # what Recipe refuses, refused at load
             try:
                 recipe = _recipe(BASELINES[baseline], with_budget(profile, baseline))
@@ -217,6 +220,12 @@ def _check_recipe(recipe: Recipe) -> None:
     if recipe.total_iterations is None:
         raise ValueError("epochs: an epoch-counted recipe needs epoch_iterations")
     check_schedule(recipe.scheduler, recipe.epoch_iterations)
+
+
+def _check_seed_plan(at: str, source, name: str, profiles: dict) -> None:
+    if source is not None and (source not in profiles or source == name):
+        _fail(at, f"expected the name of another profile (whose records plan this one's seeds), one of "
+              f"{', '.join(p for p in profiles if p != name)}; got {source!r}")
 
 
 def _validate_profile(at: str, profile, baselines):

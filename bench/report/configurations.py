@@ -103,8 +103,9 @@ class Judgement:
     seeds: dict = field(default_factory=dict)            # seed -> its record's status
     reference_seeds: dict = field(default_factory=dict)  # seed -> the Original record's status
     reference_values: dict = field(default_factory=dict)  # seed -> the Original's value on metric
-    planned_seeds: int | None = None                     # the profile's seeds per configuration
+    planned_seeds: int | None = None                     # the seeds the profile plans for it
     retries: dict = field(default_factory=dict)  # seed -> statuses of its records, where several
+    reference_planned: int | None = None         # the seeds planned for its Original (its rows' most)
 
     @property
     def key(self) -> str:

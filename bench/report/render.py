@@ -218,14 +218,24 @@ def _block_judgements(block) -> list:
 
 
 def original_extension(view, row) -> tuple:
-    """The Original's seeds beyond the profile's planned ones (seen through its rows' judgements)."""
+    """The Original's seeds beyond those planned for it (seen through its rows' judgements)."""
     for block in view.blocks:
         if row in block:
             for judgement in _block_judgements(block):
-                if judgement.planned_seeds is not None:
-                    return tuple(s for s in sorted(judgement.reference_seeds)
-                                 if not 0 <= s < judgement.planned_seeds)
+                if judgement.reference_planned is not None:
+                    return _beyond(judgement.reference_seeds, judgement.reference_planned)
     return ()
+
+
+def _beyond(seeds, planned: int) -> tuple:
+    return tuple(s for s in sorted(seeds) if not 0 <= s < planned)
+
+
+def _original_planned(view, row) -> int | None:
+    for block in view.blocks:
+        if row in block:
+            return next((j.reference_planned for j in _block_judgements(block) if j.reference_planned), None)
+    return None
 
 
 def family_text(judgement, title: str) -> str:
@@ -256,7 +266,7 @@ def block_notes(view, block) -> list[str]:
             extra = original_extension(view, row)
             if extra:
                 notes.append(f"{MARK_EXTENDED} {row.title}: seeds {seed_text(extra)} added after a look, "
-                             f"beyond the profile's {family.planned_seeds if family else '?'}.")
+                             f"beyond the {_original_planned(view, row)} planned.")
             continue
         judgement = row.judgement
         if judgement is None:
@@ -266,7 +276,7 @@ def block_notes(view, block) -> list[str]:
             notes.append(f"{MARK_ORIGINAL} {row.title}: pairs lost ({lost}).")
         if judgement.extended:
             notes.append(f"{MARK_EXTENDED} {row.title}: seeds {seed_text(judgement.extended)} added after a "
-                         f"look, beyond the profile's {judgement.planned_seeds}.")
+                         f"look, beyond the {judgement.planned_seeds} planned.")
         if judgement.judged_elsewhere(view.table):
             notes.append(f"{MARK_ELSEWHERE} {row.title}: judged against g = {fmt_gain(judgement.published)} as "
                          f"Table {judgement.home} prints it (this table {_printed_text(judgement, view.table)}); "
@@ -635,17 +645,17 @@ def extended_section(families) -> list[str]:
     """Configurations (and Originals) with seeds beyond the profile's planned ones."""
     rows, known = [], False
     for title, members in families:
-        judged = [j for j, _ in members]
-        planned = next((j.planned_seeds for j in judged if j.planned_seeds is not None), None)
-        if planned is None:
+        judged = [j for j, _ in members if j.planned_seeds is not None]
+        if not judged:
             continue
         known = True
-        original = [s for s in sorted(judged[0].reference_seeds) if not 0 <= s < planned]
+        original = _beyond(judged[0].reference_seeds, judged[0].reference_planned)
         if original:
-            rows.append([title, "Original", seed_text(original), str(planned)])
-        rows += [[title, row.label, seed_text(j.extended), str(planned)] for j, row in members if j.extended]
+            rows.append([title, "Original", seed_text(original), str(judged[0].reference_planned)])
+        rows += [[title, row.label, seed_text(j.extended), str(j.planned_seeds)] for j, row in members if j.extended]
     return ["", "## Extended after a look", "",
-            paragraph("Configurations with more seeds than the profile plans (seeds 0..N-1), added after "
+            paragraph("Configurations with more seeds than the profile plans for them (seeds 0..N-1: "
+                      "the profile's seeds, or a row's seed plan), added after "
                       "their interim verdict was seen (`--unsettled-only`, docs/study.md): their n is not "
                       "the planned one, and extending only the rows that looked unsettled can move a "
                       "verdict in a way a fixed n would not (tables mark such a row ‡)."), "",

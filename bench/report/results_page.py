@@ -33,6 +33,7 @@ from bench.report.configurations import seed_text
 from bench.report.doubling import collect
 from bench.report.loading import group_by_config, load_results, seed_histories
 from bench.report.render import verdict_families
+from bench.report.seed_plan import profile_planned_seeds
 from bench.report.views import (STANDIN, build_table, cross_device_seeds, judge_configurations, standin_datasets,
                                 tables_with_results, verdict_counts)
 
@@ -194,7 +195,8 @@ def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=N
     records = load_results(results, warn=warn) if results.is_dir() else []
     groups = group_by_config(records, warn=warn)
     seeds = (matrix["profiles"][name] or {}).get("seeds", 1)
-    judgements = judge_configurations(entries, published, groups, seeds, seed_histories(records))
+    planned = profile_planned_seeds(matrix, name, entries, results.parent.parent)   # results/<folder>
+    judgements = judge_configurations(entries, published, groups, planned, seed_histories(records))
     standins = standin_datasets(entries)
     views = [build_table(t, published, entries, groups, name, standins=standins,
                          default_lambda=profile_lambda(matrix, name), judgements=judgements)
@@ -599,7 +601,7 @@ def extension_sentences(profile: Profile, block: FamilyBlock) -> list[str]:
         which = ", ".join(f"{j.planned.label} (seeds {seed_text(j.extended)})" for j in extended)
         out.append(f"Extended after a look at their intervals: {which}, with Original (docs/study.md, "
                    "\"Extra seeds for unsettled rows\"). A verdict an extension produced is weaker "
-                   f"evidence than one reached at the planned {profile.seeds} seeds.")
+                   "evidence than one reached at the seeds planned before the runs.")
     crossed = sum(len(cross_device_seeds(block.rows[j.key], block.reference_row)) for j in block.run
                   if j.key in block.rows and block.reference_row is not None)
     if crossed:

@@ -17,10 +17,11 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 
 from bench.experiment.labels import REFERENCE_LABEL
 from bench.files.atomic import write_text
-from bench.files.layout import default_folders
+from bench.files.layout import REPO_ROOT, default_folders
 from bench.report import stats
 from bench.report.loading import group_by_config, load_results
 from bench.report.published import load_published
@@ -65,21 +66,38 @@ def plan_from_profile(matrix: dict, from_profile: str, target: float = TARGET, f
     return list(_profile_plan(matrix, from_profile, target, floor, cap)[1].values())
 
 
-def _profile_plan(matrix: dict, from_profile: str, target: float = TARGET, floor: int = FLOOR, cap: int = CAP):
+def _profile_plan(matrix: dict, from_profile: str, target: float = TARGET, floor: int = FLOOR, cap: int = CAP,
+                  root: Path = REPO_ROOT):
     from bench.experiment.matrix import expand, profile_folder
 
     entries = expand(matrix, tables=list(matrix["tables"]), profile=from_profile, seeds=[0])
-    results = default_folders(None, None, profile_folder(matrix, from_profile))[0]
+    results = root / default_folders(None, None, profile_folder(matrix, from_profile))[0]
     return entries, plan_by_config(entries, group_by_config(load_results(results)), load_published(), target,
                                    floor, cap)
 
 
-def seeds_by_cell(matrix: dict, from_profile: str = "study") -> dict:
+def seeds_by_cell(matrix: dict, from_profile: str = "study", root: Path = REPO_ROOT) -> dict:
     """(table, model, data set, row label) -> the seeds the plan gives that cell in any profile:
-    its configuration's in `from_profile` (a cell's twin there has the same listing)."""
-    entries, plan = _profile_plan(matrix, from_profile)
+    its configuration's in `from_profile` (a cell's twin there has the same listing), from the
+    records under `root` (the repository's committed ones)."""
+    entries, plan = _profile_plan(matrix, from_profile, root=root)
     return {(e.table, e.model, e.dataset, e.label): plan[e.config_key][5]
             for e in entries if e.label != REFERENCE_LABEL}
+
+
+def profile_planned_seeds(matrix: dict, profile: str, entries, root: Path = REPO_ROOT) -> int | dict:
+    """What `profile` plans per configuration, for the report's marks of seeds added after a look:
+    its `seeds`, or with `seed_plan: P` config key -> the seeds P's plan (from P's records under
+    `root`) gives that configuration (the most over its cells, as the runner's --seed-plan trains it)."""
+    settings = matrix["profiles"][profile] or {}
+    if settings.get("seed_plan") is None:
+        return settings.get("seeds", 1)
+    cells = seeds_by_cell(matrix, settings["seed_plan"], root)
+    out: dict = {}
+    for e in entries:
+        if e.label != REFERENCE_LABEL:
+            out[e.config_key] = max(out.get(e.config_key, 0), cells.get((e.table, e.model, e.dataset, e.label), FLOOR))
+    return out
 
 
 def planned_entries(matrix: dict, entries, from_profile: str = "study") -> tuple[list, list[str]]:

@@ -27,6 +27,7 @@ from bench.report.loading import group_by_config, load_results, seed_histories
 from bench.report.published import DEFAULT_PATH, find_inconsistencies, load_published
 from bench.report.render import (render_inconsistencies, render_latex, render_latex_detail, render_markdown,
                                  render_verdicts)
+from bench.report.seed_plan import profile_planned_seeds
 from bench.report.views import (build_table, judge_configurations, standin_datasets, table_stem,
                                 tables_with_results, verdict_counts)
 
@@ -233,7 +234,7 @@ def _render_one_profile(args) -> int:
     previous = check_tables_folder(out, args.profile)
     note = profile_note_with_budgets(matrix, args.profile)
     standins, lam = standin_datasets(entries), profile_lambda(matrix, args.profile)
-    planned_seeds = (matrix["profiles"][args.profile] or {}).get("seeds", 1)
+    planned_seeds = profile_planned_seeds(matrix, args.profile, entries)
     judgements = judge_configurations(entries, published, groups, planned_seeds, histories)
     views = [build_table(t, published, entries, groups, args.profile,
                          caption=_caption(t, published, matrix), profile_note=note,

@@ -181,8 +181,9 @@ def judge_configurations(entries, published: dict, groups: dict, planned_seeds: 
     that prints it, whatever tables `entries` select; the verdict metric is that table's (for a
     configuration no table prints: its first listing table's). Pairs are with the Original of
     its first listing block; the family and its m come from `entries` alone (the aggregator
-    passes the profile's every table). planned_seeds: the profile's seeds (marks extended rows);
-    histories: seed_histories of the records."""
+    passes the profile's every table). planned_seeds: the profile's seeds, or config key -> its
+    seeds under a seed plan (seed_plan.profile_planned_seeds; marks extended rows); histories:
+    seed_histories of the records."""
     index = row_index(published)
     planned = configurations.plan(entries)
     sizes = configurations.family_sizes(planned)
@@ -207,9 +208,22 @@ def judge_configurations(entries, published: dict, groups: dict, planned_seeds: 
                 printed.append((t, gain))
         if home not in dict(printed):
             home = printed[0][0] if printed else None
-        judged[key] = _judge(p, metric, home, tuple(printed), groups, sizes, planned_seeds,
+        judged[key] = _judge(p, metric, home, tuple(printed), groups, sizes, _own_seeds(planned_seeds, key),
                              (histories or {}).get(key, {}))
-    return judged
+    return _with_reference_planned(judged)
+
+
+def _own_seeds(planned_seeds: int | dict | None, key: str) -> int | None:
+    return planned_seeds.get(key) if isinstance(planned_seeds, dict) else planned_seeds
+
+
+def _with_reference_planned(judged: dict) -> dict:
+    """Each judgement with its Original's planned seeds: the most of the rows paired with it."""
+    most: dict = {}
+    for j in judged.values():
+        if j.planned_seeds is not None:
+            most[j.planned.reference] = max(most.get(j.planned.reference, 0), j.planned_seeds)
+    return {key: replace(j, reference_planned=most.get(j.planned.reference)) for key, j in judged.items()}
 
 
 def _judge(p, metric, home, printed, groups, sizes, planned_seeds, retries) -> configurations.Judgement:
