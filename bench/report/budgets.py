@@ -20,7 +20,7 @@ from bench.report.stats import smallest_effect
 LASTS = "lasts"
 FASTER_START_ONLY = "faster start only"
 FASTER_START_UNSETTLED = "gain unsettled at convergence"
-LATE_GAIN = "late gain"
+LATE_GAIN = "gain shown only at convergence"
 LOSS_AT_CONVERGENCE = "loss at convergence"
 NO_GAIN = "no gain shown at either budget"
 NOT_COMPARABLE = "not comparable"
@@ -31,7 +31,7 @@ LABELS = {
                        "any gain of δ or more: it only sped up the start",
     FASTER_START_UNSETTLED: "a gain after the short training; at convergence the interval holds "
                             "both 0 and δ: whether it lasts is not settled",
-    LATE_GAIN: "no gain shown after the short training, a gain at convergence",
+    LATE_GAIN: "no gain shown after the short training (its interval holds 0), a gain at convergence",
     LOSS_AT_CONVERGENCE: "at convergence the interval lies below 0",
     NO_GAIN: "neither interval excludes 0 (nor shows a loss at convergence)",
     NOT_COMPARABLE: "one of the two budgets has no interval (too few seeds, zero spread, not run)",
