@@ -308,6 +308,12 @@ def test_seeds_a_seed_plan_gives_a_row_are_planned_not_added_after_a_look(publis
     view = build_table(1, published, entries, groups, "smoke", judgements=judged)
     flat = " ".join(render_markdown(view).split())
     assert "‡ +CDC: seeds 4 added after a look, beyond the 4 planned." in flat and "‡ Original" not in flat
+    assert by_label["+Taylor"].short_of_plan is None
+    early = judge_configurations(entries, published, groups, planned_seeds={key["+Taylor"]: 8, key["+CDC"]: 4})
+    taylor = next(j for j in early.values() if j.planned.label == "+Taylor")
+    assert taylor.short_of_plan == 8
+    view = build_table(1, published, entries, groups, "smoke", judgements=early)
+    assert "+Taylor: interim, 6 of its 8 planned seeds recorded" in " ".join(render_markdown(view).split())
 
 
 def test_seed_text():

@@ -144,6 +144,14 @@ class Judgement:
         return tuple(s for s in sorted(self.seeds) if not 0 <= s < self.planned_seeds)
 
     @property
+    def short_of_plan(self) -> int | None:
+        """The seeds planned for it where fewer of its seeds are recorded (runs still to come): its
+        verdict is interim. None where the plan is met or unknown."""
+        if self.planned_seeds is None or not self.seeds or len(self.seeds) >= self.planned_seeds:
+            return None
+        return self.planned_seeds
+
+    @property
     def failed(self) -> tuple:
         """The row's own seeds that failed or gave a non-finite value on the metric."""
         values = self.measured.values.get(self.metric, {}) if self.measured is not None else {}

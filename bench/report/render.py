@@ -277,6 +277,9 @@ def block_notes(view, block) -> list[str]:
         if judgement.extended:
             notes.append(f"{MARK_EXTENDED} {row.title}: seeds {seed_text(judgement.extended)} added after a "
                          f"look, beyond the {judgement.planned_seeds} planned.")
+        if judgement.short_of_plan:
+            notes.append(f"{row.title}: interim, {len(judgement.seeds)} of its {judgement.short_of_plan} planned "
+                         "seeds recorded (runs still to come).")
         if judgement.judged_elsewhere(view.table):
             notes.append(f"{MARK_ELSEWHERE} {row.title}: judged against g = {fmt_gain(judgement.published)} as "
                          f"Table {judgement.home} prints it (this table {_printed_text(judgement, view.table)}); "

@@ -596,6 +596,11 @@ def unprinted_sentences(block: FamilyBlock) -> list[str]:
 
 def extension_sentences(profile: Profile, block: FamilyBlock) -> list[str]:
     out = []
+    interim = [j for j in block.run if j.short_of_plan]
+    if interim:
+        out.append("Interim, its runs still to come: " + ", ".join(
+            f"{j.planned.label} ({len(j.seeds)} of {j.short_of_plan} planned seeds)" for j in interim)
+                   + ". A verdict here may move as the planned seeds arrive; the planned n decides it.")
     extended = [j for j in block.run if j.extended]
     if extended:
         which = ", ".join(f"{j.planned.label} (seeds {seed_text(j.extended)})" for j in extended)
