@@ -908,8 +908,10 @@ def converged_short(converged: Profile | None, study: Profile) -> list[str]:
     if converged is None or not any(b.run for b in converged.blocks):
         return []
     run, shown, both = converged_counts(converged, study)
+    interim = sum(bool(j.short_of_plan) for b in converged.blocks for j in b.run)
+    waiting = f" ({interim} of them interim: not all their planned seeds run yet)" if interim else ""
     return [bullet(f"**At convergence** (profile `converged`, {budget_text(converged)}, finite "
-                   f"stand-ins; [below](#the-converged-profile)): {run} configurations measured; "
+                   f"stand-ins; [below](#the-converged-profile)): {run} configurations measured{waiting}; "
                    f"verdicts before adjustment: {shown}. Beside their study gains: {both}. "
                    f"Budgets: {converged.budget_summary} ([below](#the-converged-profile) says why each)."), ""]
 
