@@ -174,7 +174,7 @@ def _from_caller(args) -> None:
 
 
 BEFORE_TRAINING = "interrupted before any run started"
-_training = {"started": False, "signals": None}   # started: an interrupt from then on is training's (or the render's)
+_training = {"started": False}   # set as training starts: an interrupt from then on is its (or the render's)
 
 
 def main(argv=None) -> int:
@@ -188,17 +188,16 @@ def main(argv=None) -> int:
     from .training import stops
 
     _training["started"] = False
-    signals = _training["signals"] = stops.install("runner")
+    signals = stops.install("runner")
     try:
         return _run_main(argv, signals)
     finally:       # a caller in the same process (a test, a notebook) gets its handlers back
         signals.restore()
-        _training["signals"] = None
 
 
 def _run_main(argv, signals) -> int:
     try:
-        return _main(argv)
+        return _main(argv, signals)
     except KeyboardInterrupt:
         return _interrupted()
     except Exception as err:   # noqa: BLE001 - an interrupted import's aftermath is the interrupt
@@ -221,7 +220,7 @@ def _interrupted() -> int:
     return 130
 
 
-def _main(argv=None) -> int:
+def _main(argv=None, signals=None) -> int:
     args = parse_run_args(argv)          # the command line as given; never changed after parsing
     try:
         plan = make_plan(args, _unsettled, _seed_plan)
@@ -245,7 +244,7 @@ def _main(argv=None) -> int:
     options = execution_options(args, plan, data_roots, [e for e in plan.entries if e.key in {s.key for s in todo}])
     from .execution.train_all import train_all
 
-    if getattr(_training["signals"], "received", None) is not None:
+    if signals is not None and signals.received is not None:
         raise KeyboardInterrupt   # a Ctrl-C that a library's bare except or a finaliser swallowed is still a stop
     _training["started"] = True
     status = train_all(todo, specs, options, plan.device)
