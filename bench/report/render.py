@@ -219,23 +219,20 @@ def _block_judgements(block) -> list:
 
 def original_extension(view, row) -> tuple:
     """The Original's seeds beyond those planned for it (seen through its rows' judgements)."""
+    judgement = _original_judgement(view, row)
+    return () if judgement is None else _beyond(judgement.reference_seeds, judgement.reference_planned)
+
+
+def _original_judgement(view, row):
+    """A judgement of a row paired with the Original `row` that knows the Original's planned seeds."""
     for block in view.blocks:
         if row in block:
-            for judgement in _block_judgements(block):
-                if judgement.reference_planned is not None:
-                    return _beyond(judgement.reference_seeds, judgement.reference_planned)
-    return ()
+            return next((j for j in _block_judgements(block) if j.reference_planned is not None), None)
+    return None
 
 
 def _beyond(seeds, planned: int) -> tuple:
     return tuple(s for s in sorted(seeds) if not 0 <= s < planned)
-
-
-def _original_planned(view, row) -> int | None:
-    for block in view.blocks:
-        if row in block:
-            return next((j.reference_planned for j in _block_judgements(block) if j.reference_planned), None)
-    return None
 
 
 def family_text(judgement, title: str) -> str:
@@ -266,7 +263,7 @@ def block_notes(view, block) -> list[str]:
             extra = original_extension(view, row)
             if extra:
                 notes.append(f"{MARK_EXTENDED} {row.title}: seeds {seed_text(extra)} added after a look, "
-                             f"beyond the {_original_planned(view, row)} planned.")
+                             f"beyond the {_original_judgement(view, row).reference_planned} planned.")
             continue
         judgement = row.judgement
         if judgement is None:

@@ -183,7 +183,7 @@ class Profile:
     records: list
     lam: object             # the lambda of a row without +lambda(...) (matrix.profile_lambda)
     budgets: tuple = ()     # the profile's per-baseline budgets, a sentence each (matrix.budget_sentences)
-    budget_summary: str = ""    # the same in one clause (matrix.budgets_clause)
+    budgets_clause: str = ""    # the same in one clause (matrix.budgets_clause)
 
 
 def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=None) -> Profile:
@@ -913,7 +913,7 @@ def converged_short(converged: Profile | None, study: Profile) -> list[str]:
     return [bullet(f"**At convergence** (profile `converged`, {budget_text(converged)}, finite "
                    f"stand-ins; [below](#the-converged-profile)): {run} configurations measured{waiting}; "
                    f"verdicts before adjustment: {shown}. Beside their study gains: {both}. "
-                   f"Budgets: {converged.budget_summary} ([below](#the-converged-profile) says why each)."), ""]
+                   f"Budgets: {converged.budgets_clause} ([below](#the-converged-profile) says why each)."), ""]
 
 
 # ----- entry point -----------------------------------------------------------------------------
@@ -955,7 +955,7 @@ def converged_finding(converged: Profile | None, study: Profile) -> list[str]:
                        "its budget is being found: docs/doubling.md.")]
     run, shown, both = converged_counts(converged, study)
     planned = sum(len(b.judgements) for b in converged.blocks)
-    budgets = converged.budget_summary or budget_text(converged)
+    budgets = converged.budgets_clause or budget_text(converged)
     return [bullet(f"**Converged profile** (finite stand-ins, budget by doubling: {budgets}): "
                    f"{run} of the {planned} configurations planned measured; verdicts before adjustment: {shown}. "
                    f"Beside their study gains: {both} (docs/results.md, \"The converged profile\").")]

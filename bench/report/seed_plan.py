@@ -92,7 +92,12 @@ def profile_planned_seeds(matrix: dict, profile: str, entries, root: Path = REPO
     settings = matrix["profiles"][profile] or {}
     if settings.get("seed_plan") is None:
         return settings.get("seeds", 1)
-    cells = seeds_by_cell(matrix, settings["seed_plan"], root)
+    return seeds_by_config(seeds_by_cell(matrix, settings["seed_plan"], root), entries)
+
+
+def seeds_by_config(cells: dict, entries) -> dict:
+    """config key -> its seeds: the most `cells` (seeds_by_cell) gives any of its cells among
+    `entries` (FLOOR for a cell the plan does not know); Original aside."""
     out: dict = {}
     for e in entries:
         if e.label != REFERENCE_LABEL:
@@ -125,13 +130,12 @@ def block_runs(profile: str = "converged", tables=("1", "2", "3"), from_profile:
     from bench.experiment.matrix import expand, load_matrix
 
     matrix = load_matrix()
-    cells = seeds_by_cell(matrix, from_profile)
+    entries = expand(matrix, tables=[t for t in matrix["tables"] if str(t) in tables], profile=profile, seeds=[0])
+    by_config = seeds_by_config(seeds_by_cell(matrix, from_profile), entries)
     seeds: dict = {}
-    for e in expand(matrix, tables=[t for t in matrix["tables"] if str(t) in tables], profile=profile, seeds=[0]):
+    for e in entries:
         if e.label != REFERENCE_LABEL:
-            block = seeds.setdefault((e.spec.baseline, e.spec.data.name), {})
-            block[e.config_key] = max(block.get(e.config_key, 0), cells.get((e.table, e.model, e.dataset, e.label),
-                                                                            FLOOR))
+            seeds.setdefault((e.spec.baseline, e.spec.data.name), {})[e.config_key] = by_config[e.config_key]
     return {block: sum(rows.values()) + max(rows.values()) for block, rows in seeds.items()}
 
 
