@@ -31,7 +31,7 @@ LABELS = {
                        "any gain of δ or more: it only sped up the start",
     FASTER_START_UNSETTLED: "a gain after the short training; at convergence the interval holds "
                             "both 0 and δ: whether it lasts is not settled",
-    LATE_GAIN: "no gain shown after the short training (its interval holds 0), a gain at convergence",
+    LATE_GAIN: "no gain shown after the short training (its interval reaches 0 or below), a gain at convergence",
     LOSS_AT_CONVERGENCE: "at convergence the interval lies below 0",
     NO_GAIN: "neither interval excludes 0 (nor shows a loss at convergence)",
     NOT_COMPARABLE: "one of the two budgets has no interval (too few seeds, zero spread, not run)",

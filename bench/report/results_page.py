@@ -902,14 +902,19 @@ def converged_counts(converged: Profile, study: Profile) -> tuple[int, str, str]
             ", ".join(f"{label} {n}" for label, n in labels.items() if n))
 
 
+def interim_text(converged: Profile) -> str:
+    """" (n of them interim: ...)" for the configurations short of their planned seeds; "" for none."""
+    interim = sum(bool(j.short_of_plan) for b in converged.blocks for j in b.run)
+    return f" ({interim} of them interim: not all their planned seeds run yet)" if interim else ""
+
+
 def converged_short(converged: Profile | None, study: Profile) -> list[str]:
     """The first lines of "In short" once the converged profile has records: its counts and what
     the two budgets show together."""
     if converged is None or not any(b.run for b in converged.blocks):
         return []
     run, shown, both = converged_counts(converged, study)
-    interim = sum(bool(j.short_of_plan) for b in converged.blocks for j in b.run)
-    waiting = f" ({interim} of them interim: not all their planned seeds run yet)" if interim else ""
+    waiting = interim_text(converged)
     return [bullet(f"**At convergence** (profile `converged`, {budget_text(converged)}, finite "
                    f"stand-ins; [below](#the-converged-profile)): {run} configurations measured{waiting}; "
                    f"verdicts before adjustment: {shown}. Beside their study gains: {both}. "
@@ -957,7 +962,8 @@ def converged_finding(converged: Profile | None, study: Profile) -> list[str]:
     planned = sum(len(b.judgements) for b in converged.blocks)
     budgets = converged.budgets_clause or budget_text(converged)
     return [bullet(f"**Converged profile** (finite stand-ins, budget by doubling: {budgets}): "
-                   f"{run} of the {planned} configurations planned measured; verdicts before adjustment: {shown}. "
+                   f"{run} of the {planned} configurations planned measured{interim_text(converged)}; "
+                   f"verdicts before adjustment: {shown}. "
                    f"Beside their study gains: {both} (docs/results.md, \"The converged profile\").")]
 
 
