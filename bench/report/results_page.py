@@ -186,8 +186,10 @@ class Profile:
     budgets_clause: str = ""    # the same in one clause (matrix.budgets_clause)
 
 
-def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=None) -> Profile:
-    """The profile's records in `results`, judged by the aggregate's own code (nothing written)."""
+def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=None,
+                 loaded: dict | None = None) -> Profile:
+    """The profile's records in `results`, judged by the aggregate's own code (nothing written);
+    `loaded`: profile name -> records already read (a seed plan's source is not read twice)."""
     from bench.experiment.matrix import budget_sentences, budgets_clause, expand, profile_lambda
 
     warn = warn or (lambda message: None)
@@ -195,7 +197,7 @@ def load_profile(name: str, results: Path, matrix: dict, published: dict, warn=N
     records = load_results(results, warn=warn) if results.is_dir() else []
     groups = group_by_config(records, warn=warn)
     seeds = (matrix["profiles"][name] or {}).get("seeds", 1)
-    planned = profile_planned_seeds(matrix, name, entries, results.parent.parent)   # results/<folder>
+    planned = profile_planned_seeds(matrix, name, entries, results.parent.parent, loaded)   # results/<folder>
     judgements = judge_configurations(entries, published, groups, planned, seed_histories(records))
     standins = standin_datasets(entries)
     views = [build_table(t, published, entries, groups, name, standins=standins,
@@ -992,7 +994,7 @@ def render_both(root: Path = REPO_ROOT) -> tuple[str, list[str], list[tuple]]:
     power = root / POWER
     longer = longer_schedule(study, load_results(power, warn=lambda m: None) if power.is_dir() else [])
     converged_dir = root / "results" / CONVERGED
-    converged = load_profile(CONVERGED, converged_dir, matrix, published) if any(
+    converged = load_profile(CONVERGED, converged_dir, matrix, published, loaded={STUDY: study.records}) if any(
         converged_dir.glob("*.json")) else None
     return (render_page(study, longer, converged), readme_findings(study, longer, converged),
             both_budgets_rows(converged, study))

@@ -67,32 +67,36 @@ def plan_from_profile(matrix: dict, from_profile: str, target: float = TARGET, f
 
 
 def _profile_plan(matrix: dict, from_profile: str, target: float = TARGET, floor: int = FLOOR, cap: int = CAP,
-                  root: Path = REPO_ROOT):
+                  root: Path = REPO_ROOT, records: list | None = None):
     from bench.experiment.matrix import expand, profile_folder
 
     entries = expand(matrix, tables=list(matrix["tables"]), profile=from_profile, seeds=[0])
-    results = root / default_folders(None, None, profile_folder(matrix, from_profile))[0]
-    return entries, plan_by_config(entries, group_by_config(load_results(results)), load_published(), target,
-                                   floor, cap)
+    if records is None:
+        records = load_results(root / default_folders(None, None, profile_folder(matrix, from_profile))[0])
+    return entries, plan_by_config(entries, group_by_config(records), load_published(), target, floor, cap)
 
 
-def seeds_by_cell(matrix: dict, from_profile: str = "study", root: Path = REPO_ROOT) -> dict:
+def seeds_by_cell(matrix: dict, from_profile: str = "study", root: Path = REPO_ROOT,
+                  records: list | None = None) -> dict:
     """(table, model, data set, row label) -> the seeds the plan gives that cell in any profile:
     its configuration's in `from_profile` (a cell's twin there has the same listing), from the
-    records under `root` (the repository's committed ones)."""
-    entries, plan = _profile_plan(matrix, from_profile, root=root)
+    records under `root` (the repository's committed ones) or `records`, when already loaded."""
+    entries, plan = _profile_plan(matrix, from_profile, root=root, records=records)
     return {(e.table, e.model, e.dataset, e.label): plan[e.config_key][5]
             for e in entries if e.label != REFERENCE_LABEL}
 
 
-def profile_planned_seeds(matrix: dict, profile: str, entries, root: Path = REPO_ROOT) -> int | dict:
+def profile_planned_seeds(matrix: dict, profile: str, entries, root: Path = REPO_ROOT,
+                          loaded: dict | None = None) -> int | dict:
     """What `profile` plans per configuration, for the report's marks of seeds added after a look:
     its `seeds`, or with `seed_plan: P` config key -> the seeds P's plan (from P's records under
-    `root`) gives that configuration (the most over its cells, as the runner's --seed-plan trains it)."""
+    `root`, or `loaded[P]` when the caller has them) gives that configuration (the most over its
+    cells, as the runner's --seed-plan trains it)."""
     settings = matrix["profiles"][profile] or {}
     if settings.get("seed_plan") is None:
         return settings.get("seeds", 1)
-    return seeds_by_config(seeds_by_cell(matrix, settings["seed_plan"], root), entries)
+    source = settings["seed_plan"]
+    return seeds_by_config(seeds_by_cell(matrix, source, root, (loaded or {}).get(source)), entries)
 
 
 def seeds_by_config(cells: dict, entries) -> dict:
