@@ -34,7 +34,7 @@ def test_a_baseline_trains_at_its_budget_and_the_others_at_the_profiles(tmp_path
     drbn, drbn_plain = (build_spec(x, "DRBN", "LOL", "Original", "converged", seed=0) for x in (m, bare))
     assert drbn.key == drbn_plain.key                   # no budget: the profile's recipe, same key
     note = profile_note_with_budgets(m, "converged")
-    assert "Budget, dncnn: 8000 iterations (longest affordable budget, not converged)." in note
+    assert "Budget, DnCNN: 8000 iterations (longest affordable budget, not converged)." in note
 
 
 @pytest.mark.parametrize("overlay", [{"recipe": {"iterations": 1000}}, {}])
@@ -63,7 +63,7 @@ def test_a_bad_budget_is_a_one_line_error_naming_its_key(tmp_path, budgets, wher
 def test_the_budget_summary_lists_each_budget_and_counts_the_longest_affordable(tmp_path):
     converged = dict(BUDGET, label="converged at 2000 (docs/doubling.md)")
     m = load_matrix(with_budgets(tmp_path, {"dncnn": BUDGET, "sid": converged}))
-    assert budgets_clause(m, "converged") == ("dncnn 8000, sid 8000 iterations; 1 of 2 the longest "
+    assert budgets_clause(m, "converged") == ("DnCNN 8000, SID 8000 iterations; 1 of 2 the longest "
                                               "affordable, not converged")
     assert budgets_clause(load_matrix(with_budgets(tmp_path, {})), "converged") == ""
 

@@ -290,21 +290,26 @@ def with_budget(profile: dict, baseline: str) -> dict:
             "evaluation": {**profile.get("evaluation", {}), **budget.get("evaluation", {})}}
 
 
+def printed_model(m: dict, baseline: str) -> str:
+    """The name the tables print for build_baseline name `baseline` (`models`), else `baseline`."""
+    return next((printed for printed, name in (m.get("models") or {}).items() if name == baseline), baseline)
+
+
 def budget_sentences(m: dict, profile: str) -> list[str]:
     """One sentence per baseline budget of the profile: its iterations and its label."""
     out = []
     for baseline, budget in ((m["profiles"].get(profile) or {}).get("budgets") or {}).items():
-        iterations = budget.get("recipe", {}).get("iterations")
-        text = f"{baseline}: {iterations} iterations" if iterations else baseline
+        iterations, name = budget.get("recipe", {}).get("iterations"), printed_model(m, baseline)
+        text = f"{name}: {iterations} iterations" if iterations else name
         out.append(f"Budget, {text}" + (f" ({budget['label']})" if budget.get("label") else "") + ".")
     return out
 
 
 def budgets_clause(m: dict, profile: str) -> str:
-    """The profile's budgets in one clause, e.g. "dncnn 8000, sfinet 2000 iterations; 2 of 2 the
+    """The profile's budgets in one clause, e.g. "DnCNN 8000, SFINet 2000 iterations; 2 of 2 the
     longest affordable, not converged"; "" without budgets."""
     budgets = ((m["profiles"].get(profile) or {}).get("budgets") or {}).items()
-    listed = [f"{baseline} {b.get('recipe', {}).get('iterations', '?')}" for baseline, b in budgets]
+    listed = [f"{printed_model(m, baseline)} {b.get('recipe', {}).get('iterations', '?')}" for baseline, b in budgets]
     if not listed:
         return ""
     capped = sum(str(b.get("label", "")).startswith("longest affordable") for _, b in budgets)
