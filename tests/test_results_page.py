@@ -213,3 +213,25 @@ def test_a_blocks_budget_is_the_iterations_of_its_own_records():
     assert page.iterations_text([{"iterations": 8000}, {"iterations": 2000}]) == "2000 or 8000 iterations"
     assert page.iterations_text([{"iterations": i} for i in (8000, 2000, 4000)]) == "2000, 4000 or 8000 iterations"
     assert page.iterations_text([]) == "unknown iterations"
+
+
+def _planned(seeds, planned, reference_planned=None):
+    return SimpleNamespace(seeds=seeds, planned_seeds=planned, reference_planned=reference_planned)
+
+
+def test_runs_left_counts_each_configurations_planned_seeds_and_the_originals_most():
+    done = {s: "ok" for s in range(4)}
+    rows = [_planned(done, 12, 12), _planned({}, 4, 12)]          # 8 seeds left, then 4
+    block = SimpleNamespace(original={**done, 4: "failed"}, judgements=rows)
+    assert page.runs_left(SimpleNamespace(seeds=4), block) == 8 + 8 + 4   # Original: seeds 4-11
+    flat = SimpleNamespace(original=done, judgements=[_planned({}, None)])
+    assert page.runs_left(SimpleNamespace(seeds=4), flat) == 4      # no plan: the profile's seeds
+
+
+def test_a_block_not_yet_run_takes_its_models_run_times_from_its_other_blocks():
+    record = {"status": "ok", "spec": {"baseline": "net"}, "wall_time_s": 600.0, "threads": 1, "device": "cpu: x86"}
+    run = SimpleNamespace(model="Net", reference_row=SimpleNamespace(measured=SimpleNamespace(records=[record])))
+    other = SimpleNamespace(model="Net", reference_row=None)
+    profile = SimpleNamespace(blocks=[run, other], records=[record])
+    assert page.wall_times(profile, other) == {"cpu": [600.0]}
+    assert page.wall_times(profile, SimpleNamespace(model="Else", reference_row=None)) == {}

@@ -745,17 +745,20 @@ def schedule_figure(item: Longer) -> str | None:
 
 
 def runs_left(profile: Profile, block: FamilyBlock) -> int:
-    """Runs the matrix plans for the block (its planned seeds of every configuration and of
-    Original) that have no finished record."""
-    planned = range(profile.seeds)
-    left = sum(block.original.get(s) != "ok" for s in planned)
-    return left + sum(j.seeds.get(s) != "ok" for j in block.judgements for s in planned)
+    """Runs the matrix plans for the block (each configuration at its planned seeds, the Original
+    at its rows' most; the profile's `seeds` where no plan says) that have no finished record."""
+    own = lambda planned: range(profile.seeds if planned is None else planned)   # noqa: E731
+    original = max((own(j.reference_planned) for j in block.judgements), key=len, default=own(None))
+    left = sum(block.original.get(s) != "ok" for s in original)
+    return left + sum(j.seeds.get(s) != "ok" for j in block.judgements for s in own(j.planned_seeds))
 
 
 def wall_times(profile: Profile, block: FamilyBlock) -> dict[str, list[float]]:
-    """device kind -> core-seconds (wall time x threads) of the model's finished runs."""
-    baseline = block.reference_row.measured.records[0]["spec"]["baseline"] if (
-        block.reference_row is not None and block.reference_row.measured.records) else None
+    """device kind -> core-seconds (wall time x threads) of the model's finished runs (on any
+    of its data sets: a block not yet run takes its model's other blocks' figures)."""
+    baseline = next((b.reference_row.measured.records[0]["spec"]["baseline"] for b in [block, *profile.blocks]
+                     if b.model == block.model and b.reference_row is not None and b.reference_row.measured.records),
+                    None)
     out: dict[str, list[float]] = {}
     for record in profile.records:
         if record["status"] == "ok" and record["spec"]["baseline"] == baseline and stats.is_finite(
@@ -765,12 +768,9 @@ def wall_times(profile: Profile, block: FamilyBlock) -> dict[str, list[float]]:
     return out
 
 
-def remains(profile: Profile, longer: list[Longer]) -> list[str]:
-    lines = [para(f"The matrix plans {profile.seeds} seeds for every configuration. Per block, the "
-                  "configurations without a record and the runs the plan still needs (Original "
-                  "included); core-hours are estimated from the model's finished CPU runs in "
-                  f"`{profile.results}/` (mean wall time x threads, timed under whatever load they "
-                  "shared; a prior's own cost varies):"), ""]
+def runs_left_table(profile: Profile) -> list[str]:
+    """Per block with runs left: configurations not run, runs left and their CPU core-hours,
+    estimated from the model's finished CPU runs in the profile; [] when nothing is left."""
     rows, total_runs, total_hours = [], 0, 0.0
     for block in profile.blocks:
         left = runs_left(profile, block)
@@ -784,9 +784,20 @@ def remains(profile: Profile, longer: list[Longer]) -> list[str]:
         rows.append([block.title, str(len(block.not_run)), str(left), minutes,
                      DASH if hours is None else f"{hours:.1f}"])
     if not rows:
+        return []
+    return [table(["block", "not run", "runs left", "CPU min a run (runs)", "core-hours"], rows), "",
+            para(f"In all {total_runs} runs, about {total_hours:.1f} core-hours where an estimate exists.")]
+
+
+def remains(profile: Profile, longer: list[Longer]) -> list[str]:
+    left = runs_left_table(profile)
+    if not left:
         return [para("Every run the matrix plans for this profile has a finished record.")]
-    lines += [table(["block", "not run", "runs left", "CPU min a run (runs)", "core-hours"], rows), "",
-              para(f"In all {total_runs} runs, about {total_hours:.1f} core-hours where an estimate exists."), ""]
+    lines = [para(f"The matrix plans {profile.seeds} seeds for every configuration. Per block, the "
+                  "configurations without a record and the runs the plan still needs (Original "
+                  "included); core-hours are estimated from the model's finished CPU runs in "
+                  f"`{profile.results}/` (mean wall time x threads, timed under whatever load they "
+                  "shared; a prior's own cost varies):"), "", *left, ""]
     for block in profile.blocks:
         if block.not_run:
             labels = ", ".join(j.planned.label for j in block.not_run)
@@ -801,6 +812,20 @@ def gpu_note(profile: Profile, block: FamilyBlock) -> str:
         return ""
     return (f" Its {len(gpu)} GPU runs recorded {statistics.fmean(gpu) / 60:.1f} min of wall time each "
             "on average (how they ran: docs/gpu.md).")
+
+
+def converged_remains(converged: Profile) -> list[str]:
+    """The converged profile's runs left at its seed plan, with their cost where one is known."""
+    left = runs_left_table(converged)
+    if not left:
+        return [para("Every run the converged profile plans has a finished record.")]
+    return [para("Per block, the configurations without a record and the runs the seed plan still "
+                 "needs (each configuration at its planned seeds, [docs/seed_plan.md](seed_plan.md), "
+                 "the Original at its rows' most); core-hours at the block's budget are estimated "
+                 f"from the model's finished CPU runs in `{converged.results}/` (mean wall time x "
+                 f"threads, two runs sharing 2 cores; {DASH} where the model has none yet: its doubling in "
+                 "[docs/doubling.md](doubling.md) gives a first figure). The order of the work: "
+                 "[docs/study.md](study.md), \"The converged profile\"."), "", *left]
 
 
 def extra_seeds(profile: Profile, longer: list[Longer]) -> list[str]:
@@ -852,7 +877,7 @@ def converged_section(converged: Profile | None, study: Profile) -> list[str]:
         if block.run:
             lines += ["", f"### {block.title}", "", *block_section(converged, block), "",
                       budgets_table(block, study)]
-    return lines
+    return lines + ["", "### What remains at convergence", "", *converged_remains(converged)]
 
 
 def iterations_text(records) -> str:
