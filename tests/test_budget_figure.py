@@ -22,6 +22,13 @@ def test_rows_keep_the_blocks_order_and_a_missing_short_budget():
     assert rows[1][2] is None and rows[0][4] == "gain unsettled at convergence"
 
 
+def test_a_row_short_of_its_planned_seeds_is_labelled_interim():
+    short = SimpleNamespace(planned=SimpleNamespace(label="+Reverse"), seeds={s: "ok" for s in range(6)},
+                            short_of_plan=12)
+    assert budget_figure.figure_label(short) == "+Reverse (interim, 6 of 12 seeds)"
+    assert budget_figure.figure_label(judgement("+INN", gain(0.1, 0.0, 0.2))) == "+INN"
+
+
 def test_the_figure_is_drawn_with_and_without_intervals(tmp_path):
     rows = [("A", "+INN", gain(0.8, 0.2, 1.4), gain(0.1, -0.5, 0.7, 0.23), "x"),
             ("A", "+Null", None, gain(0.0, None, None), "not comparable"),

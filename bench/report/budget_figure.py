@@ -19,9 +19,15 @@ PAPER = "paper's gain"
 
 def figure_rows(pairs_by_block: list[tuple[str, list]]) -> list[tuple]:
     """[(block title, row label, short PairedGain or None, long PairedGain, budget label)], the
-    blocks in the order given, each block's rows in its pairs' order."""
-    return [(title, pair.long.planned.label, pair.short.gain if pair.short else None, pair.long.gain, pair.label)
+    blocks in the order given, each block's rows in its pairs' order; a converged row short of
+    its planned seeds says so beside its label ("interim, 6 of 12 seeds")."""
+    return [(title, figure_label(pair.long), pair.short.gain if pair.short else None, pair.long.gain, pair.label)
             for title, pairs in pairs_by_block for pair in pairs]
+
+
+def figure_label(judgement) -> str:
+    planned = getattr(judgement, "short_of_plan", None)
+    return judgement.planned.label + (f" (interim, {len(judgement.seeds)} of {planned} seeds)" if planned else "")
 
 
 def _draw_interval(ax, y: float, gain, style: dict, label: str, labelled: set) -> None:
