@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from bench.report import results_page as page
-from bench.report import stats
+from bench.report import page_text, remaining, stats
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "docs" / "results.md"
@@ -65,7 +65,7 @@ def test_main_writes_the_page_atomically(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("raw,adjusted", PAIRS)
 def test_a_verdict_clause_names_its_verdicts_and_nothing_else(raw, adjusted):
-    text = page.verdict_clause(raw, adjusted)
+    text = page_text.verdict_clause(raw, adjusted)
     assert names_in(text) == {raw} | ({adjusted} if adjusted else set())
     if adjusted is None:
         assert text == raw and "adjust" not in text
@@ -77,7 +77,7 @@ def test_a_verdict_clause_names_its_verdicts_and_nothing_else(raw, adjusted):
 
 @pytest.mark.parametrize("raw,adjusted", [(r, a) for r, a in PAIRS if a is not None])
 def test_an_adjusted_clause_names_only_the_adjusted_verdict(raw, adjusted):
-    text = page.adjusted_clause(raw, adjusted)
+    text = page_text.adjusted_clause(raw, adjusted)
     assert names_in(text) == {adjusted} and text.startswith(f"{adjusted} after adjustment")
 
 
@@ -105,9 +105,9 @@ def test_a_finding_carries_its_own_verdict_its_interval_and_no_stronger_word(ver
     gain = _gain(*CASES[verdict])
     assert stats.verdict(gain) == verdict
     adjusted = stats.adjusted_verdict(verdict, stats.adjust(gain, 20))
-    text = page.finding("+X", gain, verdict, adjusted)
+    text = page_text.finding("+X", gain, verdict, adjusted)
     assert names_in(text) == {verdict, adjusted}
-    assert f"[{page.fmt(gain.low)}, {page.fmt(gain.high)}]" in text
+    assert f"[{page_text.fmt(gain.low)}, {page_text.fmt(gain.high)}]" in text
     if verdict in (stats.INCONCLUSIVE, stats.NO_DIFFERENCE):
         for stronger in ("ruled out", "reproduced", "opposite", "published", "excludes", "settled"):
             assert stronger not in text
@@ -143,8 +143,8 @@ def test_the_summary_lists_each_configuration_under_its_own_raw_verdict_only():
         used = names_in(line)
         assert used <= {j.verdict, j.adjusted_verdict}, line
         assert j.verdict in used or names_in(heading) == {j.verdict}, (heading, line)
-        assert (page.verdict_clause(j.verdict, j.adjusted_verdict) in line
-                or page.adjusted_clause(j.verdict, j.adjusted_verdict) in line), line
+        assert (page_text.verdict_clause(j.verdict, j.adjusted_verdict) in line
+                or page_text.adjusted_clause(j.verdict, j.adjusted_verdict) in line), line
     listed = {j.planned.label for j in judgements if any(f" {j.planned.label} " in l for l in lines)}
     assert listed == {f"+R{i}" for i, v in enumerate(CASES)
                       if v not in (stats.INCONCLUSIVE, stats.NO_DIFFERENCE)}   # counted, not listed
@@ -165,8 +165,8 @@ def test_no_group_heading_without_a_member():
 # ----- small pieces --------------------------------------------------------------------------
 
 def test_numbers_never_read_minus_zero():
-    assert page.fmt(-0.0004) == "0.000" and page.fmt(0.0004, 4) == "+0.0004" and page.fmt(None) == "—"
-    assert page.fmt(-0.12345) == "-0.123"
+    assert page_text.fmt(-0.0004) == "0.000" and page_text.fmt(0.0004, 4) == "+0.0004" and page_text.fmt(None) == "—"
+    assert page_text.fmt(-0.12345) == "-0.123"
 
 
 def test_the_converged_section_without_records_points_to_the_plan():
@@ -223,9 +223,9 @@ def test_runs_left_counts_each_configurations_planned_seeds_and_the_originals_mo
     done = {s: "ok" for s in range(4)}
     rows = [_planned(done, 12, 12), _planned({}, 4, 12)]          # 8 seeds left, then 4
     block = SimpleNamespace(original={**done, 4: "failed"}, judgements=rows)
-    assert page.runs_left(SimpleNamespace(seeds=4), block) == 8 + 8 + 4   # Original: seeds 4-11
+    assert remaining.runs_left(SimpleNamespace(seeds=4), block) == 8 + 8 + 4   # Original: seeds 4-11
     flat = SimpleNamespace(original=done, judgements=[_planned({}, None)])
-    assert page.runs_left(SimpleNamespace(seeds=4), flat) == 4      # no plan: the profile's seeds
+    assert remaining.runs_left(SimpleNamespace(seeds=4), flat) == 4      # no plan: the profile's seeds
 
 
 def test_a_block_not_yet_run_takes_its_models_run_times_from_its_other_blocks():
@@ -233,5 +233,5 @@ def test_a_block_not_yet_run_takes_its_models_run_times_from_its_other_blocks():
     run = SimpleNamespace(model="Net", reference_row=SimpleNamespace(measured=SimpleNamespace(records=[record])))
     other = SimpleNamespace(model="Net", reference_row=None)
     profile = SimpleNamespace(blocks=[run, other], records=[record])
-    assert page.wall_times(profile, other) == {"cpu": [600.0]}
-    assert page.wall_times(profile, SimpleNamespace(model="Else", reference_row=None)) == {}
+    assert remaining.wall_times(profile, other) == {"cpu": [600.0]}
+    assert remaining.wall_times(profile, SimpleNamespace(model="Else", reference_row=None)) == {}

@@ -21,7 +21,10 @@ longer profile, planned from its own paired sd, docs/seed_plan.md), `sequential`
 bench.report.sequential`: the false-gain rate of adding seeds after a look, simulated),
 `results_page` (`python -m bench.report.results_page`: docs/results.md, generated from the
 study's records, the longer schedule's and the converged profile's; every number computed,
-every sentence worded by its verdict; a test re-renders it), `budgets` (each converged
+every sentence worded by its verdict; a test re-renders it), `page_text` (that page's wording
+and Markdown pieces: each verdict's phrase, number formats, wrapped prose and tables),
+`remaining` (that page's "What remains": each profile's runs left at its plan and their
+core-hours), `budgets` (each converged
 configuration beside its study twin, labelled by what the two intervals show together),
 `budget_figure` (those pairs as one forest plot, drawn by `results_page` with the page).
 

@@ -11,7 +11,8 @@ bench.report.budget_figure); tests/test_results_page.py re-renders the page and 
 unchanged.
 
 Every sentence that states a measured number is built here from a template whose wording follows
-the verdict it reports (`verdict_clause`, `finding`): a configuration is called ruled out,
+the verdict it reports (bench.report.page_text's `verdict_clause`, `finding`; "What remains" is
+bench.report.remaining's): a configuration is called ruled out,
 reproduced or opposite only where its verdict is, and "after adjustment" only ever introduces the
 adjusted verdict. Prose that states no measured figure is static.
 """
@@ -21,7 +22,6 @@ import argparse
 import json
 import statistics
 import sys
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +33,9 @@ from bench.report.configurations import seed_text
 from bench.report.doubling import collect
 from bench.report.loading import group_by_config, load_results, seed_histories
 from bench.report.render import verdict_families
+from bench.report.page_text import (DASH, bullet, count_text, finding, fmt, interval, para, seeds_gaining, table,
+                                    verdict_clause)
+from bench.report.remaining import converged_remains, remains
 from bench.report.seed_plan import profile_planned_seeds
 from bench.report.views import (STANDIN, build_table, cross_device_seeds, judge_configurations, standin_datasets,
                                 tables_with_results, verdict_counts)
@@ -43,96 +46,6 @@ STUDY, CONVERGED = "study", "converged"
 POWER = "results/power"
 LONGER_BASE, LONGER_REGIME = "study", "study-3k"   # the study profile trained longer (regimes.yaml)
 LONGER_HEADING = f"Does a gain last? The longer schedule (`{LONGER_REGIME}`)"
-DASH = "—"
-WIDTH = 100                                   # prose is wrapped here; tables are not
-
-
-# ----- wording: every phrase follows its verdict ---------------------------------------------
-
-def verdict_clause(raw: str, adjusted: str | None = None) -> str:
-    """"ruled out before adjustment, inconclusive after", "ruled out before and after adjustment",
-    or the raw verdict alone without an adjusted one: nothing but the two verdicts' own names."""
-    if adjusted is None:
-        return raw
-    if adjusted == raw:
-        return f"{raw} before and after adjustment"
-    return f"{raw} before adjustment, {adjusted} after"
-
-
-def adjusted_clause(raw: str, adjusted: str) -> str:
-    """The adjusted verdict alone, for a list whose heading names the raw one: "inconclusive after
-    adjustment", "ruled out after adjustment too"."""
-    return f"{adjusted} after adjustment" + (" too" if adjusted == raw else "")
-
-
-def fmt(value: float | None, decimals: int = 3) -> str:
-    """"+0.123", "-0.045", "0.000" (never "-0.000"); a dash for None."""
-    if value is None:
-        return DASH
-    text = f"{value:+.{decimals}f}"
-    return text[1:] if float(text) == 0 else text
-
-
-def decimals_for(gain) -> int:
-    """3 decimals, 4 where the interval is narrower than +-0.01 (the MPRNet noise floor)."""
-    width = stats.gain_half_width(gain)
-    return 4 if width is not None and width < 0.01 else 3
-
-
-def interval(gain, decimals: int | None = None) -> str:
-    """"+0.123 [+0.010, +0.236]"; the mean alone without an interval; a dash without a mean."""
-    if gain is None or gain.mean is None:
-        return DASH
-    d = decimals_for(gain) if decimals is None else decimals
-    if gain.low is None:
-        return fmt(gain.mean, d)
-    return f"{fmt(gain.mean, d)} [{fmt(gain.low, d)}, {fmt(gain.high, d)}]"
-
-
-def finding(label: str, gain, raw: str, adjusted: str | None = None, unit: str = " dB",
-            raw_in_heading: bool = False) -> str:
-    """One configuration's gain and interval, the paper's gain and its verdicts: "+CDC -0.053
-    [-0.092, -0.013] dB, paper +0.034 (opposite before adjustment, inconclusive after)". Under a
-    heading that names the raw verdict, only the adjusted one is repeated."""
-    paper = "" if gain.published is None else f", paper {fmt(gain.published)}"
-    clause = adjusted_clause(raw, adjusted) if raw_in_heading and adjusted else verdict_clause(raw, adjusted)
-    return f"{label} {interval(gain)}{unit}{paper} ({clause})"
-
-
-def seeds_gaining(judgement) -> str:
-    """"all 4 seeds gain", "3 of 4 seeds gain", "no seed gains": the signs of the paired
-    differences, on the seeds both the configuration and its Original have."""
-    values = judgement.measured.values.get(judgement.metric, {}) if judgement.measured else {}
-    pairs = [stats.oriented(judgement.metric, values[s] - judgement.reference_values[s])
-             for s in sorted(values.keys() & judgement.reference_values.keys())
-             if stats.is_finite(values[s]) and stats.is_finite(judgement.reference_values[s])]
-    up = sum(d > 0 for d in pairs)
-    if up == len(pairs):
-        return f"all {up} seeds gain"
-    return "no seed gains" if up == 0 else f"{up} of {len(pairs)} seeds gain"
-
-
-def count_text(counts: dict) -> str:
-    """"2 ruled out, 5 inconclusive" (verdict order; zeros left out); "none" for no count."""
-    parts = [f"{n} {v}" for v, n in counts.items() if n]
-    return ", ".join(parts) if parts else "none"
-
-
-# ----- Markdown pieces -------------------------------------------------------------------------
-
-def para(text: str) -> str:
-    return textwrap.fill(" ".join(text.split()), WIDTH, break_on_hyphens=False, break_long_words=False)
-
-
-def bullet(text: str, level: int = 0) -> str:
-    indent = "  " * level
-    return textwrap.fill(" ".join(text.split()), WIDTH, initial_indent=indent + "- ",
-                         subsequent_indent=indent + "  ", break_on_hyphens=False, break_long_words=False)
-
-
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 # ----- the records, judged as the aggregator judges them ---------------------------------------
@@ -342,12 +255,6 @@ seeds. Its 95% half-widths were 0.33-1.25 dB, 7 of 8 rows were inconclusive, and
 measured a floor of 0.18 dB (sd). Those records were not kept (results were not committed then)
 and are not comparable with today's: the data differ, so the keys differ."""
 
-STANDIN_CAVEAT = """\
-The pan-sharpening stand-ins are the only ones with a guidance input. A gain found on them and
-not on the SIDD or LOL stand-ins may say more about the stand-ins than about the task; only the
-real WorldView-II / GaoFen2 sets can tell (docs/data.md, `--data-root`)."""
-
-
 def render_page(study: Profile, longer: list[Longer], converged: Profile | None) -> str:
     parts = ["# What the study found", "",
              para("Generated by `python -m bench.report.results_page` from the records in "
@@ -363,7 +270,7 @@ def render_page(study: Profile, longer: list[Longer], converged: Profile | None)
     if longer:
         parts += ["", f"## {LONGER_HEADING}", "",
                   *longer_section(study, longer)]
-    parts += ["", "## What remains", "", *remains(study, longer), "", *converged_section(converged, study),
+    parts += ["", "## What remains", "", *remains(study, longer, LONGER_REGIME), "", *converged_section(converged, study),
               "", SUPERSEDED]
     return "\n".join(parts) + "\n"
 
@@ -742,118 +649,6 @@ def schedule_figure(item: Longer) -> str | None:
     data = spec["data"]["name"].removeprefix("embedded_")
     name = f"figures/{spec['baseline']}_{data}_{spec['auxiliary']['name']}_by_schedule.png"
     return name if (REPO_ROOT / "docs" / name).is_file() else None
-
-
-def runs_left(profile: Profile, block: FamilyBlock) -> int:
-    """Runs the matrix plans for the block (each configuration at its planned seeds, the Original
-    at its rows' most; the profile's `seeds` where no plan says) that have no finished record."""
-    own = lambda planned: range(profile.seeds if planned is None else planned)   # noqa: E731
-    original = max((own(j.reference_planned) for j in block.judgements), key=len, default=own(None))
-    left = sum(block.original.get(s) != "ok" for s in original)
-    return left + sum(j.seeds.get(s) != "ok" for j in block.judgements for s in own(j.planned_seeds))
-
-
-def wall_times(profile: Profile, block: FamilyBlock) -> dict[str, list[float]]:
-    """device kind -> core-seconds (wall time x threads) of the model's finished runs (on any
-    of its data sets: a block not yet run takes its model's other blocks' figures)."""
-    baseline = next((b.reference_row.measured.records[0]["spec"]["baseline"] for b in [block, *profile.blocks]
-                     if b.model == block.model and b.reference_row is not None and b.reference_row.measured.records),
-                    None)
-    out: dict[str, list[float]] = {}
-    for record in profile.records:
-        if record["status"] == "ok" and record["spec"]["baseline"] == baseline and stats.is_finite(
-                record.get("wall_time_s")):
-            kind = str(record.get("device") or "unknown").split(":")[0].strip()
-            out.setdefault(kind, []).append(record["wall_time_s"] * (record.get("threads") or 1))
-    return out
-
-
-def runs_left_table(profile: Profile) -> list[str]:
-    """Per block with runs left: configurations not run, runs left and their CPU core-hours,
-    estimated from the model's finished CPU runs in the profile; [] when nothing is left."""
-    rows, total_runs, total_hours = [], 0, 0.0
-    for block in profile.blocks:
-        left = runs_left(profile, block)
-        if not left:
-            continue
-        cpu = wall_times(profile, block).get("cpu", [])
-        minutes = f"{statistics.fmean(cpu) / 60:.1f} ({len(cpu)})" if cpu else DASH
-        hours = left * statistics.fmean(cpu) / 3600 if cpu else None
-        total_runs += left
-        total_hours += hours or 0.0
-        rows.append([block.title, str(len(block.not_run)), str(left), minutes,
-                     DASH if hours is None else f"{hours:.1f}"])
-    if not rows:
-        return []
-    return [table(["block", "not run", "runs left", "CPU min a run (runs)", "core-hours"], rows), "",
-            para(f"In all {total_runs} runs, about {total_hours:.1f} core-hours where an estimate exists.")]
-
-
-def remains(profile: Profile, longer: list[Longer]) -> list[str]:
-    left = runs_left_table(profile)
-    if not left:
-        return [para("Every run the matrix plans for this profile has a finished record.")]
-    lines = [para(f"The matrix plans {profile.seeds} seeds for every configuration. Per block, the "
-                  "configurations without a record and the runs the plan still needs (Original "
-                  "included); core-hours are estimated from the model's finished CPU runs in "
-                  f"`{profile.results}/` (mean wall time x threads, timed under whatever load they "
-                  "shared; a prior's own cost varies):"), "", *left, ""]
-    for block in profile.blocks:
-        if block.not_run:
-            labels = ", ".join(j.planned.label for j in block.not_run)
-            lines.append(bullet(f"{block.title}, not run: {labels}.{gpu_note(profile, block)}"))
-    lines += ["", *extra_seeds(profile, longer), "", STANDIN_CAVEAT]
-    return lines
-
-
-def gpu_note(profile: Profile, block: FamilyBlock) -> str:
-    gpu = wall_times(profile, block).get("cuda", [])
-    if not gpu:
-        return ""
-    return (f" Its {len(gpu)} GPU runs recorded {statistics.fmean(gpu) / 60:.1f} min of wall time each "
-            "on average (how they ran: docs/gpu.md).")
-
-
-def converged_remains(converged: Profile) -> list[str]:
-    """The converged profile's runs left at its seed plan, with their cost where one is known."""
-    left = runs_left_table(converged)
-    if not left:
-        return [para("Every run the converged profile plans has a finished record.")]
-    return [para("Per block, the configurations without a record and the runs the seed plan still "
-                 "needs (each configuration at its planned seeds, [docs/seed_plan.md](seed_plan.md), "
-                 "the Original at its rows' most); core-hours at the block's budget are estimated "
-                 f"from the model's finished CPU runs in `{converged.results}/` (mean wall time x "
-                 f"threads, two runs sharing 2 cores; {DASH} where the model has none yet: its doubling in "
-                 "[docs/doubling.md](doubling.md) gives a first figure). The order of the work: "
-                 "[docs/study.md](study.md), \"The converged profile\"."), "", *left]
-
-
-def extra_seeds(profile: Profile, longer: list[Longer]) -> list[str]:
-    """The seeds that would settle each inconclusive configuration, raw (adjusted)."""
-    lines = [para("Extra seeds, optionally, for the configurations that are still inconclusive "
-                  "(`--unsettled-only --seeds N`, docs/study.md). If a configuration's mean and "
-                  "paired sd held, these seeds would settle its verdict before adjustment (after "
-                  "adjustment in brackets; \"settled\" where that verdict is not inconclusive; "
-                  "a projection, not a promise):"), ""]
-    for block in profile.blocks:
-        items = []
-        for j in block.run:
-            raw, adjusted = stats.seeds_to_settle(j.gain), stats.seeds_to_settle(j.adjusted)
-            if raw is not None or adjusted is not None:
-                items.append(f"{j.planned.label} {'settled' if raw is None else _seeds(raw)} "
-                             f"({'settled' if adjusted is None else _seeds(adjusted)})")
-        if items:
-            lines.append(bullet(f"{block.title}: {', '.join(items)}."))
-    for item in longer:
-        settle = stats.seeds_to_settle(item.gain)
-        if settle is not None:
-            lines.append(bullet(f"{item.block.title}, {item.judgement.planned.label} at {item.iterations} "
-                                f"iterations (`{LONGER_REGIME}`): {_seeds(settle)}."))
-    return lines
-
-
-def _seeds(n: int | None) -> str:
-    return DASH if n is None else f">{stats.SETTLE_CAP}" if n > stats.SETTLE_CAP else str(n)
 
 
 def converged_section(converged: Profile | None, study: Profile) -> list[str]:
