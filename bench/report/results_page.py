@@ -714,14 +714,21 @@ def budgets_table(block: FamilyBlock, study: Profile) -> str:
 
 
 def converged_counts(converged: Profile, study: Profile) -> tuple[int, str, str]:
-    """(configurations measured, their verdicts before adjustment as "verdict n, ...", their
-    both-budgets labels as "label n, ...")."""
+    """(configurations measured, their verdicts before / after adjustment (before_after_counts),
+    their both-budgets labels as "label n, ...")."""
     pairs = [p for block in converged.blocks for p in budget_pairs(block, study)]
-    raw = verdict_counts(converged.views)
-    shown = ", ".join(f"{v} {raw[v]}" for v in stats.VERDICTS if raw[v] and v != stats.NOT_RUN)
+    shown = before_after_counts(converged.views)
     labels = {label: sum(p.label == label for p in pairs) for label in budgets.LABELS}
     return (sum(len(b.run) for b in converged.blocks), shown,
             ", ".join(f"{label} {n}" for label, n in labels.items() if n))
+
+
+def before_after_counts(views) -> str:
+    """"reproduced 3 / 2, inconclusive 3 / 4": each verdict's configurations before / after
+    adjustment, the verdicts neither count uses left out."""
+    raw, adjusted = verdict_counts(views), verdict_counts(views, adjusted=True)
+    return ", ".join(f"{v} {raw[v]} / {adjusted[v]}" for v in stats.VERDICTS
+                     if (raw[v] or adjusted[v]) and v != stats.NOT_RUN)
 
 
 def interim_text(converged: Profile) -> str:
@@ -739,7 +746,7 @@ def converged_short(converged: Profile | None, study: Profile) -> list[str]:
     waiting = interim_text(converged)
     return [bullet(f"**At convergence** (profile `converged`, {budget_text(converged)}, finite "
                    f"stand-ins; [below](#the-converged-profile)): {run} configurations measured{waiting}; "
-                   f"verdicts before adjustment: {shown}. Beside their study gains: {both}. "
+                   f"verdicts before / after adjustment: {shown}. Beside their study gains: {both}. "
                    f"Budgets: {converged.budgets_clause} ([below](#the-converged-profile) says why each)."), ""]
 
 
@@ -757,10 +764,9 @@ README_END = "<!-- end of findings -->"
 def readme_findings(study: Profile, longer: list[Longer], converged: Profile | None) -> list[str]:
     """The README's few lines of what was found: counts per configuration, the gains at least as
     large as the paper's, the longer schedule, the converged study's state."""
-    raw, adjusted = verdict_counts(study.views), verdict_counts(study.views, adjusted=True)
+    adjusted = verdict_counts(study.views, adjusted=True)
     run = sum(len(b.run) for b in study.blocks)
-    counts = ", ".join(f"{v} {raw[v]} / {adjusted[v]}" for v in stats.VERDICTS
-                       if (raw[v] or adjusted[v]) and v != stats.NOT_RUN)
+    counts = before_after_counts(study.views)
     big = [f"{b.title} {j.planned.label} {interval(j.gain)} dB (paper {fmt(j.published)})"
            for b in study.blocks for j in b.run if j.verdict in (stats.LARGER, stats.REPRODUCED)]
     lines = [bullet(f"**Study profile** (1000 iterations, fresh degradations, small networks, "
@@ -785,7 +791,7 @@ def converged_finding(converged: Profile | None, study: Profile) -> list[str]:
     budgets = converged.budgets_clause or budget_text(converged)
     return [bullet(f"**Converged profile** (finite stand-ins, budget by doubling: {budgets}): "
                    f"{run} of the {planned} configurations planned measured{interim_text(converged)}; "
-                   f"verdicts before adjustment: {shown}. "
+                   f"verdicts before / after adjustment: {shown}. "
                    f"Beside their study gains: {both} (docs/results.md, \"The converged profile\").")]
 
 
