@@ -74,5 +74,6 @@ def test_the_converged_section_sets_both_budgets_side_by_side(study):
 
 def test_in_short_leads_with_the_converged_verdicts_once_there_are_any(study):
     assert page.converged_short(None, study) == []
-    first = page.converged_short(study, study)[0]
+    first = " ".join(page.converged_short(study, study)[0].split())     # unwrapped
     assert first.startswith("- **At convergence**") and "Beside their study gains:" in first
+    assert "verdicts before / after adjustment:" in first
