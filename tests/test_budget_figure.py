@@ -10,7 +10,7 @@ def gain(mean, low, high, published=None):
 
 
 def judgement(label, g, metric="psnr"):
-    return SimpleNamespace(planned=SimpleNamespace(label=label), gain=g, metric=metric)
+    return SimpleNamespace(planned=SimpleNamespace(label=label), gain=g, metric=metric, short_of_plan=None)
 
 
 def test_rows_keep_the_blocks_order_and_a_missing_short_budget():

@@ -26,7 +26,7 @@ def figure_rows(pairs_by_block: list[tuple[str, list]]) -> list[tuple]:
 
 
 def figure_label(judgement) -> str:
-    planned = getattr(judgement, "short_of_plan", None)
+    planned = judgement.short_of_plan
     return judgement.planned.label + (f" (interim, {len(judgement.seeds)} of {planned} seeds)" if planned else "")
 
 

@@ -29,7 +29,7 @@ def runs_left(profile, block) -> int:
 def wall_times(profile, block) -> dict[str, list[float]]:
     """device kind -> core-seconds (wall time x threads) of the model's finished runs (on any
     of its data sets: a block not yet run takes its model's other blocks' figures)."""
-    baseline = next((b.reference_row.measured.records[0]["spec"]["baseline"] for b in [block, *profile.blocks]
+    baseline = next((b.reference_row.measured.records[0]["spec"]["baseline"] for b in profile.blocks
                      if b.model == block.model and b.reference_row is not None and b.reference_row.measured.records),
                     None)
     out: dict[str, list[float]] = {}

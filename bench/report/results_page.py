@@ -270,8 +270,8 @@ def render_page(study: Profile, longer: list[Longer], converged: Profile | None)
     if longer:
         parts += ["", f"## {LONGER_HEADING}", "",
                   *longer_section(study, longer)]
-    parts += ["", "## What remains", "", *remains(study, longer, LONGER_REGIME), "", *converged_section(converged, study),
-              "", SUPERSEDED]
+    parts += ["", "## What remains", "", *remains(study, longer, LONGER_REGIME), "",
+              *converged_section(converged, study), "", SUPERSEDED]
     return "\n".join(parts) + "\n"
 
 
