@@ -2,8 +2,8 @@
 # Study runs on a lent GPU (docs/results.md, "What remains"): the blocks slowest on the CPU, MPRNet's
 # by default, several runs at a time on the one device, with the study profile's keys. The runner
 # skips every key already recorded in results/study; only the new records come back, in
-# $OUT/new.tgz (one file: the device returns few files), to be unpacked into results/study/ and
-# committed: `tar -xzf new.tgz --strip-components 1 -C results/study`, then
+# $OUT/new.tgz (one file: the device returns few files), to be gathered into results/study/ and
+# committed: `python -m bench.collect new.tgz --into results/study`, then
 # `python -m bench.aggregate --profile study`. Carry [".cache/wheels"] (bench/device_env.sh).
 # Measured on an H200: 14 MPRNet study runs in 353 s at JOBS=8 (151 s each).
 # Usage on the device, after bench/device_check.sh:

@@ -8,7 +8,8 @@ line), `train_all` (an invocation's runs through its executor: a line per run, t
 signal is armed, and its loop over the queued runs), `one_run` (one run: claimed, trained, its
 record written, a full disk as one stop), `claims` (a run claimed by one live process),
 `result_files` (a run's results file: the record built, checked against its spec, set aside
-when invalid), `options` (the frozen ExecutionOptions and SlurmOptions of an invocation), `cli`
+when invalid), `merging` (records gathered from other folders or archives, python -m
+bench.collect), `options` (the frozen ExecutionOptions and SlurmOptions of an invocation), `cli`
 (the entry points' parser, which names the closest option to a mistyped one, and the line for a
 missing package), `provenance` (device, versions, commit), `dataroot` (--data-root),
 `slurm/` (the Slurm executor, python -m bench.run --executor slurm) and `cluster/` (a
@@ -16,7 +17,7 @@ single-node Slurm for the tests and CI: `bash bench/execution/cluster/slurm_loca
 
 Imports within: train_all imports executor (and slurm); executor imports worker and one_run;
 worker imports one_run (after arming its signal); one_run imports claims and result_files;
-planning imports input_checks, options and slurm. No cycle (tests/test_bench_layout.py).
+merging imports result_files; planning imports input_checks, options and slurm. No cycle (tests/test_bench_layout.py).
 
 May import: baselines, priors, data, itself, bench.experiment, bench.training, bench.metrics and
 bench.files. Never report: the runner (bench/run.py) calls the report's parts of a run itself
