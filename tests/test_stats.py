@@ -271,3 +271,21 @@ def test_seeds_to_settle_only_for_inconclusive_rows_and_capped():
     noisy = paired_gain("psnr", {0: 1.0, 1: -1.0, 2: 0.02}, {s: 0.0 for s in range(3)}, published=0.02)
     assert verdict(noisy) == stats.INCONCLUSIVE
     assert stats.seeds_to_settle(noisy, cap=50) == 51                # sd 1 against a 0.02 target
+
+
+@pytest.mark.parametrize("n, ranks, coverage", [
+    (6, (1, 6), 1 - 2 / 64),            # [min, max]: both tails 1/64
+    (12, (3, 10), 1 - 2 * 79 / 4096),   # P(B <= 2) = 79/4096 for B ~ Binomial(12, 1/2)
+    (20, (6, 15), None),
+])
+def test_the_median_interval_is_the_sign_tests_order_statistics(n, ranks, coverage):
+    values = [float(v) for v in range(1, n + 1)][::-1]          # d_(k) = k, given unsorted
+    m = stats.median_interval(values)
+    assert (m.low, m.high) == ranks and m.median == (n + 1) / 2
+    assert m.coverage >= 0.95 and (coverage is None or m.coverage == pytest.approx(coverage))
+
+
+def test_one_far_seed_moves_the_median_interval_by_a_rank_only():
+    calm = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    assert stats.median_interval(calm[:-1] + [25.0]).low == stats.median_interval(calm).low
+    assert stats.median_interval([0.1] * 5) is None             # n < 6: no 95% interval exists

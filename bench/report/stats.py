@@ -7,6 +7,7 @@
     adjusted_verdict(verdict(gain), adjusted)  # the same rules, never claiming more than the raw one
     seeds_to_settle(gain)                      # inconclusive: seeds to decide it, if mean and sd hold
     seeds_for_half_width(gain.std, 0.05)       # seeds for a +-0.05 interval from this paired sd
+    median_interval([0.1, 0.3, ...])           # the median d_s with its sign-test interval (n >= 6)
 
 A gain is oriented so that positive = better (bench.metrics.table decides the direction): for a
 lower-is-better metric (NIQE, SAM, ERGAS) it is Original minus row. Seeds are paired: the runs
@@ -195,6 +196,34 @@ def t_quantile(n: int, confidence: float = CONFIDENCE) -> float:
 def t_half_width(std: float, n: int, confidence: float = CONFIDENCE) -> float:
     """Half-width of a Student t interval over n values with sd `std`: t_{n-1} std / sqrt(n)."""
     return t_quantile(n, confidence) * std / math.sqrt(n)
+
+
+@dataclass(frozen=True)
+class MedianInterval:
+    """The median of the paired differences with its distribution-free interval (``median_interval``)."""
+    median: float
+    low: float
+    high: float
+    coverage: float         # the interval's exact coverage under the sign test, at least the asked one
+
+
+def median_interval(differences, confidence: float = CONFIDENCE) -> MedianInterval | None:
+    """The median of ``differences`` and the sign test's interval for it: the order statistics
+    d_(k) and d_(n+1-k) for the largest k with P(B <= k-1) <= (1 - confidence) / 2, B ~ Binomial(n,
+    1/2) (the textbook order-statistic interval for a median; no normality assumed, so one far seed
+    moves it by one rank at most). None when n is too small for any such interval (n < 6 at 95%)."""
+    d = sorted(differences)
+    n = len(d)
+
+    def tail(k: int) -> float:                          # P(B <= k - 1)
+        return sum(math.comb(n, i) for i in range(k)) / 2 ** n
+
+    k = 0
+    while k < n // 2 and 2 * tail(k + 1) <= 1 - confidence:
+        k += 1
+    if k == 0:
+        return None
+    return MedianInterval(statistics.median(d), d[k - 1], d[n - k], 1 - 2 * tail(k))
 
 
 @dataclass(frozen=True)
