@@ -126,3 +126,12 @@ def test_a_source_that_is_not_records_is_one_line_before_anything_is_taken(tmp_p
     assert main([str(good), str(bad), "--into", str(into)]) == 2
     assert not into.exists()
     assert expected in one_line(capsys.readouterr().err)
+
+
+def test_a_file_too_large_to_be_a_record_is_named_not_read(tmp_path, capsys, monkeypatch):
+    import bench.execution.merging
+
+    monkeypatch.setattr(bench.execution.merging, "MAX_RECORD_BYTES", 10)
+    source = _folder(tmp_path / "there", COMMITTED[:1])
+    assert main([str(source), "--into", str(tmp_path / "here")]) == 1
+    assert "too large for a record" in capsys.readouterr().err

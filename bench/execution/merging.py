@@ -26,6 +26,7 @@ from .result_files import with_history
 
 RECORD_NAME = re.compile(r"[0-9a-f]{16}\.json")
 MAX_RECORD_BYTES = 64 << 20     # a record is kilobytes; more is not a record (or an archive bomb)
+TOO_LARGE = f"over {MAX_RECORD_BYTES >> 20} MiB, too large for a record"
 # What happened to one record, worst first where several are summed up.
 INVALID, CONFLICT, NEW, REPLACES_FAILED, KEPT_OK, SAME = (
     "invalid", "conflict", "new", "replaces a failed record", "kept (ok here, failed there)", "same")
@@ -41,17 +42,26 @@ class Outcome:
 
 
 def record_files(source: Path):
-    """(where, name, bytes) of each record-named file in a folder (top level) or a tar archive."""
+    """(where, name, bytes or why not) of each record-named file in a folder (top level) or a tar
+    archive: a file that cannot be read, or is too large to be a record, comes with the reason."""
     if source.is_dir():
         for path in sorted(source.iterdir()):
             if RECORD_NAME.fullmatch(path.name) and path.is_file():
-                yield str(path), path.name, path.read_bytes()
+                yield str(path), path.name, _read(path)
         return
     with tarfile.open(source, "r:*") as archive:
         for member in archive:
             name = PurePosixPath(member.name).name
-            if member.isfile() and RECORD_NAME.fullmatch(name) and member.size <= MAX_RECORD_BYTES:
-                yield f"{source}:{member.name}", name, archive.extractfile(member).read()
+            if member.isfile() and RECORD_NAME.fullmatch(name):
+                data = archive.extractfile(member).read() if member.size <= MAX_RECORD_BYTES else TOO_LARGE
+                yield f"{source}:{member.name}", name, data
+
+
+def _read(path: Path) -> bytes | str:
+    try:
+        return TOO_LARGE if path.stat().st_size > MAX_RECORD_BYTES else path.read_bytes()
+    except OSError as err:
+        return f"unreadable ({err.strerror or type(err).__name__})"
 
 
 def source_problem(source: Path) -> str | None:
@@ -63,8 +73,11 @@ def source_problem(source: Path) -> str | None:
     return None if tarfile.is_tarfile(source) else "neither a folder nor a tar archive"
 
 
-def parsed_record(name: str, data: bytes) -> tuple[dict | None, str | None]:
-    """(record, None) for a well-formed record named after its key, else (None, why)."""
+def parsed_record(name: str, data: bytes | str) -> tuple[dict | None, str | None]:
+    """(record, None) for a well-formed record named after its key, else (None, why); ``data``
+    is the file's bytes, or why they could not be read."""
+    if isinstance(data, str):
+        return None, data
     try:
         record = json.loads(data)
     except (UnicodeDecodeError, ValueError) as err:
@@ -77,7 +90,7 @@ def parsed_record(name: str, data: bytes) -> tuple[dict | None, str | None]:
     return (None, problem) if problem else (record, None)
 
 
-def _decided(record: dict, data: bytes, here: Path, current: bytes | None) -> tuple[str, str]:
+def _decided(record: dict, data: bytes, here: Path, current: bytes | str | None) -> tuple[str, str]:
     """(outcome, why) of taking ``record`` (file content ``data``) where ``here`` holds ``current``."""
     if current is None:
         return NEW, ""
@@ -114,7 +127,7 @@ def gather_records(sources, into, dry_run: bool = False) -> list[Outcome]:
                 outcomes.append(Outcome(where, name, INVALID, problem))
                 continue
             here = into / name
-            current = written.get(name, here.read_bytes() if here.exists() else None)
+            current = written.get(name, _read(here) if here.exists() else None)
             what, why = _decided(record, data, here, current)
             outcomes.append(Outcome(where, name, what, why))
             if dry_run:
