@@ -235,3 +235,18 @@ def test_a_block_not_yet_run_takes_its_models_run_times_from_its_other_blocks():
     profile = SimpleNamespace(blocks=[run, other], records=[record])
     assert remaining.wall_times(profile, other) == {"cpu": [600.0]}
     assert remaining.wall_times(profile, SimpleNamespace(model="Else", reference_row=None)) == {}
+
+
+def test_the_converged_lead_names_every_interval_that_excludes_0_and_no_other(monkeypatch):
+    judgements = [_judgement(f"+R{i}", v) for i, v in enumerate(CASES)]
+    for j in judgements:
+        j.short_of_plan, j.seeds = (12 if j.planned.label == "+R1" else None), [0, 1, 2, 3]
+    monkeypatch.setattr(page, "budget_pairs", lambda block, study: [SimpleNamespace(long=j, label="lasts")
+                                                                   for j in block.run])
+    text = " ".join(page.converged_away(_profile(judgements), None).split())
+    away = [j.planned.label for j in judgements if not j.gain.low <= 0 <= j.gain.high]
+    assert sorted(re.findall(r"\+R\d+", text)) == sorted(away)
+    assert "+R1 +0.530 [" in text and "; lasts; interim, 4 of 12 seeds)" in text
+    monkeypatch.setattr(page, "budget_pairs", lambda block, study: [])
+    assert page.converged_away(_profile(judgements), None) == (
+        "At convergence, no configuration's 95% interval excludes 0.")

@@ -56,13 +56,14 @@ def interval(gain, decimals: int | None = None) -> str:
 
 
 def finding(label: str, gain, raw: str, adjusted: str | None = None, unit: str = " dB",
-            raw_in_heading: bool = False) -> str:
+            raw_in_heading: bool = False, more: str = "") -> str:
     """One configuration's gain and interval, the paper's gain and its verdicts: "+CDC -0.053
     [-0.092, -0.013] dB, paper +0.034 (opposite before adjustment, inconclusive after)". Under a
-    heading that names the raw verdict, only the adjusted one is repeated."""
+    heading that names the raw verdict, only the adjusted one is repeated; ``more`` is added
+    inside the parentheses ("...; lasts")."""
     paper = "" if gain.published is None else f", paper {fmt(gain.published)}"
     clause = adjusted_clause(raw, adjusted) if raw_in_heading and adjusted else verdict_clause(raw, adjusted)
-    return f"{label} {interval(gain)}{unit}{paper} ({clause})"
+    return f"{label} {interval(gain)}{unit}{paper} ({clause}{f'; {more}' if more else ''})"
 
 
 def seeds_gaining(judgement) -> str:

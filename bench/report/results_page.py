@@ -723,6 +723,22 @@ def converged_counts(converged: Profile, study: Profile) -> tuple[int, str, str]
             ", ".join(f"{label} {n}" for label, n in labels.items() if n))
 
 
+def converged_away(converged: Profile, study: Profile) -> str:
+    """The converged configurations whose 95% interval excludes 0, each named with its interval,
+    the paper's gain, its verdicts, its both-budgets label and, short of its plan, "interim"."""
+    items = []
+    for block in converged.blocks:
+        for pair in budget_pairs(block, study):
+            j = pair.long
+            if j.planned.null or j.gain.low is None or (j.gain.low <= 0 <= j.gain.high):
+                continue
+            interim = f"; interim, {len(j.seeds)} of {j.short_of_plan} seeds" if j.short_of_plan else ""
+            items.append(finding(f"{block.title} {j.planned.label}", j.gain, j.verdict, j.adjusted_verdict,
+                                 more=pair.label + interim))
+    return ("At convergence, 95% intervals that exclude 0: " + "; ".join(items) + "."
+            if items else "At convergence, no configuration's 95% interval excludes 0.")
+
+
 def before_after_counts(views) -> str:
     """"reproduced 3 / 2, inconclusive 3 / 4": each verdict's configurations before / after
     adjustment, the verdicts neither count uses left out."""
@@ -747,7 +763,8 @@ def converged_short(converged: Profile | None, study: Profile) -> list[str]:
     return [bullet(f"**At convergence** (profile `converged`, {budget_text(converged)}, finite "
                    f"stand-ins; [below](#the-converged-profile)): {run} configurations measured{waiting}; "
                    f"verdicts before / after adjustment: {shown}. Beside their study gains: {both}. "
-                   f"Budgets: {converged.budgets_clause} ([below](#the-converged-profile) says why each)."), ""]
+                   f"Budgets: {converged.budgets_clause} ([below](#the-converged-profile) says why each)."),
+            bullet(converged_away(converged, study), 1), ""]
 
 
 # ----- entry point -----------------------------------------------------------------------------
@@ -792,7 +809,8 @@ def converged_finding(converged: Profile | None, study: Profile) -> list[str]:
     return [bullet(f"**Converged profile** (finite stand-ins, budget by doubling: {budgets}): "
                    f"{run} of the {planned} configurations planned measured{interim_text(converged)}; "
                    f"verdicts before / after adjustment: {shown}. "
-                   f"Beside their study gains: {both} (docs/results.md, \"The converged profile\").")]
+                   f"Beside their study gains: {both} (docs/results.md, \"The converged profile\")."),
+            bullet(converged_away(converged, study), 1)]
 
 
 def with_findings(readme: str, lines: list[str]) -> str:
