@@ -135,3 +135,17 @@ def test_a_file_too_large_to_be_a_record_is_named_not_read(tmp_path, capsys, mon
     source = _folder(tmp_path / "there", COMMITTED[:1])
     assert main([str(source), "--into", str(tmp_path / "here")]) == 1
     assert "too large for a record" in capsys.readouterr().err
+
+
+def test_a_truncated_archive_keeps_the_records_before_the_damage(tmp_path, capsys):
+    archive = tmp_path / "new.tar"
+    with tarfile.open(archive, "w") as tar:
+        for f in COMMITTED:
+            tar.add(f, arcname=f"new/{f.name}")
+    with tarfile.open(archive) as tar:
+        second = tar.getmembers()[1].offset_data                          # where the second's bytes start
+    archive.write_bytes(archive.read_bytes()[:second + 700])               # cut inside them
+    into = tmp_path / "here"
+    assert main([str(archive), "--into", str(into)]) == 1
+    assert sorted(_tree(into)) == [COMMITTED[0].name]
+    assert "the archive is damaged" in capsys.readouterr().err

@@ -27,7 +27,7 @@ from .result_files import with_history
 RECORD_NAME = re.compile(r"[0-9a-f]{16}\.json")
 MAX_RECORD_BYTES = 64 << 20     # a record is kilobytes; more is not a record (or an archive bomb)
 TOO_LARGE = f"over {MAX_RECORD_BYTES >> 20} MiB, too large for a record"
-# What happened to one record, worst first where several are summed up.
+# What happened to one record file.
 INVALID, CONFLICT, NEW, REPLACES_FAILED, KEPT_OK, SAME = (
     "invalid", "conflict", "new", "replaces a failed record", "kept (ok here, failed there)", "same")
 PROBLEMS = (INVALID, CONFLICT)
@@ -49,12 +49,15 @@ def record_files(source: Path):
             if RECORD_NAME.fullmatch(path.name) and path.is_file():
                 yield str(path), path.name, _read(path)
         return
-    with tarfile.open(source, "r:*") as archive:
-        for member in archive:
-            name = PurePosixPath(member.name).name
-            if member.isfile() and RECORD_NAME.fullmatch(name):
-                data = archive.extractfile(member).read() if member.size <= MAX_RECORD_BYTES else TOO_LARGE
-                yield f"{source}:{member.name}", name, data
+    try:
+        with tarfile.open(source, "r:*") as archive:
+            for member in archive:
+                name = PurePosixPath(member.name).name
+                if member.isfile() and RECORD_NAME.fullmatch(name):
+                    data = archive.extractfile(member).read() if member.size <= MAX_RECORD_BYTES else TOO_LARGE
+                    yield f"{source}:{member.name}", name, data
+    except (tarfile.TarError, EOFError, OSError) as err:     # truncated or corrupt: what came before is kept
+        yield str(source), "(the rest of the archive)", f"the archive is damaged ({' '.join(str(err).split())})"
 
 
 def _read(path: Path) -> bytes | str:
