@@ -199,3 +199,24 @@ def test_the_pixel_loss_of_a_point_and_the_moving_mean():
     assert smooth[0] == 8.0 and smooth[-1] == 100.0            # the ends are kept
     assert smooth[1] == pytest.approx((8 + 1 + 2) / 3) and smooth[10] == pytest.approx(10.0)
     assert np.array_equal(moving_mean(y[:5]), y[:5])           # too few points: unchanged
+
+
+def test_gains_figure_draws_each_seeds_paired_difference_under_its_interval(tmp_path, view, monkeypatch):
+    import matplotlib.axes
+    from bench.report.figures import seed_differences
+
+    drawn = []
+    original = matplotlib.axes.Axes.plot
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot",
+                        lambda ax, *a, **k: drawn.append(a) or original(ax, *a, **k))
+    plot_gains(view, tmp_path / "g.png")
+    ticks = sorted(tuple(round(v, 9) for v in a[0]) for a in drawn if len(a) > 2 and a[2] == "|")
+    expected = []
+    for block in view.blocks:
+        reference = next(r for r in block if r.is_reference)
+        for row in block:
+            diffs = seed_differences(row, reference, "psnr") if not row.is_reference else []
+            if len(diffs) >= 2:                 # a one-seed row (+Reverse) draws no ticks
+                assert np.mean(diffs) == pytest.approx(row.gains["psnr"].mean)
+                expected.append(tuple(round(v, 9) for v in diffs))
+    assert ticks == sorted(expected) and len(expected) > 10

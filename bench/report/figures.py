@@ -114,8 +114,10 @@ def _gains_panel(ax, view, block, rows, metric: str, handles: dict) -> None:
     """One block's panel of plot_gains: a line per row (printed order, top to bottom)."""
     ax.set_title(_block_title(view, block), fontsize=10)
     y = np.arange(len(rows))[::-1]         # printed order, top to bottom
+    reference = next((r for r in block if r.is_reference), None)
     for yi, row in zip(y, rows):
         _gain_row(ax, yi, row, metric, handles)
+        _seed_points(ax, yi, row, reference, metric, handles)
     ax.axvline(0, color="0.3", lw=0.8, ls="--")
     ax.set_yticks(y, [r.title for r in rows], fontsize=8)
     ax.set_ylim(-0.7, max(len(rows), 1) - 0.3)
@@ -149,6 +151,24 @@ def _gain_row(ax, yi, row, metric: str, handles: dict) -> None:
     if gain is None or gain.mean is None or _not_judged(row.verdict):
         ax.text(0.99, yi + 0.33, f"{row.verdict or 'not run'}", transform=ax.get_yaxis_transform(),
                 ha="right", va="center", fontsize=7, color="0.4")
+
+
+def seed_differences(row, reference, metric: str) -> list[float]:
+    """Each seed's paired difference, oriented positive = better: the values the row's interval
+    is computed from (the seeds both have, finite in both)."""
+    if reference is None:
+        return []
+    mine, theirs = row.measured.values.get(metric, {}), reference.measured.values.get(metric, {})
+    return [stats.oriented(metric, mine[s] - theirs[s]) for s in sorted(mine.keys() & theirs.keys())
+            if stats.is_finite(mine[s]) and stats.is_finite(theirs[s])]
+
+
+def _seed_points(ax, yi, row, reference, metric: str, handles: dict) -> None:
+    """The seeds under the row's interval, one small tick each, so that a far seed shows."""
+    diffs = seed_differences(row, reference, metric)
+    if len(diffs) >= 2:
+        h = ax.plot(diffs, [yi - 0.3] * len(diffs), "|", color="0.35", ms=6, mew=1, alpha=0.8)[0]
+        handles.setdefault("ours: each seed's paired difference", h)
 
 
 def _not_judged(verdict: str | None) -> bool:
