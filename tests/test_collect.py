@@ -58,14 +58,26 @@ def test_an_ok_record_never_overwrites_another_and_the_rest_is_still_taken(tmp_p
     into = _folder(tmp_path / "here", COMMITTED[:1])
     source = _folder(tmp_path / "there", COMMITTED)
     other = json.loads(COMMITTED[0].read_text())
-    other["wall_time_s"] = 1.0
+    other["metrics"]["mean"]["psnr"] += 0.01
     (source / COMMITTED[0].name).write_text(json.dumps(other))
     before = (into / COMMITTED[0].name).read_bytes()
     assert main([str(source), "--into", str(into)]) == 1
     assert (into / COMMITTED[0].name).read_bytes() == before
     assert sorted(_tree(into)) == [f.name for f in COMMITTED]
     err = capsys.readouterr().err
-    assert f"{COMMITTED[0].name}: conflict" in err and "another ok record of this run" in err
+    assert f"{COMMITTED[0].name}: conflict" in err and "another ok record of this run, measuring differently" in err
+
+
+def test_a_run_trained_twice_that_measured_the_same_is_kept_without_a_conflict(tmp_path, capsys):
+    into = _folder(tmp_path / "here", COMMITTED[:1])
+    source = tmp_path / "there"
+    source.mkdir()
+    again = json.loads(COMMITTED[0].read_text())
+    again.update(wall_time_s=1.0, finished_at="2026-01-01T00:00:00+00:00")
+    (source / COMMITTED[0].name).write_text(json.dumps(again))
+    assert main([str(source), "--into", str(into)]) == 0
+    assert (into / COMMITTED[0].name).read_bytes() == COMMITTED[0].read_bytes()
+    assert "kept (trained twice, the same measurement)" in capsys.readouterr().err
 
 
 def test_an_ok_record_replaces_a_failed_one_keeping_it_in_its_history(tmp_path):

@@ -2,8 +2,9 @@
 machine's results folder, or an archive a device call returned (`new.tgz`, docs/gpu.md).
 
 A file is taken only if it is a well-formed record (bench.experiment.records) whose file name,
-key and recorded spec agree. An ok record never overwrites another ok record of different
-content: that is a conflict, named and left for a person. An ok record replaces a failed one
+key and recorded spec agree. An ok record never overwrites another ok record: the same run
+trained twice (a block's Original on two machines) that measured the same is kept as it is, and
+one that measured differently is a conflict, named and left for a person. An ok record replaces a failed one
 and keeps the failure in its `history`, as a retry would; a failed record never replaces an ok
 one. Archives are read member by member with tarfile, never extracted, and only members named
 `<key>.json` are read, at any depth (weights are not taken; nothing is unpickled).
@@ -28,8 +29,9 @@ RECORD_NAME = re.compile(r"[0-9a-f]{16}\.json")
 MAX_RECORD_BYTES = 64 << 20     # a record is kilobytes; more is not a record (or an archive bomb)
 TOO_LARGE = f"over {MAX_RECORD_BYTES >> 20} MiB, too large for a record"
 # What happened to one record file.
-INVALID, CONFLICT, NEW, REPLACES_FAILED, KEPT_OK, SAME = (
-    "invalid", "conflict", "new", "replaces a failed record", "kept (ok here, failed there)", "same")
+INVALID, CONFLICT, NEW, REPLACES_FAILED, KEPT_OK, SAME, SAME_MEASUREMENT = (
+    "invalid", "conflict", "new", "replaces a failed record", "kept (ok here, failed there)", "same",
+    "kept (trained twice, the same measurement)")
 PROBLEMS = (INVALID, CONFLICT)
 
 
@@ -103,9 +105,11 @@ def _decided(record: dict, data: bytes, here: Path, current: bytes | str | None)
     if existing is None:
         return CONFLICT, f"{here} is not a valid record ({problem}); left as it is"
     if existing["status"] == "ok":
-        if record["status"] == "ok":
-            return CONFLICT, f"{here} is another ok record of this run; left as it is"
-        return KEPT_OK, ""
+        if record["status"] != "ok":
+            return KEPT_OK, ""
+        if existing.get("metrics") == record.get("metrics"):      # e.g. a block's Original on two machines
+            return SAME_MEASUREMENT, ""
+        return CONFLICT, f"{here} is another ok record of this run, measuring differently; left as it is"
     return (REPLACES_FAILED, "") if record["status"] == "ok" else (SAME, "both failed; the one here kept")
 
 
