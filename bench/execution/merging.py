@@ -4,9 +4,9 @@ machine's results folder, or an archive a device call returned (`new.tgz`, docs/
 A file is taken only if it is a well-formed record (bench.experiment.records) whose file name,
 key and recorded spec agree. An ok record never overwrites another ok record: the same run
 trained twice (a block's Original on two machines) that measured the same is kept as it is, and
-one that measured differently is a conflict, named and left for a person. An ok record replaces a failed one
-and keeps the failure in its `history`, as a retry would; a failed record never replaces an ok
-one. Archives are read member by member with tarfile, never extracted, and only members named
+one that measured differently is a conflict, named and left for a person. An ok record replaces
+a failed one and keeps the failure in its `history`, as a retry would; a failed record never
+replaces an ok one. Archives are read member by member with tarfile, never extracted, and only members named
 `<key>.json` are read, at any depth (weights are not taken; nothing is unpickled).
 
     gather_records(sources, into, dry_run) -> list[Outcome]   # one per record file found, in source order
