@@ -19,7 +19,7 @@ def main(argv=None) -> int:
                         help="the results folder to gather into, e.g. results/converged")
     parser.add_argument("--dry-run", action="store_true", help="say what would be taken; write nothing")
     args = parser.parse_args(argv)
-    from bench.execution.merging import PROBLEMS, gather_records, source_problem   # torch, through the spec
+    from bench.execution.merging import NEW, PROBLEMS, SAME, gather_records, source_problem   # torch: the spec
 
     for source in args.sources:
         problem = source_problem(Path(source))
@@ -33,7 +33,7 @@ def main(argv=None) -> int:
         return 2
     outcomes = gather_records(args.sources, into, dry_run=args.dry_run)
     for o in outcomes:
-        if o.what not in ("same", "new") or o.why:     # what a person should know of
+        if o.what not in (SAME, NEW) or o.why:     # what a person should know of
             print(f"{o.name}: {o.what}{f' ({o.why})' if o.why else ''}  <- {o.source}", file=sys.stderr)
     counts = Counter(o.what for o in outcomes)
     verb = "would gather" if args.dry_run else "gathered"

@@ -6,8 +6,8 @@ key and recorded spec agree. An ok record never overwrites another ok record: th
 trained twice (a block's Original on two machines) that measured the same is kept as it is, and
 one that measured differently is a conflict, named and left for a person. An ok record replaces
 a failed one and keeps the failure in its `history`, as a retry would; a failed record never
-replaces an ok one. Archives are read member by member with tarfile, never extracted, and only members named
-`<key>.json` are read, at any depth (weights are not taken; nothing is unpickled).
+replaces an ok one. Archives are read member by member with tarfile, never extracted, and only
+members named `<key>.json` are read, at any depth (weights are not taken; nothing is unpickled).
 
     gather_records(sources, into, dry_run) -> list[Outcome]   # one per record file found, in source order
 """

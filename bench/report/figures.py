@@ -158,9 +158,8 @@ def seed_differences(row, reference, metric: str) -> list[float]:
     is computed from (the seeds both have, finite in both)."""
     if reference is None:
         return []
-    mine, theirs = row.measured.values.get(metric, {}), reference.measured.values.get(metric, {})
-    return [stats.oriented(metric, mine[s] - theirs[s]) for s in sorted(mine.keys() & theirs.keys())
-            if stats.is_finite(mine[s]) and stats.is_finite(theirs[s])]
+    return stats.paired_differences(metric, row.measured.values.get(metric, {}),
+                                    reference.measured.values.get(metric, {}))
 
 
 def _seed_points(ax, yi, row, reference, metric: str, handles: dict) -> None:

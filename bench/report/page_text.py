@@ -72,9 +72,7 @@ def seeds_gaining(judgement) -> str:
     their median with its sign-test interval (stats.median_interval), which one far seed cannot
     carry: "11 of 12 seeds gain, median +0.311 [+0.124, +0.520] (sign-test interval, 96%)"."""
     values = judgement.measured.values.get(judgement.metric, {}) if judgement.measured else {}
-    pairs = [stats.oriented(judgement.metric, values[s] - judgement.reference_values[s])
-             for s in sorted(values.keys() & judgement.reference_values.keys())
-             if stats.is_finite(values[s]) and stats.is_finite(judgement.reference_values[s])]
+    pairs = stats.paired_differences(judgement.metric, values, judgement.reference_values)
     up = sum(d > 0 for d in pairs)
     signs = f"all {up} seeds gain" if up == len(pairs) else (
         "no seed gains" if up == 0 else f"{up} of {len(pairs)} seeds gain")

@@ -7,6 +7,7 @@
     adjusted_verdict(verdict(gain), adjusted)  # the same rules, never claiming more than the raw one
     seeds_to_settle(gain)                      # inconclusive: seeds to decide it, if mean and sd hold
     seeds_for_half_width(gain.std, 0.05)       # seeds for a +-0.05 interval from this paired sd
+    paired_differences("psnr", row, reference) # the d_s those are computed from
     median_interval([0.1, 0.3, ...])           # the median d_s with its sign-test interval (n >= 6)
 
 A gain is oriented so that positive = better (bench.metrics.table decides the direction): for a
@@ -257,6 +258,13 @@ def _interval(mean: float, std: float, n: int, confidence: float) -> tuple[float
     return mean - half, mean + half
 
 
+def paired_differences(metric: str, row: dict, reference: dict) -> list[float]:
+    """d_s, oriented positive = better, for each seed both {seed: value} hold with a finite value
+    in both, in seed order: what a paired gain, its interval and its median are computed from."""
+    return [oriented(metric, float(row[s]) - float(reference[s])) for s in sorted(row.keys() & reference.keys())
+            if is_finite(row[s]) and is_finite(reference[s])]
+
+
 def paired_gain(metric: str, row: dict, reference: dict, published: float | None = None,
                 confidence: float = CONFIDENCE) -> PairedGain:
     """Paired, oriented gain of `row` over `reference`, both {seed: value} of ok runs.
@@ -272,7 +280,7 @@ def paired_gain(metric: str, row: dict, reference: dict, published: float | None
         raise ValueError(f"published must be a finite number or None, got {published!r}")
     seeds = sorted(set(row) & set(reference))
     finite = [s for s in seeds if is_finite(row[s]) and is_finite(reference[s])]
-    d = [oriented(metric, float(row[s]) - float(reference[s])) for s in finite]
+    d = paired_differences(metric, row, reference)
     summary = summarize(d)
     low = high = None
     zero_spread = False
