@@ -100,7 +100,10 @@ def converged_remains(converged) -> list[str]:
                  f"from the model's finished CPU runs in `{converged.results}/` (mean wall time x "
                  f"threads, two runs sharing 2 cores; {DASH} where the model has none yet: its doubling in "
                  "[docs/doubling.md](doubling.md) gives a first figure). The order of the work: "
-                 "[docs/study.md](study.md), \"The converged profile\"."), "", *left]
+                 "[docs/study.md](study.md), \"The converged profile\"."), "", *left, "",
+            para("To train what a block lacks: `./run_all.sh --profile converged --model <model> "
+                 "--dataset <data set> --seed-plan` (every table the block appears in; finished runs "
+                 "are skipped, `--row` narrows it, `--executor slurm` sends it to a cluster).")]
 
 
 def extra_seeds(profile, longer: list, regime: str) -> list[str]:
