@@ -59,40 +59,47 @@ def run_one(spec, options, device) -> Record | None:
     """Train one spec and write its JSON; any exception but an interruption or a full disk
     (``DiskFull``: nothing can go on) is a 'failed' record. Returns None (and trains nothing)
     when another live process holds the run or has finished it."""
+    claimed = False
+    try:
+        with _disk_full_stops(spec, options):
+            claimed = claim(options.results, spec.key)
+        if not claimed:
+            return None
+        return _train_claimed(spec, options, device)
+    finally:
+        if claimed:     # released even when interrupted right after claiming
+            release(options.results, spec.key)
+
+
+def _train_claimed(spec, options, device) -> Record | None:
+    """run_one's body once this process holds the run's claim."""
     import torch
 
     from bench.training import train
 
-    with _disk_full_stops(spec, options):
-        claimed = claim(options.results, spec.key)
-    if not claimed:
-        return None
     layout = options.layout
     checkpoint = layout.checkpoint(spec.key)
+    if is_finished(options.results, spec):  # another process finished it since this one listed it
+        return None
     try:
-        if is_finished(options.results, spec):  # another process finished it since this one listed it
-            return None
-        try:
-            with _disk_full_stops(spec, options):
-                measured = train.run(spec, data_root=options.data_root(spec.data.name), device=device,
-                                     checkpoint_dir=layout.checkpoints, progress=not options.quiet,
-                                     weights_path=layout.weights(spec.key) if options.keeps_weights(spec) else None,
-                                     label=options.label(spec), progress_every=options.progress_every,
-                                     log_dir=options.events_dir(spec))
-                result = record(spec, "ok", measured, device=device)
-        except (KeyboardInterrupt, DiskFull):
-            raise
-        except Exception as err:  # noqa: BLE001 - isolation: one failure never stops the others
-            if device.type == "cuda":
-                torch.cuda.empty_cache()
-            last = traceback.extract_tb(err.__traceback__)[-1]
-            message = f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})"
-            result = record(spec, "failed", error=message, device=device)
-        result = with_history(layout.result(spec.key), result)
         with _disk_full_stops(spec, options):
-            write_json(layout.result(spec.key), result)
-        if result["status"] == "ok":
-            checkpoint.unlink(missing_ok=True)  # only now: the result is safely on disk
-        return result
-    finally:
-        release(options.results, spec.key)
+            measured = train.run(spec, data_root=options.data_root(spec.data.name), device=device,
+                                 checkpoint_dir=layout.checkpoints, progress=not options.quiet,
+                                 weights_path=layout.weights(spec.key) if options.keeps_weights(spec) else None,
+                                 label=options.label(spec), progress_every=options.progress_every,
+                                 log_dir=options.events_dir(spec))
+            result = record(spec, "ok", measured, device=device)
+    except (KeyboardInterrupt, DiskFull):
+        raise
+    except Exception as err:  # noqa: BLE001 - isolation: one failure never stops the others
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+        last = traceback.extract_tb(err.__traceback__)[-1]
+        message = f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})"
+        result = record(spec, "failed", error=message, device=device)
+    result = with_history(layout.result(spec.key), result)
+    with _disk_full_stops(spec, options):
+        write_json(layout.result(spec.key), result)
+    if result["status"] == "ok":
+        checkpoint.unlink(missing_ok=True)  # only now: the result is safely on disk
+    return result
