@@ -100,7 +100,7 @@ def claim(results_dir, key: str) -> bool:
         except OSError as err:  # e.g. a full disk: no half-written claim is left behind
             path.unlink(missing_ok=True)
             raise OSError(err.errno, err.strerror, str(path)) from err
-        except BaseException:   # interrupted while writing it: nor a claim nobody will release
+        except BaseException:   # interrupted while writing it: leave no claim that nobody would release
             path.unlink(missing_ok=True)
             raise
         return True
