@@ -32,6 +32,7 @@ import yaml
 
 from .experiment.labels import REFERENCE_LABEL
 from .experiment.matrix import DEFAULT_MATRIX, load_matrix
+from .experiment.records import mean_run_seconds
 from .report.loading import load_results
 from .report.stats import seeds_for_half_width, t_half_width
 
@@ -169,18 +170,18 @@ def summarize_regime(name: str, rows: dict) -> dict:
         first = next(iter(original.values()))
         psnrs = [r["metrics"]["mean"]["psnr"] for r in original.values()]
         quarters = [q for q in map(last_quarter, original.values()) if q is not None]
-        out.update(original_s=statistics.fmean(r["wall_time_s"] for r in original.values()),
+        out.update(original_s=mean_run_seconds(original.values()),
                    threads=first["threads"], psnr=statistics.fmean(psnrs),
                    gain=statistics.fmean(psnrs) - input_psnr(first),
                    last_quarter=statistics.fmean(quarters) if quarters else None,
                    iterations=first["iterations"], parameters=first["parameters"])
     if cdc:
-        out["cdc_s"] = statistics.fmean(r["wall_time_s"] for r in cdc.values())
+        out["cdc_s"] = mean_run_seconds(cdc.values())
     if len(diffs) >= 2:
         sd = statistics.stdev(diffs)
         out.update(null_sd=sd, null_half=t_half_width(sd, len(diffs)), needed=seeds_needed(sd))
-        if out["needed"] and "original_s" in out:
-            per_seed = BLOCK_ROWS["plain"] * out["original_s"] + BLOCK_ROWS["prior"] * out.get("cdc_s", out["original_s"])
+        if out["needed"] and out.get("original_s") is not None:
+            per_seed = BLOCK_ROWS["plain"] * out["original_s"] + BLOCK_ROWS["prior"] * (out.get("cdc_s") or out["original_s"])
             out["core_hours"] = out["needed"] * per_seed * out["threads"] / 3600
     return out
 
@@ -242,7 +243,7 @@ def baseline_summary(records: dict) -> list:
     quarters = [q for q in map(last_quarter, runs) if q is not None]
     return [number_text(runs[0]["parameters"], "d"), number_text(runs[0]["iterations"], "d"),
             number_text(runs[0]["threads"], "d"),
-            number_text(statistics.fmean(r["wall_time_s"] for r in runs), ".0f"), len(runs),
+            number_text(mean_run_seconds(runs), ".0f"), len(runs),
             number_text(statistics.fmean(psnrs)),
             number_text(statistics.stdev(psnrs) if len(psnrs) > 1 else None, ".3f"),
             number_text(statistics.fmean(psnrs) - input_psnr(runs[0])),

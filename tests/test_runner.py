@@ -12,6 +12,7 @@ import torch
 import bench.execution.one_run
 import bench.training.train
 from bench import run as runner
+from bench.experiment.records import mean_run_seconds, run_seconds
 from bench.files.atomic import write_json
 from bench.experiment.matrix import expand, load_matrix
 from bench.training.stops import StopAfter
@@ -40,11 +41,34 @@ def test_same_spec_same_metrics_and_resume_matches(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         bench.training.train.run(spec, checkpoint_dir=ckpt, progress=False, stop=StopAfter(3))
-    assert torch.load(ckpt / f"{spec.key}.pt", weights_only=False)["iteration"] == 3
+    state = torch.load(ckpt / f"{spec.key}.pt", weights_only=False)
+    assert state["iteration"] == 3 and state["elapsed_s"] > 0
     resumed = bench.training.train.run(spec, checkpoint_dir=ckpt, progress=False)
     assert resumed["metrics"] == full["metrics"]  # bit-identical, per image too
     assert resumed["curve"] == full["curve"]
     assert [p[0] for p in resumed["curve"]["points"]] == list(range(6))
+    # its wall time counts both attempts, and the record says where the last one began
+    assert resumed["resumed_at"] == 3 and resumed["wall_time_s"] > state["elapsed_s"]
+    assert "wall_time_partial" not in resumed and "resumed_at" not in full
+
+
+def test_a_checkpoint_that_kept_no_time_makes_a_partial_wall_time(tmp_path):
+    """A checkpoint written before the elapsed time was kept: the run resumes exactly, and its
+    record says its wall time is the last attempt's only, so no speed figure counts it."""
+    (spec,) = specs_of(tiny_matrix(tmp_path, rows=("Original",)))
+    ckpt = tmp_path / "ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        bench.training.train.run(spec, checkpoint_dir=ckpt, progress=False, stop=StopAfter(3))
+    path = ckpt / f"{spec.key}.pt"
+    state = torch.load(path, weights_only=False)
+    del state["elapsed_s"]
+    torch.save(state, path)
+    resumed = bench.training.train.run(spec, checkpoint_dir=ckpt, progress=False)
+    assert resumed["resumed_at"] == 3 and resumed["wall_time_partial"] is True
+    record = {"status": "ok", **resumed}
+    assert run_seconds(record) is None and mean_run_seconds([record]) is None
+    whole = {**record, "wall_time_partial": False}
+    assert run_seconds(whole) == resumed["wall_time_s"] == mean_run_seconds([record, whole])
 
 
 def test_prior_changes_the_training(tmp_path):

@@ -9,7 +9,8 @@ signal is armed, and its loop over the queued runs), `one_run` (one run: claimed
 record written, a full disk as one stop), `claims` (a run claimed by one live process),
 `result_files` (a run's results file: the record built, checked against its spec, set aside
 when invalid), `merging` (records gathered from other folders or archives, python -m
-bench.collect), `options` (the frozen ExecutionOptions and SlurmOptions of an invocation), `cli`
+bench.collect), `wall_time_marks` (records of runs resumed before checkpoints kept their wall
+time, marked from their event logs: python -m bench.migrate --partial-wall-times-from), `options` (the frozen ExecutionOptions and SlurmOptions of an invocation), `cli`
 (the entry points' parser, which names the closest option to a mistyped one, and the line for a
 missing package), `provenance` (device, versions, commit), `dataroot` (--data-root),
 `slurm/` (the Slurm executor, python -m bench.run --executor slurm) and `cluster/` (a

@@ -6,6 +6,8 @@ against the spec it expects) and the report before it counts a record.
     Record                                   # one results/<key>.json (the executor builds it)
     record_problem(record) -> str | None     # why this is not a well-formed record; None if it is one
     run_seed(record), auxiliary_name(record) # what a record ran, read without digging through its spec
+    run_seconds(record)                      # its wall seconds over all attempts, None if it cannot say
+    mean_run_seconds(records)                # their mean over the records that can say; None if none
 
 Spec-free: a record is checked for what every record holds, not for which run it should be.
 Fields added over time (``cpu``, ``history``, ``lambda`` ...) are optional so that committed
@@ -31,7 +33,9 @@ Measurement = TypedDict("Measurement", {
     "lambda": float | None, "calibration": dict | None,
     "iterations": int, "epoch_iterations": int | None, "train_images": int | None,
     "val_images": int, "parameters": int, "evaluated_weights": Literal["model", "ema"],
-    "threads": int, "wall_time_s": float,
+    "threads": int, "wall_time_s": float,   # every attempt's, from its build to its evaluation
+    "resumed_at": int,                      # the iteration a resumed run's last attempt started at
+    "wall_time_partial": bool,              # wall_time_s is the last attempt's only (an older checkpoint)
 }, total=False)
 
 
@@ -138,3 +142,19 @@ def run_seed(record: Record) -> int:
 def auxiliary_name(record: Record) -> str | None:
     """The auxiliary term a (well-formed) record trained with (a prior or a loss); None for Original."""
     return (record["spec"].get("auxiliary") or {}).get("name")
+
+
+def run_seconds(record: Record) -> float | None:
+    """The wall seconds a finished run took over all its attempts; None where the record cannot
+    say (not ok, no number, or a run resumed from a checkpoint that did not keep its time)."""
+    seconds = record.get("wall_time_s")
+    if (record.get("status") != "ok" or record.get("wall_time_partial") or isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float)) or seconds != seconds):
+        return None
+    return float(seconds)
+
+
+def mean_run_seconds(records) -> float | None:
+    """The mean of run_seconds over the records that can say; None if none can."""
+    seconds = [s for s in map(run_seconds, records) if s is not None]
+    return sum(seconds) / len(seconds) if seconds else None

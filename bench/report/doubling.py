@@ -26,6 +26,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from ..experiment.labels import printed_name
+from ..experiment.records import mean_run_seconds
 from ..files.atomic import write_text
 from . import stats
 from .loading import load_results
@@ -102,11 +103,11 @@ def paired(row: dict, original: dict) -> tuple[float, float, int] | None:
 
 def budget_summary(rows: dict) -> dict:
     original = rows.get("Original", {})
-    seconds = [r["wall_time_s"] for row in rows.values() for r in row.values()]
+    seconds = mean_run_seconds(r for row in rows.values() for r in row.values())
     return {"original": statistics.fmean(record_psnr(r) for r in original.values()) if original else None,
             "n": len(original),
             "gains": {label: paired(row, original) for label, row in rows.items() if label != "Original"},
-            "seconds": statistics.fmean(seconds) if seconds else None,
+            "seconds": seconds,
             "runs": sum(len(row) for row in rows.values())}
 
 
@@ -219,8 +220,8 @@ def variant_sentences(budgets: dict, plain: dict, name: str) -> list[str]:
         original = paired(rows["Original"], twin["Original"])
         gains = "; ".join(f"{label} {gain_interval_text(mine['gains'][label])} against "
                           f"{gain_interval_text(theirs['gains'].get(label))}" for label in sorted(mine["gains"]))
-        wall = lambda row: statistics.fmean(r["wall_time_s"] for r in row.values())   # noqa: E731
-        speed = (f"Original's runs took {wall(rows['Original']):.0f} s against {wall(twin['Original']):.0f} s "
+        wall = lambda row: f"{mean_run_seconds(row.values()) or math.nan:.0f}"   # noqa: E731
+        speed = (f"Original's runs took {wall(rows['Original'])} s against {wall(twin['Original'])} s "
                  "(wall time, each under its own session's load: speed is the idle step benchmark's to say)")
         lines.append(f"- At {iterations} iterations ({regime}): Original {gain_interval_text(original)} dB against "
                      f"the plain block's, paired by seed; {gains + '; ' if gains else ''}{speed}.")

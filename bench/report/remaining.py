@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 
+from bench.experiment.records import run_seconds
 from bench.report import stats
 from bench.report.page_text import DASH, bullet, para, table
 
@@ -34,10 +35,10 @@ def wall_times(profile, block) -> dict[str, list[float]]:
                     None)
     out: dict[str, list[float]] = {}
     for record in profile.records:
-        if record["status"] == "ok" and record["spec"]["baseline"] == baseline and stats.is_finite(
-                record.get("wall_time_s")):
+        seconds = run_seconds(record)
+        if seconds is not None and record["spec"]["baseline"] == baseline:
             kind = str(record.get("device") or "unknown").split(":")[0].strip()
-            out.setdefault(kind, []).append(record["wall_time_s"] * (record.get("threads") or 1))
+            out.setdefault(kind, []).append(seconds * (record.get("threads") or 1))
     return out
 
 

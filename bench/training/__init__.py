@@ -5,7 +5,7 @@ iteration, batch)`, the one training step, also timed by bench.perf; `resolve_de
 `AMP_DTYPES`), `schedule` (learning-rate schedules), `losses` (the recipes' pixel losses, by the
 names bench.experiment.spec validates),
 `determinism` (--deterministic), `progress` (progress lines and ETAs), `tblog` (TensorBoard
-scalars) and `stops` (the one signal path: stop requests from Ctrl-C, SIGTERM, Slurm's USR2
+scalars, and whether a run folder's last attempt resumed) and `stops` (the one signal path: stop requests from Ctrl-C, SIGTERM, Slurm's USR2
 and parent death, read by the loop at an iteration boundary; execution installs them through it).
 
 May import: baselines, priors, data, itself, bench.experiment (the spec), bench.metrics and

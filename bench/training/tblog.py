@@ -11,6 +11,7 @@ random number, so logging changes no number.
 
 A resumed run opens the folder with ``purge_step``: points an interrupted attempt wrote after
 its checkpoint are dropped by TensorBoard's reader, and the resumed attempt writes them anew.
+``last_attempt_resumed(folder)`` reads that back: whether the newest event file begins past step 0.
 
 The event log is a by-product, never a reason to lose a run: when it cannot be written (a full
 disk: ENOSPC, or any other OSError, in TensorBoard's writer thread or here) one line says so,
@@ -44,6 +45,26 @@ def run_names(entries) -> dict[str, str]:
     for e in entries:
         names.setdefault(e.key, run_name(e.table, e.model, e.dataset, e.label, e.seed))
     return names
+
+
+def last_attempt_resumed(folder: str | Path) -> bool | None:
+    """Did the last attempt that logged to a run's folder resume from a checkpoint? Its event
+    file (the newest: the writer's names carry their start time) then begins past step 0, where
+    a fresh run writes its spec. None when the folder holds no readable event file."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    def started(path: Path) -> tuple[int, ...]:   # events.out.tfevents.<unix time>.<host>.<pid>.<n>
+        parts = path.name.split(".")
+        return tuple(int(p) for p in (parts[3], parts[-1]) if p.isdigit())
+
+    files = sorted(Path(folder).glob("events.out.tfevents.*"), key=started)
+    if not files:
+        return None
+    try:
+        first = next((e.step for e in EventFileLoader(str(files[-1])).Load() if e.HasField("summary")), None)
+    except Exception:  # noqa: BLE001 - a damaged event file cannot say
+        return None
+    return None if first is None else first > 0
 
 
 def _quiet_writer_threads() -> None:

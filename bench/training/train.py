@@ -184,6 +184,12 @@ class Run:
     calibration: dict = field(default_factory=dict)  # lambda and measured ratio of lam "auto"
     ema: torch.nn.Module | None = None              # averaged weights (recipe.ema_decay > 0)
     scaler: torch.amp.GradScaler | None = None      # fp16 loss scaling (a no-op otherwise); built if None
+    attempt_started: float = field(default_factory=time.time)  # when this process began the run
+    earlier_s: float | None = 0.0   # wall seconds earlier attempts trained; None: a checkpoint that did not say
+
+    def elapsed_s(self) -> float | None:
+        """Wall seconds the run has taken over all its attempts so far (None if unknown)."""
+        return None if self.earlier_s is None else self.earlier_s + time.time() - self.attempt_started
 
     def __post_init__(self):
         if self.scaler is None:
@@ -235,7 +241,7 @@ def save_checkpoint(run: Run, path: Path, iteration: int) -> None:
     state = {"key": run.spec.key, "iteration": iteration, "model": run.model.state_dict(),
              "optimizer": run.optimizer.state_dict(), "scheduler": run.scheduler.state_dict(),
              "losses": run.losses, "val_curve": run.val_curve, "calibration": run.calibration,
-             "rng": torch.get_rng_state()}
+             "rng": torch.get_rng_state(), "elapsed_s": run.elapsed_s()}
     if run.ema is not None:
         state["ema"] = run.ema.state_dict()
     torch_save(path, state)
@@ -267,6 +273,7 @@ def restore(run: Run, path: Path, warn=None) -> tuple[int, torch.Tensor | None]:
         raise CheckpointUnusable(str(path)) from None
     run.losses, run.val_curve = state["losses"], state.get("val_curve", [])
     run.calibration = state.get("calibration", {})
+    run.earlier_s = state.get("elapsed_s")   # absent from checkpoints written before it was kept
     if run.auxiliary is not None and "lambda" in run.calibration:
         run.auxiliary.weight = run.calibration["lambda"]
     return state["iteration"], state["rng"].cpu()  # the CPU generator's state: map_location moved it
@@ -489,6 +496,7 @@ def _run(spec, data_root, device, checkpoint_dir, checkpoint_every, stop, weight
         start, rng_state = restore(current, checkpoint)
     except CheckpointUnusable:
         current, start, rng_state = build(spec, data_root, device), 0, None
+    current.attempt_started = started
     iterations = spec.iterations
     log = TrainingLog(log_dir, iterations, start) if log_dir is not None else None
     if progress is not None:
@@ -513,18 +521,29 @@ def _run(spec, data_root, device, checkpoint_dir, checkpoint_every, stop, weight
             log.close()
     if weights_path is not None:  # the weights the metrics belong to
         torch_save(Path(weights_path), current.evaluated.state_dict())
+    return _measurement(current, evaluation, start)
+
+
+def _measurement(current: Run, evaluation: dict, start: int) -> Measurement:
+    """The record's measured part of a finished run; ``start``: the iteration this attempt began at."""
+    spec = current.spec
     measured: Measurement = {
         "metrics": evaluation,
         "curve": _curve_summary(current),
         "lambda": current.calibration.get("lambda", spec.auxiliary.lam) if spec.auxiliary else None,
         "calibration": current.calibration or None,
-        "iterations": iterations,
+        "iterations": spec.iterations,
         "epoch_iterations": spec.recipe.epoch_iterations,
         "train_images": current.train_size,
         "val_images": len(evaluation["per_image"]),
         "parameters": sum(p.numel() for p in current.model.parameters()),
         "evaluated_weights": "ema" if current.ema is not None else "model",
         "threads": torch.get_num_threads(),
-        "wall_time_s": round(time.time() - started, 3),
+        "wall_time_s": round(current.elapsed_s() if current.earlier_s is not None
+                             else time.time() - current.attempt_started, 3),
     }
+    if start:   # a resumed run: its wall time counts every attempt, unless its checkpoint could not say
+        measured["resumed_at"] = start
+        if current.earlier_s is None:
+            measured["wall_time_partial"] = True
     return measured
