@@ -4,6 +4,7 @@ LOGS: mark the records of runs resumed before checkpoints kept their wall time
 (bench.execution.wall_time_marks). The entry point: parses the options and calls them."""
 import argparse
 import sys
+from pathlib import Path
 
 
 def main(argv=None) -> int:
@@ -17,7 +18,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.partial_wall_times_from:
         logs = args.partial_wall_times_from
-        from pathlib import Path
         if not Path(logs).is_dir():
             print(f"error: --partial-wall-times-from {logs}: not a folder (expected the runs' TensorBoard "
                   "folder, <results>/logs)", file=sys.stderr)

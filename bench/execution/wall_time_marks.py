@@ -8,14 +8,14 @@ import json
 from pathlib import Path
 
 from bench.files.atomic import write_json
+from bench.files.layout import existing_events_dir
 from bench.training.tblog import last_attempt_resumed
 
 
 def mark_partial_wall_times(results: str | Path, logs: str | Path, dry_run: bool = False) -> list[Path]:
-    """Mark each ok record in ``results`` whose run folder in ``logs`` (``<name>_<key>``) shows a
-    resumed last attempt; records that already say (``resumed_at``) or have no log are left.
-    Returns the records marked (or, with ``dry_run``, that would be)."""
-    folders = {p.name.rsplit("_", 1)[-1]: p for p in Path(logs).iterdir() if p.is_dir()}
+    """Mark each ok record in ``results`` whose run folder in ``logs`` (``<name>_<key>`` or
+    ``<key>``) shows a resumed last attempt; records that already say (``resumed_at``) or have no
+    log are left. Returns the records marked (or, with ``dry_run``, that would be)."""
     marked = []
     for path in sorted(Path(results).glob("*.json")):
         try:
@@ -23,9 +23,10 @@ def mark_partial_wall_times(results: str | Path, logs: str | Path, dry_run: bool
         except (OSError, ValueError):
             continue                      # not a record this can read; the report names it
         if (not isinstance(record, dict) or record.get("status") != "ok" or "resumed_at" in record
-                or record.get("wall_time_partial") or record.get("key") not in folders):
+                or record.get("wall_time_partial") or not isinstance(record.get("key"), str)):
             continue
-        if last_attempt_resumed(folders[record["key"]]):
+        folder = existing_events_dir(Path(logs), record["key"])
+        if folder is not None and last_attempt_resumed(folder):
             if not dry_run:
                 write_json(path, {**record, "wall_time_partial": True})
             marked.append(path)

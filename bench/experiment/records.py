@@ -15,6 +15,7 @@ records stay readable; where present, each must have its declared type.
 """
 from __future__ import annotations
 
+import math
 import types
 import typing
 from typing import Any, Literal, TypedDict
@@ -149,7 +150,7 @@ def run_seconds(record: Record) -> float | None:
     say (not ok, no number, or a run resumed from a checkpoint that did not keep its time)."""
     seconds = record.get("wall_time_s")
     if (record.get("status") != "ok" or record.get("wall_time_partial") or isinstance(seconds, bool)
-            or not isinstance(seconds, (int, float)) or seconds != seconds):
+            or not isinstance(seconds, (int, float)) or not math.isfinite(seconds)):
         return None
     return float(seconds)
 

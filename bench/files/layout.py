@@ -1,5 +1,6 @@
 """Where an invocation's files lie: one ``Layout`` for results, checkpoints, claims, logs and
-weights, used by the local and Slurm executors and by migration (docs/design.md, "Layout").
+weights, used by the local and Slurm executors and by migration (docs/design.md, "Layout"), and
+``existing_events_dir(logs, key)``, the TensorBoard folder a run already has.
 
     <results>/<key>.json              the run's record (written atomically)
     <results>/<key>.weights.pt        its evaluated weights (outside the smoke profile)
@@ -39,6 +40,17 @@ def checkpoint_file(folder, key: str) -> Path:
     return Path(folder) / f"{key}.pt"
 
 
+
+def existing_events_dir(logs: Path, key: str) -> Path | None:
+    """The run's TensorBoard folder in ``logs`` that already holds events: logs/<key>, or
+    logs/*_<key> whatever the selection named it then; None when it has none."""
+    if logs.is_dir():
+        for found in [logs / key, *sorted(logs.glob(f"*_{key}"))]:
+            if found.is_dir() and any(found.glob("events.out.tfevents.*")):
+                return found
+    return None
+
+
 @dataclass(frozen=True)
 class Layout:
     results: Path
@@ -75,11 +87,7 @@ class Layout:
         continues its curves; else logs/<name>_<key> (a readable, filesystem-safe ``name``),
         or logs/<key> without one."""
         logs = self.results / "logs"
-        if logs.is_dir():
-            for found in [logs / key, *sorted(logs.glob(f"*_{key}"))]:
-                if found.is_dir() and any(found.glob("events.out.tfevents.*")):
-                    return found
-        return logs / (f"{name}_{key}" if name else key)
+        return existing_events_dir(logs, key) or logs / (f"{name}_{key}" if name else key)
 
     def run_log(self, key: str) -> Path:
         """A Slurm run's own log: every attempt appends to it."""

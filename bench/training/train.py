@@ -539,8 +539,7 @@ def _measurement(current: Run, evaluation: dict, start: int) -> Measurement:
         "parameters": sum(p.numel() for p in current.model.parameters()),
         "evaluated_weights": "ema" if current.ema is not None else "model",
         "threads": torch.get_num_threads(),
-        "wall_time_s": round(current.elapsed_s() if current.earlier_s is not None
-                             else time.time() - current.attempt_started, 3),
+        "wall_time_s": round((current.earlier_s or 0.0) + time.time() - current.attempt_started, 3),
     }
     if start:   # a resumed run: its wall time counts every attempt, unless its checkpoint could not say
         measured["resumed_at"] = start
